@@ -1,0 +1,370 @@
+package app
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/medledger/medledger"
+	"github.com/medledger/medledger/state"
+	"github.com/medledger/medledger/tx"
+)
+
+// MaxTTL is how many blocks past the next one a transaction's expiry may
+// reach. It bounds the replay-guard state: a (signer, nonce) pair is kept
+// until its expiry height and then pruned.
+const MaxTTL = 10_000
+
+// Key prefixes owned by the app itself.
+var (
+	replayPrefix = []byte("app/replay/") // + expires(8, big endian) + len(signer)(1) + signer + nonce
+)
+
+func replayKey(t *tx.Tx) []byte {
+	k := make([]byte, 0, len(replayPrefix)+9+len(t.Signer)+len(t.Nonce))
+	k = append(k, replayPrefix...)
+	k = binary.BigEndian.AppendUint64(k, uint64(t.Expires))
+	k = append(k, byte(len(t.Signer)))
+	k = append(k, t.Signer...)
+	return append(k, t.Nonce...)
+}
+
+// Genesis is the application state in the genesis file: each module's
+// genesis document by module name.
+type Genesis struct {
+	Modules map[string]json.RawMessage `json:"modules"`
+}
+
+// Committed describes one transaction of a committed block, for listeners.
+type Committed struct {
+	Hash   []byte
+	Height int64
+	Index  int
+	Result *abci.ExecTxResult
+}
+
+// App is the medledger ABCI application.
+type App struct {
+	abci.BaseApplication
+
+	store   *state.Store
+	chainID string
+	ids     Identities
+	modules []Module
+	routes  map[string]Route
+
+	// checkMu guards the mempool's view: an overlay of the last committed
+	// state with the effects of the transactions CheckTx accepted since.
+	checkMu   sync.Mutex
+	check     *state.Cache
+	checkTime time.Time
+
+	verified *sigCache
+
+	// Consensus connection only.
+	blockHeight int64
+	blockTime   time.Time
+	pending     []Committed
+	lastTime    time.Time
+
+	listenMu  sync.Mutex
+	listeners []func(height int64, txs []Committed)
+}
+
+var _ abci.Application = (*App)(nil)
+
+// New returns the app over store for chainID, with ids as the identity
+// module (which MUST also be among modules) and the given modules.
+func New(store *state.Store, chainID string, ids Identities, modules ...Module) (*App, error) {
+	a := &App{store: store, chainID: chainID, ids: ids, modules: modules, routes: map[string]Route{}, verified: newSigCache(200_000)}
+	for _, m := range modules {
+		for _, r := range m.Routes() {
+			if _, dup := a.routes[r.Type]; dup {
+				return nil, fmt.Errorf("transaction type %s registered twice", r.Type)
+			}
+			if (&tx.Payload{Type: r.Type}).Module() != m.Name() {
+				return nil, fmt.Errorf("transaction type %s is outside module %s", r.Type, m.Name())
+			}
+			a.routes[r.Type] = r
+		}
+	}
+	a.resetCheck()
+	return a, nil
+}
+
+// ChainID of the chain this app serves.
+func (a *App) ChainID() string { return a.chainID }
+
+// Store is the app's state store, for queries.
+func (a *App) Store() *state.Store { return a.store }
+
+// Types lists the registered transaction types, sorted.
+func (a *App) Types() []string {
+	out := make([]string, 0, len(a.routes))
+	for t := range a.routes {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Route returns the route of a transaction type.
+func (a *App) Route(typ string) (Route, bool) { r, ok := a.routes[typ]; return r, ok }
+
+// OnCommit registers fn to be called after each block is committed, with
+// the block's transactions and their results. fn MUST NOT block.
+func (a *App) OnCommit(fn func(height int64, txs []Committed)) {
+	a.listenMu.Lock()
+	a.listeners = append(a.listeners, fn)
+	a.listenMu.Unlock()
+}
+
+func (a *App) resetCheck() {
+	snap, err := a.store.Snapshot(0)
+	if err != nil {
+		panic(fmt.Errorf("app: open latest state: %w", err))
+	}
+	a.checkMu.Lock()
+	a.check = state.NewCache(snap)
+	a.checkTime = a.lastTime
+	a.checkMu.Unlock()
+}
+
+// Info tells CometBFT where the app's state stands, for the handshake.
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	v := a.store.Version()
+	res := &abci.ResponseInfo{Data: "medledger", Version: "1", AppVersion: 1, LastBlockHeight: v}
+	if v > 0 {
+		res.LastBlockAppHash = a.store.Hash()
+	}
+	return res, nil
+}
+
+// InitChain writes every module's genesis state.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	if req.ChainId != a.chainID {
+		return nil, fmt.Errorf("genesis chain id %q, app configured for %q", req.ChainId, a.chainID)
+	}
+	var g Genesis
+	if len(req.AppStateBytes) > 0 {
+		if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
+			return nil, fmt.Errorf("app_state in genesis: %w", err)
+		}
+	}
+	known := map[string]bool{}
+	for _, m := range a.modules {
+		known[m.Name()] = true
+		ctx := &Context{KV: a.store.Working(), ChainID: a.chainID, Height: req.InitialHeight, Time: req.Time, IDs: a.ids}
+		if err := m.InitGenesis(ctx, g.Modules[m.Name()]); err != nil {
+			return nil, fmt.Errorf("genesis of module %s: %w", m.Name(), err)
+		}
+	}
+	for name := range g.Modules {
+		if !known[name] {
+			return nil, fmt.Errorf("genesis has state for unknown module %q", name)
+		}
+	}
+	a.lastTime = req.Time
+	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
+}
+
+// CheckTx admits a transaction to the mempool if it would apply on top of
+// the last committed state and the transactions admitted since.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	t, err := tx.Decode(req.Tx)
+	if err != nil {
+		return checkResult(err), nil
+	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	overlay := state.NewCache(a.check)
+	height := a.store.Version() + 1
+	if _, err := a.run(overlay, height, a.checkTime, t); err != nil {
+		return checkResult(err), nil
+	}
+	overlay.Write()
+	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
+}
+
+// PreVerify checks a transaction's signature against the signer's key in the
+// latest committed state and remembers the result, so that CheckTx and
+// FinalizeBlock need not verify it again. It lets the API spread signature
+// checks over all cores; it changes no state and decides nothing.
+func (a *App) PreVerify(raw []byte) {
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return
+	}
+	snap, err := a.store.Snapshot(0)
+	if err != nil {
+		return
+	}
+	_, pub, err := a.ids.Authenticate(snap, t.Signer, t.KeyID)
+	if err != nil {
+		return
+	}
+	if t.Verify(pub) {
+		a.verified.add(tx.Hash(raw))
+	}
+}
+
+func checkResult(err error) *abci.ResponseCheckTx {
+	e := medledger.As(err)
+	if e.Kind == medledger.KindInternal {
+		panic(err)
+	}
+	return &abci.ResponseCheckTx{Code: e.Code, Codespace: e.Codespace, Log: e.Detail, Info: e.Slug}
+}
+
+// run is the one validation and execution path of a transaction: it checks
+// the envelope against kv and applies the handler, writing to kv only if
+// everything succeeds.
+func (a *App) run(kv state.KV, height int64, now time.Time, t *tx.Tx) ([]abci.Event, error) {
+	if t.ChainID != a.chainID {
+		return nil, tx.ErrWrongChain.New("transaction is for chain %q, this is %q", t.ChainID, a.chainID)
+	}
+	if t.Expires < height {
+		return nil, tx.ErrExpired.New("transaction expired at height %d, the chain is at %d: sign it again with a later expiry", t.Expires, height)
+	}
+	if t.Expires > height+MaxTTL {
+		return nil, tx.ErrExpiryTooFar.New("expiry %d is more than %d blocks past height %d", t.Expires, MaxTTL, height)
+	}
+	route, ok := a.routes[t.Type]
+	if !ok {
+		return nil, tx.ErrUnknownType.New("unknown transaction type %q", t.Type)
+	}
+	signer, pub, err := a.ids.Authenticate(kv, t.Signer, t.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	hash := tx.Hash(t.Raw)
+	if !a.verified.has(hash) {
+		if !t.Verify(pub) {
+			return nil, tx.ErrBadSignature.New("signature does not verify with %s's key %s", t.Signer, t.KeyID)
+		}
+		a.verified.add(hash)
+	}
+	rk := replayKey(t)
+	if kv.Get(rk) != nil {
+		return nil, tx.ErrReplayed.New("%s already used nonce %q with expiry %d", t.Signer, t.Nonce, t.Expires)
+	}
+	if !route.Policy.Allows(signer) {
+		return nil, tx.ErrUnauthorized.New("%s (role %s of a %s) may not send %s", t.Signer, signer.Role, orgKindOrPatient(signer), t.Type)
+	}
+	overlay := state.NewCache(kv)
+	ctx := &Context{KV: overlay, ChainID: a.chainID, Height: height, Time: now, Signer: signer, TxHash: hash, IDs: a.ids}
+	if err := route.Handle(ctx, t.Body); err != nil {
+		return nil, err
+	}
+	overlay.Set(rk, []byte{1})
+	overlay.Write()
+	events := append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
+		{Key: "type", Value: t.Type, Index: true},
+		{Key: "signer", Value: t.Signer, Index: true},
+	}}}, ctx.events...)
+	return events, nil
+}
+
+func orgKindOrPatient(s Signer) string {
+	if s.Kind == KindPatient {
+		return "patient"
+	}
+	return s.OrgKind
+}
+
+// FinalizeBlock executes a decided block against the working state.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.blockHeight, a.blockTime = req.Height, req.Time
+	kv := a.store.Working()
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	a.pending = a.pending[:0]
+	for i, raw := range req.Txs {
+		results[i] = a.deliver(kv, req.Height, req.Time, raw)
+		a.pending = append(a.pending, Committed{Hash: tx.Hash(raw), Height: req.Height, Index: i, Result: results[i]})
+	}
+	a.pruneReplay(kv, req.Height)
+	a.lastTime = req.Time
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.store.WorkingHash()}, nil
+}
+
+func (a *App) deliver(kv state.KV, height int64, now time.Time, raw []byte) *abci.ExecTxResult {
+	t, err := tx.Decode(raw)
+	if err == nil {
+		var events []abci.Event
+		events, err = a.run(kv, height, now, t)
+		a.verified.remove(tx.Hash(raw))
+		if err == nil {
+			return &abci.ExecTxResult{Code: abci.CodeTypeOK, Events: events}
+		}
+	}
+	e := medledger.As(err)
+	if e.Kind == medledger.KindInternal {
+		panic(err)
+	}
+	return &abci.ExecTxResult{Code: e.Code, Codespace: e.Codespace, Log: e.Detail, Info: e.Slug}
+}
+
+// pruneReplay drops replay-guard entries whose expiry is below height: no
+// transaction carrying them can be included any more.
+func (a *App) pruneReplay(kv state.KV, height int64) {
+	end := binary.BigEndian.AppendUint64(append([]byte{}, replayPrefix...), uint64(height))
+	var dead [][]byte
+	kv.Iterate(replayPrefix, end, func(k, _ []byte) bool {
+		dead = append(dead, append([]byte{}, k...))
+		return true
+	})
+	for _, k := range dead {
+		kv.Delete(k)
+	}
+}
+
+// Commit persists the block's state.
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	_, version, err := a.store.Commit()
+	if err != nil {
+		panic(fmt.Errorf("app: commit: %w", err))
+	}
+	a.resetCheck()
+	committed := append([]Committed(nil), a.pending...)
+	a.pending = a.pending[:0]
+	a.listenMu.Lock()
+	ls := a.listeners
+	a.listenMu.Unlock()
+	for _, fn := range ls {
+		fn(version, committed)
+	}
+	return &abci.ResponseCommit{}, nil
+}
+
+// Query serves "/key" (Data = the key; Prove for an ICS-23 proof) at a
+// committed height (0 = latest).
+func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	if req.Path != "/key" {
+		return &abci.ResponseQuery{Code: 1, Codespace: "app", Log: fmt.Sprintf("unknown query path %q; use /key", req.Path)}, nil
+	}
+	snap, err := a.store.Snapshot(req.Height)
+	if err != nil {
+		return &abci.ResponseQuery{Code: 2, Codespace: "app", Log: err.Error()}, nil
+	}
+	res := &abci.ResponseQuery{Key: req.Data, Value: snap.Get(req.Data), Height: snap.Version()}
+	if req.Prove {
+		p, err := snap.Prove(req.Data)
+		if err != nil {
+			return &abci.ResponseQuery{Code: 3, Codespace: "app", Log: err.Error()}, nil
+		}
+		bz, err := p.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		res.ProofOps = nil
+		res.Info = hex.EncodeToString(bz)
+	}
+	return res, nil
+}

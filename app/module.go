@@ -1,0 +1,135 @@
+package app
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/medledger/medledger/state"
+	"github.com/medledger/medledger/tx"
+)
+
+// SignerKind tells a member of an organization from a patient.
+type SignerKind uint8
+
+const (
+	KindMember SignerKind = iota + 1
+	KindPatient
+)
+
+// Signer is an authenticated, active transaction signer.
+type Signer struct {
+	ID      string // "org/member" or a patient id
+	Kind    SignerKind
+	Org     string // the member's organization; empty for a patient
+	OrgKind string // "hospital", "pharmacy", ...; empty for a patient
+	Role    string // "admin", "clinician", ...; "patient" for a patient
+}
+
+// Org is what other modules may know of an organization.
+type Org struct {
+	ID           string
+	Kind         string
+	Jurisdiction string
+	Active       bool
+}
+
+// Identities is what the app and the modules ask of the identity module.
+type Identities interface {
+	// Authenticate returns the active signer id whose current key is keyID,
+	// and that key. Returns tx.ErrUnknownSigner, tx.ErrSuspended or
+	// tx.ErrKeyMismatch.
+	Authenticate(r state.Reader, id, keyID string) (Signer, ed25519.PublicKey, error)
+	// Org returns the organization id; ok is false if there is none.
+	Org(r state.Reader, id string) (org Org, ok bool)
+}
+
+// Grant allows one role of one kind of organization; "*" matches any.
+type Grant struct{ OrgKind, Role string }
+
+// Policy is the role-based part of a transaction type's authorization: who
+// may send it at all. Object-level rules (only the custodian may ship) stay
+// in the handler.
+type Policy struct {
+	Grants   []Grant
+	Patients bool // patients may send it
+}
+
+// Allows reports whether s may send a transaction under this policy.
+func (p Policy) Allows(s Signer) bool {
+	if s.Kind == KindPatient {
+		return p.Patients
+	}
+	for _, g := range p.Grants {
+		if (g.OrgKind == "*" || g.OrgKind == s.OrgKind) && (g.Role == "*" || g.Role == s.Role) {
+			return true
+		}
+	}
+	return false
+}
+
+// Route binds a transaction type to its policy and handler.
+type Route struct {
+	Type   string // "module/action"
+	Policy Policy
+	// Handle applies the transaction. It MUST be deterministic and read and
+	// write only ctx.KV. A returned error rejects the transaction and
+	// discards its writes; return a *medledger.Error with the module's code.
+	Handle func(ctx *Context, body json.RawMessage) error
+}
+
+// Module is one use case plugged into the app.
+type Module interface {
+	// Name is the module's codespace and the first segment of its
+	// transaction types and state keys.
+	Name() string
+	Routes() []Route
+	// InitGenesis writes the module's genesis state; raw may be nil.
+	InitGenesis(ctx *Context, raw json.RawMessage) error
+}
+
+// Context is what a handler sees of the chain.
+type Context struct {
+	KV      state.KV
+	ChainID string
+	Height  int64
+	Time    time.Time // the block time: the only clock of a state transition
+	Signer  Signer
+	TxHash  []byte
+	IDs     Identities
+	events  []abci.Event
+}
+
+// Emit records an event with attributes given as name, value pairs. Event
+// types and attribute names are part of the API: keep them stable.
+func (c *Context) Emit(typ string, kv ...string) {
+	ev := abci.Event{Type: typ}
+	for i := 0; i+1 < len(kv); i += 2 {
+		ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: kv[i], Value: kv[i+1], Index: true})
+	}
+	c.events = append(c.events, ev)
+}
+
+// Events returns what was emitted so far.
+func (c *Context) Events() []abci.Event { return c.events }
+
+// DecodeBody decodes a transaction body strictly into v (unknown fields are
+// refused) and returns tx.ErrMalformed on failure.
+func DecodeBody(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return tx.ErrMalformed.New("body: %v", err)
+	}
+	if dec.More() {
+		return tx.ErrMalformed.New("body has data after the JSON object")
+	}
+	return nil
+}
+
+// FormatHeight is the decimal form used in event attributes.
+func FormatHeight(h int64) string { return strconv.FormatInt(h, 10) }

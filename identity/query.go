@@ -1,0 +1,66 @@
+package identity
+
+import (
+	"github.com/medledger/medledger/state"
+)
+
+// GetOrg returns the organization id, or false.
+func GetOrg(r state.Reader, id string) (Org, bool) {
+	var o Org
+	return o, get(r, OrgKey(id), &o)
+}
+
+// ListOrgs returns every organization in id order.
+func ListOrgs(r state.Reader) []Org {
+	var out []Org
+	r.Iterate([]byte(prefixOrg), state.PrefixEnd([]byte(prefixOrg)), func(_, v []byte) bool {
+		var o Org
+		mustUnmarshal(v, &o)
+		out = append(out, o)
+		return true
+	})
+	return out
+}
+
+// GetMember returns the member "org/name", or false.
+func GetMember(r state.Reader, id string) (Member, bool) {
+	var m Member
+	return m, get(r, MemberKey(id), &m)
+}
+
+// ListMembers returns the members of an organization in id order.
+func ListMembers(r state.Reader, org string) []Member {
+	p := []byte(prefixMember + org + "/")
+	var out []Member
+	r.Iterate(p, state.PrefixEnd(p), func(_, v []byte) bool {
+		var m Member
+		mustUnmarshal(v, &m)
+		out = append(out, m)
+		return true
+	})
+	return out
+}
+
+// GetPatient returns a patient by pseudonymous id, or false.
+func GetPatient(r state.Reader, id string) (Patient, bool) {
+	var p Patient
+	return p, get(r, PatientKey(id), &p)
+}
+
+// GetProposal returns a proposal, or false.
+func GetProposal(r state.Reader, id uint64) (Proposal, bool) {
+	var p Proposal
+	return p, get(r, ProposalKey(id), &p)
+}
+
+// ListProposals returns every proposal, newest last.
+func ListProposals(r state.Reader) []Proposal {
+	var out []Proposal
+	r.Iterate([]byte(prefixProposal), state.PrefixEnd([]byte(prefixProposal)), func(_, v []byte) bool {
+		var p Proposal
+		mustUnmarshal(v, &p)
+		out = append(out, p)
+		return true
+	})
+	return out
+}

@@ -1,0 +1,268 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/cosmos/iavl"
+	iavldb "github.com/cosmos/iavl/db"
+	ics23 "github.com/cosmos/ics23/go"
+)
+
+// Reader reads state. Get returns nil for a missing key. Iterate calls fn for
+// each key in [start, end) in ascending key order until fn returns false; a
+// nil end means no upper bound.
+type Reader interface {
+	Get(key []byte) []byte
+	Iterate(start, end []byte, fn func(key, value []byte) bool)
+}
+
+// KV reads and writes state. Values MUST NOT be modified after Set.
+type KV interface {
+	Reader
+	Set(key, value []byte)
+	Delete(key []byte)
+}
+
+// DefaultCacheSize is the number of IAVL nodes kept in memory.
+const DefaultCacheSize = 200_000
+
+// Store is the authenticated store: a mutable working tree for the block
+// being executed and immutable snapshots of committed versions for queries.
+// Working, Commit and Rollback MUST be called from one goroutine (the
+// consensus connection); Snapshot and Latest are safe from any goroutine.
+type Store struct {
+	db   *iavldb.GoLevelDB
+	tree *iavl.MutableTree
+
+	mu     sync.RWMutex
+	latest *iavl.ImmutableTree
+}
+
+// Open opens (or creates) the store in dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state folder: %w", err)
+	}
+	db, err := iavldb.NewGoLevelDB("application", dir)
+	if err != nil {
+		return nil, fmt.Errorf("open state database in %s: %w", filepath.Join(dir, "application.db"), err)
+	}
+	tree := iavl.NewMutableTree(db, DefaultCacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
+	if _, err := tree.Load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load state tree: %w", err)
+	}
+	s := &Store{db: db, tree: tree}
+	if err := s.refreshLatest(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) refreshLatest() error {
+	v := s.tree.Version()
+	var snap *iavl.ImmutableTree
+	if v > 0 {
+		var err error
+		if snap, err = s.tree.GetImmutable(v); err != nil {
+			return fmt.Errorf("open version %d: %w", v, err)
+		}
+	}
+	s.mu.Lock()
+	s.latest = snap
+	s.mu.Unlock()
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Version is the last committed version (0 before the first commit).
+func (s *Store) Version() int64 { return s.tree.Version() }
+
+// Hash is the root hash of the last committed version.
+func (s *Store) Hash() []byte { return s.tree.Hash() }
+
+// WorkingHash is the root hash the working tree would commit now.
+func (s *Store) WorkingHash() []byte { return s.tree.WorkingHash() }
+
+// Working returns the mutable working tree as a KV.
+func (s *Store) Working() KV { return treeKV{s.tree} }
+
+// Commit saves the working tree as the next version.
+func (s *Store) Commit() (hash []byte, version int64, err error) {
+	hash, version, err = s.tree.SaveVersion()
+	if err != nil {
+		return nil, 0, fmt.Errorf("save version: %w", err)
+	}
+	if err := s.refreshLatest(); err != nil {
+		return nil, 0, err
+	}
+	return hash, version, nil
+}
+
+// Rollback discards all uncommitted changes of the working tree.
+func (s *Store) Rollback() { s.tree.Rollback() }
+
+// ErrNoVersion is returned by Snapshot for a version that is not stored.
+var ErrNoVersion = errors.New("state version not available")
+
+// Snapshot returns a read-only view of a committed version; version 0 means
+// the latest. Returns ErrNoVersion if that version is not stored.
+func (s *Store) Snapshot(version int64) (*Snapshot, error) {
+	if version == 0 {
+		s.mu.RLock()
+		t := s.latest
+		s.mu.RUnlock()
+		if t == nil {
+			return &Snapshot{}, nil
+		}
+		return &Snapshot{t: t}, nil
+	}
+	if !s.tree.VersionExists(version) {
+		return nil, fmt.Errorf("%w: %d", ErrNoVersion, version)
+	}
+	t, err := s.tree.GetImmutable(version)
+	if err != nil {
+		return nil, fmt.Errorf("open version %d: %w", version, err)
+	}
+	return &Snapshot{t: t}, nil
+}
+
+// Snapshot is an immutable committed version. The zero Snapshot is the empty
+// state before the first commit.
+type Snapshot struct{ t *iavl.ImmutableTree }
+
+var _ Reader = (*Snapshot)(nil)
+
+// Version of this snapshot.
+func (s *Snapshot) Version() int64 {
+	if s.t == nil {
+		return 0
+	}
+	return s.t.Version()
+}
+
+// Hash is this version's root hash.
+func (s *Snapshot) Hash() []byte {
+	if s.t == nil {
+		return nil
+	}
+	return s.t.Hash()
+}
+
+func (s *Snapshot) Get(key []byte) []byte {
+	if s.t == nil {
+		return nil
+	}
+	v, err := s.t.Get(key)
+	if err != nil {
+		panic(fmt.Errorf("state: read %q: %w", key, err))
+	}
+	return v
+}
+
+func (s *Snapshot) Iterate(start, end []byte, fn func(k, v []byte) bool) {
+	if s.t == nil {
+		return
+	}
+	iterate(s.t.Iterator, start, end, fn)
+}
+
+// Prove returns an ICS-23 proof that key has its value in this version (or
+// that it is absent), checkable against Hash with VerifyProof.
+func (s *Snapshot) Prove(key []byte) (*ics23.CommitmentProof, error) {
+	if s.t == nil {
+		return nil, fmt.Errorf("%w: empty state has no proofs", ErrNoVersion)
+	}
+	return s.t.GetProof(key)
+}
+
+// VerifyProof checks an ICS-23 proof of key against a root hash: with a
+// non-nil value, that key holds value; with nil, that key is absent.
+func VerifyProof(root []byte, proof *ics23.CommitmentProof, key, value []byte) error {
+	if proof == nil {
+		return errors.New("no proof")
+	}
+	if value == nil {
+		if !ics23.VerifyNonMembership(ics23.IavlSpec, root, proof, key) {
+			return errors.New("absence proof does not verify against the root")
+		}
+		return nil
+	}
+	if !ics23.VerifyMembership(ics23.IavlSpec, root, proof, key, value) {
+		return errors.New("membership proof does not verify against the root")
+	}
+	return nil
+}
+
+type treeKV struct{ t *iavl.MutableTree }
+
+func (kv treeKV) Get(key []byte) []byte {
+	v, err := kv.t.Get(key)
+	if err != nil {
+		panic(fmt.Errorf("state: read %q: %w", key, err))
+	}
+	return v
+}
+
+func (kv treeKV) Set(key, value []byte) {
+	if value == nil {
+		value = []byte{}
+	}
+	if _, err := kv.t.Set(key, value); err != nil {
+		panic(fmt.Errorf("state: write %q: %w", key, err))
+	}
+}
+
+func (kv treeKV) Delete(key []byte) {
+	if _, _, err := kv.t.Remove(key); err != nil {
+		panic(fmt.Errorf("state: delete %q: %w", key, err))
+	}
+}
+
+func (kv treeKV) Iterate(start, end []byte, fn func(k, v []byte) bool) {
+	iterate(kv.t.Iterator, start, end, fn)
+}
+
+func iterate[I interface {
+	Valid() bool
+	Next()
+	Key() []byte
+	Value() []byte
+	Close() error
+	Error() error
+}](open func(start, end []byte, ascending bool) (I, error), start, end []byte, fn func(k, v []byte) bool) {
+	it, err := open(start, end, true)
+	if err != nil {
+		panic(fmt.Errorf("state: iterate: %w", err))
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			return
+		}
+	}
+	if err := it.Error(); err != nil {
+		panic(fmt.Errorf("state: iterate: %w", err))
+	}
+}
+
+// PrefixEnd returns the smallest key greater than every key with prefix p,
+// or nil when there is none.
+func PrefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
