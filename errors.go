@@ -73,7 +73,9 @@ func (c Code) Wrap(cause error, format string, args ...any) *Error {
 }
 
 // Is lets errors.Is(err, someCode.Sentinel()) work; see Sentinel.
-func (c Code) Sentinel() *Error { return &Error{Codespace: c.Codespace, Code: c.Code, Slug: c.Slug, Kind: c.Kind} }
+func (c Code) Sentinel() *Error {
+	return &Error{Codespace: c.Codespace, Code: c.Code, Slug: c.Slug, Kind: c.Kind}
+}
 
 // As extracts the *Error from err. An error that is not a medledger error is
 // reported as an internal error, with its text kept only in Err.

@@ -6,18 +6,18 @@ import "github.com/medledger/medledger"
 const Codespace = "tx"
 
 var (
-	ErrMalformed      = medledger.Code{Codespace: Codespace, Code: 1, Slug: "malformed", Kind: medledger.KindInvalid}
-	ErrOversize       = medledger.Code{Codespace: Codespace, Code: 2, Slug: "oversize", Kind: medledger.KindTooLarge}
-	ErrUnknownType    = medledger.Code{Codespace: Codespace, Code: 3, Slug: "unknown-type", Kind: medledger.KindInvalid}
-	ErrBadSignature   = medledger.Code{Codespace: Codespace, Code: 4, Slug: "bad-signature", Kind: medledger.KindUnauthorized}
-	ErrUnknownSigner  = medledger.Code{Codespace: Codespace, Code: 5, Slug: "unknown-signer", Kind: medledger.KindUnauthorized}
-	ErrSuspended      = medledger.Code{Codespace: Codespace, Code: 6, Slug: "suspended-signer", Kind: medledger.KindUnauthorized}
-	ErrWrongChain     = medledger.Code{Codespace: Codespace, Code: 7, Slug: "wrong-chain", Kind: medledger.KindInvalid}
-	ErrReplayed       = medledger.Code{Codespace: Codespace, Code: 8, Slug: "replayed", Kind: medledger.KindConflict}
-	ErrExpired        = medledger.Code{Codespace: Codespace, Code: 9, Slug: "expired", Kind: medledger.KindInvalid}
-	ErrUnauthorized   = medledger.Code{Codespace: Codespace, Code: 10, Slug: "unauthorized", Kind: medledger.KindUnauthorized}
-	ErrKeyMismatch    = medledger.Code{Codespace: Codespace, Code: 11, Slug: "key-mismatch", Kind: medledger.KindUnauthorized}
-	ErrExpiryTooFar   = medledger.Code{Codespace: Codespace, Code: 12, Slug: "expiry-too-far", Kind: medledger.KindInvalid}
+	ErrMalformed     = medledger.Code{Codespace: Codespace, Code: 1, Slug: "malformed", Kind: medledger.KindInvalid}
+	ErrOversize      = medledger.Code{Codespace: Codespace, Code: 2, Slug: "oversize", Kind: medledger.KindTooLarge}
+	ErrUnknownType   = medledger.Code{Codespace: Codespace, Code: 3, Slug: "unknown-type", Kind: medledger.KindInvalid}
+	ErrBadSignature  = medledger.Code{Codespace: Codespace, Code: 4, Slug: "bad-signature", Kind: medledger.KindUnauthorized}
+	ErrUnknownSigner = medledger.Code{Codespace: Codespace, Code: 5, Slug: "unknown-signer", Kind: medledger.KindUnauthorized}
+	ErrSuspended     = medledger.Code{Codespace: Codespace, Code: 6, Slug: "suspended-signer", Kind: medledger.KindUnauthorized}
+	ErrWrongChain    = medledger.Code{Codespace: Codespace, Code: 7, Slug: "wrong-chain", Kind: medledger.KindInvalid}
+	ErrReplayed      = medledger.Code{Codespace: Codespace, Code: 8, Slug: "replayed", Kind: medledger.KindConflict}
+	ErrExpired       = medledger.Code{Codespace: Codespace, Code: 9, Slug: "expired", Kind: medledger.KindInvalid}
+	ErrUnauthorized  = medledger.Code{Codespace: Codespace, Code: 10, Slug: "unauthorized", Kind: medledger.KindUnauthorized}
+	ErrKeyMismatch   = medledger.Code{Codespace: Codespace, Code: 11, Slug: "key-mismatch", Kind: medledger.KindUnauthorized}
+	ErrExpiryTooFar  = medledger.Code{Codespace: Codespace, Code: 12, Slug: "expiry-too-far", Kind: medledger.KindInvalid}
 )
 
 // Codes lists every envelope code, for documentation and tests.
