@@ -23,3 +23,8 @@ var (
 	ErrWrongStatus      = medledger.Code{Codespace: Codespace, Code: 15, Slug: "wrong-status", Kind: medledger.KindConflict}
 	ErrPatientNotFound  = medledger.Code{Codespace: Codespace, Code: 16, Slug: "patient-not-found", Kind: medledger.KindNotFound}
 )
+
+// Codes lists every identity code.
+var Codes = []medledger.Code{ErrInvalid, ErrOrgExists, ErrOrgNotFound, ErrMemberExists, ErrMemberNotFound, ErrProposalNotFound,
+	ErrProposalClosed, ErrAlreadyVoted, ErrNotOwnOrg, ErrBadKey, ErrPatientExists, ErrRoleNotAllowed, ErrProposalExpired,
+	ErrSelf, ErrWrongStatus, ErrPatientNotFound}

@@ -20,6 +20,9 @@ var (
 	ErrNotFound        = medledger.Code{Codespace: Codespace, Code: 3, Slug: "not-anchored", Kind: medledger.KindNotFound}
 )
 
+// Codes lists every notary code.
+var Codes = []medledger.Code{ErrInvalid, ErrAlreadyAnchored, ErrNotFound}
+
 // TypeAnchor is the transaction type of an anchor.
 const TypeAnchor = "notary/anchor"
 

@@ -38,6 +38,11 @@ const DefaultCacheSize = 200_000
 type Store struct {
 	db   *iavldb.GoLevelDB
 	tree *iavl.MutableTree
+	// reads opens the snapshots. NOTE: a tree from s.tree.GetImmutable shares
+	// node objects with the working tree, whose Set and Remove write to them
+	// (iavl's Node.clone): a data race with readers on other goroutines. A
+	// second tree over the same database has its own node cache.
+	reads *iavl.MutableTree
 
 	mu     sync.RWMutex
 	latest *iavl.ImmutableTree
@@ -57,7 +62,8 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("load state tree: %w", err)
 	}
-	s := &Store{db: db, tree: tree}
+	reads := iavl.NewMutableTree(db, DefaultCacheSize, true, iavl.NewNopLogger())
+	s := &Store{db: db, tree: tree, reads: reads}
 	if err := s.refreshLatest(); err != nil {
 		db.Close()
 		return nil, err
@@ -70,7 +76,7 @@ func (s *Store) refreshLatest() error {
 	var snap *iavl.ImmutableTree
 	if v > 0 {
 		var err error
-		if snap, err = s.tree.GetImmutable(v); err != nil {
+		if snap, err = s.reads.GetImmutable(v); err != nil {
 			return fmt.Errorf("open version %d: %w", v, err)
 		}
 	}
@@ -128,7 +134,7 @@ func (s *Store) Snapshot(version int64) (*Snapshot, error) {
 	if !s.tree.VersionExists(version) {
 		return nil, fmt.Errorf("%w: %d", ErrNoVersion, version)
 	}
-	t, err := s.tree.GetImmutable(version)
+	t, err := s.reads.GetImmutable(version)
 	if err != nil {
 		return nil, fmt.Errorf("open version %d: %w", version, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -96,7 +97,9 @@ func Decode(raw []byte) (*Tx, error) {
 	if err := dec.Decode(&t.Payload); err != nil {
 		return nil, ErrMalformed.New("payload is not the envelope JSON object: %v", err)
 	}
-	if dec.More() {
+	// NOTE: dec.More() would miss a trailing '}' or ']'; only EOF (after
+	// optional whitespace) means the object was the whole payload.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, ErrMalformed.New("payload has data after the JSON object")
 	}
 	if err := t.Payload.validate(); err != nil {

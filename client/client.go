@@ -1,0 +1,190 @@
+// Package client is the Go client of a medledger node's REST API, used by
+// the CLI and the tests. Besides calls it builds signed transactions and
+// checks the proofs the node returns against block headers signed by the
+// validators, so a caller who trusts only the genesis need not trust the
+// node it talks to.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/keystore"
+	"github.com/medledger/medledger/tx"
+)
+
+// DefaultNode is the API address of `medledger dev`.
+const DefaultNode = "http://127.0.0.1:26680"
+
+// Client talks to one node.
+type Client struct {
+	Base string // e.g. http://127.0.0.1:26680
+	HTTP *http.Client
+}
+
+// New returns a client for base.
+func New(base string) *Client {
+	return &Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// Error is a problem document returned by the node.
+type Error struct{ api.Problem }
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s (%s/%d, HTTP %d): %s", e.Title, e.Codespace, e.Code, e.Status, e.Detail)
+}
+
+// IsCode reports whether err is a node error of codespace and slug.
+func IsCode(err error, codespace, slug string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Codespace == codespace && e.Title == slug
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("node %s unreachable: %w", c.Base, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode >= 300 {
+		var p api.Problem
+		if json.Unmarshal(b, &p) == nil && p.Title != "" {
+			return &Error{p}
+		}
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, res.StatusCode, bytes.TrimSpace(b))
+	}
+	if out == nil {
+		return nil
+	}
+	if raw, ok := out.(*json.RawMessage); ok {
+		*raw = b
+		return nil
+	}
+	return json.Unmarshal(b, out)
+}
+
+// Get fetches path (e.g. "/v1/orgs") into out.
+func (c *Client) Get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, http.MethodGet, path, nil, out)
+}
+
+// Status of the node.
+func (c *Client) Status(ctx context.Context) (api.StatusResponse, error) {
+	var s api.StatusResponse
+	return s, c.Get(ctx, "/v1/status", &s)
+}
+
+// Submit sends a signed transaction with mode async, sync or commit.
+func (c *Client) Submit(ctx context.Context, raw []byte, mode string) (api.TxResponse, error) {
+	var r api.TxResponse
+	return r, c.do(ctx, http.MethodPost, "/v1/tx?mode="+url.QueryEscape(mode), api.TxRequest{Tx: raw}, &r)
+}
+
+// Tx looks up a committed transaction by hex hash.
+func (c *Client) Tx(ctx context.Context, hash string, prove bool) (api.TxResponse, error) {
+	var r api.TxResponse
+	return r, c.Get(ctx, fmt.Sprintf("/v1/tx/%s?prove=%t", hash, prove), &r)
+}
+
+// Block fetches a block (0: latest).
+func (c *Client) Block(ctx context.Context, height int64) (api.BlockResponse, error) {
+	var r api.BlockResponse
+	h := "latest"
+	if height > 0 {
+		h = fmt.Sprint(height)
+	}
+	return r, c.Get(ctx, "/v1/blocks/"+h, &r)
+}
+
+// State reads a raw state key, optionally with a proof, at a height (0: latest).
+func (c *Client) State(ctx context.Context, key string, prove bool, height int64) (api.StateResponse, error) {
+	var r api.StateResponse
+	q := fmt.Sprintf("?prove=%t", prove)
+	if height > 0 {
+		q += fmt.Sprintf("&height=%d", height)
+	}
+	return r, c.Get(ctx, "/v1/state/"+escapeKey(key)+q, &r)
+}
+
+func escapeKey(k string) string {
+	parts := strings.Split(k, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+// Signer signs transactions as one identity for one chain.
+type Signer struct {
+	Key     *keystore.Key
+	ChainID string
+	// TTL is how many blocks past the current height a transaction stays
+	// valid; default 600.
+	TTL int64
+}
+
+// Build signs a transaction of type typ with body, expiring TTL blocks after
+// height.
+func (s Signer) Build(typ string, body any, height int64) ([]byte, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode body: %w", err)
+	}
+	ttl := s.TTL
+	if ttl == 0 {
+		ttl = 600
+	}
+	var n [12]byte
+	if _, err := rand.Read(n[:]); err != nil {
+		return nil, err
+	}
+	return tx.Sign(s.Key.Sign, tx.Payload{ChainID: s.ChainID, Type: typ, Signer: s.Key.ID, KeyID: s.Key.KeyID(),
+		Nonce: hex.EncodeToString(n[:]), Expires: height + ttl, Body: b})
+}
+
+// Send builds, signs and submits a transaction, reading the chain's height
+// first; mode as in Submit.
+func (c *Client) Send(ctx context.Context, s Signer, typ string, body any, mode string) (api.TxResponse, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return api.TxResponse{}, err
+	}
+	if s.ChainID == "" {
+		s.ChainID = st.ChainID
+	}
+	raw, err := s.Build(typ, body, st.LatestHeight)
+	if err != nil {
+		return api.TxResponse{}, err
+	}
+	return c.Submit(ctx, raw, mode)
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medledger/medledger/daemon"
+	"github.com/medledger/medledger/demo"
+	"github.com/medledger/medledger/node"
+)
+
+func (c *CLI) devCmd() *cobra.Command {
+	var listen string
+	var blockTime time.Duration
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run a single-validator chain with the demo consortium (created on first run, reopened after)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h := c.homeDir()
+			if !h.Exists() {
+				if err := initDev(h, listen, blockTime); err != nil {
+					return err
+				}
+				c.logf("created the demo consortium in %s\n", h)
+			}
+			return c.runNode(h, listen, true)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "API address host:port (default "+node.DefaultAPIListen+")")
+	cmd.Flags().DurationVar(&blockTime, "block-time", node.DefaultBlockTime, "pause between blocks, for a new dev chain")
+	return cmd
+}
+
+func initDev(h node.Home, listen string, blockTime time.Duration) error {
+	keys, err := demo.NewKeys(nil)
+	if err != nil {
+		return err
+	}
+	if err := node.Init(h, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: keys.AppState(), APIListen: listen, BlockTime: blockTime}); err != nil {
+		return err
+	}
+	return keys.Save(keystoreOf(h))
+}
+
+// runNode starts the node in h and serves until the context ends.
+func (c *CLI) runNode(h node.Home, listen string, dev bool) error {
+	cfg := daemonConfig()
+	cfg.Home, cfg.APIListen = h, listen
+	if os.Getenv("MEDLEDGER_COMET_LOG") != "" {
+		cfg.CometLog = os.Stderr
+	}
+	d, err := daemon.Start(cfg)
+	if err != nil {
+		var ne *os.PathError
+		if errors.As(err, &ne) {
+			return withHint(err, "check that %s is a medledger home and readable", h)
+		}
+		return withHint(err, "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
+	}
+	c.logf("medledger: chain %s, node %s\n", d.App.ChainID(), d.Node.CMT.NodeInfo().ID())
+	c.logf("medledger: home      %s\n", h)
+	c.logf("medledger: API       %s\n", d.URL())
+	if dev {
+		c.logf("medledger: demo keys %s (unencrypted: for development only)\n", h.KeysDir())
+	}
+	c.logf("medledger: press Ctrl-C to stop\n")
+	if c.output == "json" {
+		c.print(map[string]string{"chain_id": d.App.ChainID(), "home": string(h), "api": d.URL(), "keys": h.KeysDir()}, func(io.Writer) {})
+	}
+	<-c.ctx.Done()
+	c.logf("medledger: stopping at height %d\n", d.Store.Version())
+	if err := d.Stop(); err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	return nil
+}

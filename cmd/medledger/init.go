@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/demo"
+	"github.com/medledger/medledger/identity"
+	"github.com/medledger/medledger/keystore"
+	"github.com/medledger/medledger/node"
+)
+
+func errNotHome(h node.Home) error {
+	return fmt.Errorf("%s is not a medledger home (no %s)", h, h.GenesisFile())
+}
+
+func (c *CLI) initCmd() *cobra.Command {
+	var o node.Options
+	var withDemo, insecure bool
+	var org identity.Org
+	var passFile string
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a single-validator node home: keys, config and genesis",
+		Long: `Create a node home with this node as the only validator.
+
+The genesis holds either the demo consortium (--demo) or one founding
+organization (--org, --org-kind, --org-name, --jurisdiction) whose admin key
+is generated into the home's keystore, protected by the passphrase in
+--passphrase-file (or unencrypted with --insecure-keystore, for tests).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h := c.homeDir()
+			if c.home == "" {
+				return withHint(errors.New("--home is required"), "name a folder for the new node, e.g. --home ./node1")
+			}
+			if h.Exists() {
+				return withHint(fmt.Errorf("%s is initialized already", h), "choose another --home, or remove it to start over")
+			}
+			var keys map[string]*keystore.Key
+			var pass []byte
+			switch {
+			case withDemo:
+				dk, err := demo.NewKeys(nil)
+				if err != nil {
+					return err
+				}
+				keys = dk
+				o.AppState = dk.AppState()
+			case org.ID != "":
+				if org.Name == "" {
+					org.Name = org.ID
+				}
+				if err := org.Validate(); err != nil {
+					return withHint(err, "see medledger init --help")
+				}
+				if passFile == "" && !insecure {
+					return withHint(errors.New("the founding admin's key needs a passphrase"), "give --passphrase-file FILE, or --insecure-keystore for a throwaway node")
+				}
+				if passFile != "" {
+					b, err := os.ReadFile(passFile)
+					if err != nil {
+						return err
+					}
+					pass = []byte(strings.TrimRight(string(b), "\r\n"))
+				}
+				k, err := keystore.Generate(identity.MemberID(org.ID, "admin"))
+				if err != nil {
+					return err
+				}
+				keys = map[string]*keystore.Key{k.Name: k}
+				g := identity.Genesis{Orgs: []identity.Org{org}, Members: []identity.GenesisMember{{ID: k.Name, Role: identity.RoleAdmin, SignKey: k.SignPub(), EncKey: k.EncPub()}}}
+				gb, _ := json.Marshal(g)
+				o.AppState, _ = json.Marshal(app.Genesis{Modules: map[string]json.RawMessage{"identity": gb}})
+			default:
+				return withHint(errors.New("say who founds the consortium"), "give --demo, or --org ID --org-kind KIND")
+			}
+			if err := node.Init(h, o); err != nil {
+				return err
+			}
+			ks := keystoreOf(h)
+			for _, k := range keys {
+				p := pass
+				if withDemo {
+					p = nil
+				}
+				if err := ks.Save(k, p); err != nil {
+					return err
+				}
+			}
+			return c.print(map[string]any{"home": string(h), "chain_id": o.ChainID, "genesis": h.GenesisFile()}, func(w io.Writer) {
+				fmt.Fprintf(w, "initialized %s for chain %s\nstart it with: medledger start --home %s\n", h, o.ChainID, h)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.ChainID, "chain-id", "medledger", "chain id")
+	f.StringVar(&o.Moniker, "moniker", "node", "this node's name")
+	f.StringVar(&o.APIListen, "api", node.DefaultAPIListen, "API address host:port")
+	f.StringVar(&o.P2PListen, "p2p", "127.0.0.1:26656", "peer-to-peer address host:port")
+	f.DurationVar(&o.BlockTime, "block-time", node.DefaultBlockTime, "pause between blocks")
+	f.BoolVar(&withDemo, "demo", false, "put the demo consortium in the genesis (unencrypted keys)")
+	f.StringVar(&org.ID, "org", "", "founding organization id")
+	f.StringVar(&org.Name, "org-name", "", "founding organization display name")
+	f.StringVar(&org.Kind, "org-kind", "", "founding organization kind ("+strings.Join(identity.Kinds, ", ")+")")
+	f.StringVar(&org.Jurisdiction, "jurisdiction", "US", "founding organization jurisdiction (ISO 3166)")
+	f.StringVar(&passFile, "passphrase-file", "", "file holding the passphrase for the admin key")
+	f.BoolVar(&insecure, "insecure-keystore", false, "store the admin key unencrypted")
+	return cmd
+}

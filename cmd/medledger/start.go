@@ -1,0 +1,23 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func (c *CLI) startCmd() *cobra.Command {
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run the node in --home (made by init or testnet)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h := c.homeDir()
+			if !h.Exists() {
+				return withHint(errNotHome(h), "create it with medledger init --home %s, or medledger testnet", h)
+			}
+			return c.runNode(h, listen, false)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "API address host:port (default: the home's config/medledger.json)")
+	return cmd
+}

@@ -1,0 +1,156 @@
+// Package daemon wires one running medledger node: the application's state
+// store, the ABCI app with its modules, CometBFT in-process, and the REST
+// API. cmd/medledger chooses the modules (Plugins); tests use the same
+// wiring to run real nodes.
+//
+// It owns start-up order and shutdown order, nothing else: no flags, no
+// config files beyond the node home (package node).
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/medledger/medledger"
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/node"
+	"github.com/medledger/medledger/state"
+	"github.com/medledger/medledger/tx"
+)
+
+// Plugin is one module as the daemon plugs it in.
+type Plugin struct {
+	Module app.Module
+	Routes func(*api.Server) []api.Route // may be nil
+	Codes  []medledger.Code
+}
+
+// Config of a daemon.
+type Config struct {
+	Home node.Home
+	// Identities answers who signers are; its module MUST be among Plugins.
+	Identities app.Identities
+	Plugins    []Plugin
+	// APIListen overrides the home's configured API address when set.
+	APIListen string
+	// CometLog receives CometBFT's log; nil discards it.
+	CometLog *os.File
+}
+
+// Daemon is a running node.
+type Daemon struct {
+	Node    *node.Node
+	App     *app.App
+	Store   *state.Store
+	API     *api.Server
+	APIAddr string // the address the API listens on
+
+	http *http.Server
+	done chan error
+}
+
+// Start opens the state, starts CometBFT and serves the API.
+func Start(cfg Config) (*Daemon, error) {
+	h := cfg.Home
+	doc, err := node.Genesis(h)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkChainMarker(h, doc.ChainID); err != nil {
+		return nil, err
+	}
+	store, err := state.Open(h.AppDataDir())
+	if err != nil {
+		return nil, err
+	}
+	mods := make([]app.Module, 0, len(cfg.Plugins))
+	api.RegisterCodes(tx.Codes...)
+	api.RegisterCodes(api.ErrBadRequest, api.ErrNotFound, api.ErrTooLarge, api.ErrUnavailable, api.ErrTimeout)
+	for _, p := range cfg.Plugins {
+		mods = append(mods, p.Module)
+		api.RegisterCodes(p.Codes...)
+	}
+	a, err := app.New(store, doc.ChainID, cfg.Identities, mods...)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	n, err := node.Start(h, a, cfg.CometLog)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	srv := api.New(a, n.Client)
+	for _, p := range cfg.Plugins {
+		if p.Routes != nil {
+			for _, r := range p.Routes(srv) {
+				srv.Handle(r)
+			}
+		}
+	}
+	addr := cfg.APIListen
+	if addr == "" {
+		addr = n.App.APIListen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		n.Stop()
+		store.Close()
+		return nil, fmt.Errorf("API cannot listen on %s: %w", addr, err)
+	}
+	d := &Daemon{Node: n, App: a, Store: store, API: srv, APIAddr: ln.Addr().String(), done: make(chan error, 1),
+		http: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
+	go func() {
+		err := d.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		d.done <- err
+	}()
+	return d, nil
+}
+
+// URL is the API's base URL.
+func (d *Daemon) URL() string { return "http://" + d.APIAddr }
+
+// Stop stops the API, then CometBFT, then closes the state: in that order,
+// so that nothing writes to a closed store.
+func (d *Daemon) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := d.http.Shutdown(ctx)
+	<-d.done
+	if e := d.Node.Stop(); e != nil && err == nil {
+		err = e
+	}
+	if e := d.Store.Close(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+// checkChainMarker refuses a home whose application data belongs to another
+// chain: data/app/chain-id is written on first start and compared after.
+func checkChainMarker(h node.Home, chainID string) error {
+	p := h.AppDataDir() + "/chain-id"
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(h.AppDataDir(), 0o700); err != nil {
+			return err
+		}
+		return os.WriteFile(p, []byte(chainID+"\n"), 0o600)
+	}
+	if err != nil {
+		return err
+	}
+	if got := string(b); got != chainID+"\n" {
+		return fmt.Errorf("the application data in %s belongs to chain %q, but the genesis is for %q: this home mixes two chains", h.AppDataDir(), got[:len(got)-1], chainID)
+	}
+	return nil
+}

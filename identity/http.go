@@ -1,0 +1,108 @@
+package identity
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/medledger/medledger/api"
+)
+
+// HTTPRoutes are the identity module's read-only REST routes.
+func HTTPRoutes(s *api.Server) []api.Route {
+	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
+	return []api.Route{
+		{Method: "GET", Path: "/v1/orgs", Summary: "The consortium's organizations", Params: page, Handler: func(w http.ResponseWriter, r *http.Request) {
+			snap, err := s.Snapshot(r)
+			if err != nil {
+				api.WriteProblem(w, r, err)
+				return
+			}
+			p, err := api.Paginate(r, ListOrgs(snap), func(o Org) string { return o.ID })
+			if err != nil {
+				api.WriteProblem(w, r, err)
+				return
+			}
+			api.WriteJSON(w, p)
+		}},
+		{Method: "GET", Path: "/v1/orgs/{id}", Summary: "One organization and its members", Params: []api.Param{{Name: "id", In: "path", Description: "organization id"}},
+			Handler: func(w http.ResponseWriter, r *http.Request) {
+				snap, err := s.Snapshot(r)
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				o, ok := GetOrg(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrOrgNotFound.New("no organization %q", r.PathValue("id")))
+					return
+				}
+				api.WriteJSON(w, struct {
+					Org
+					Members []Member `json:"members"`
+				}{o, ListMembers(snap, o.ID)})
+			}},
+		{Method: "GET", Path: "/v1/members/{org}/{name}", Summary: "One member: role, keys and status",
+			Params: []api.Param{{Name: "org", In: "path", Description: "organization id"}, {Name: "name", In: "path", Description: "member name"}},
+			Handler: func(w http.ResponseWriter, r *http.Request) {
+				snap, err := s.Snapshot(r)
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				id := MemberID(r.PathValue("org"), r.PathValue("name"))
+				m, ok := GetMember(snap, id)
+				if !ok {
+					api.WriteProblem(w, r, ErrMemberNotFound.New("no member %s", id))
+					return
+				}
+				api.WriteJSON(w, m)
+			}},
+		{Method: "GET", Path: "/v1/patients/{id}", Summary: "A patient's pseudonymous record: keys and status, nothing personal",
+			Params: []api.Param{{Name: "id", In: "path", Description: "patient id (pat-...)"}},
+			Handler: func(w http.ResponseWriter, r *http.Request) {
+				snap, err := s.Snapshot(r)
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				p, ok := GetPatient(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrPatientNotFound.New("no patient %s", r.PathValue("id")))
+					return
+				}
+				api.WriteJSON(w, p)
+			}},
+		{Method: "GET", Path: "/v1/proposals", Summary: "Governance proposals", Params: page, Handler: func(w http.ResponseWriter, r *http.Request) {
+			snap, err := s.Snapshot(r)
+			if err != nil {
+				api.WriteProblem(w, r, err)
+				return
+			}
+			p, err := api.Paginate(r, ListProposals(snap), func(p Proposal) string { return strconv.FormatUint(p.ID+1e12, 10) })
+			if err != nil {
+				api.WriteProblem(w, r, err)
+				return
+			}
+			api.WriteJSON(w, p)
+		}},
+		{Method: "GET", Path: "/v1/proposals/{id}", Summary: "One governance proposal and its tally", Params: []api.Param{{Name: "id", In: "path", Description: "proposal number"}},
+			Handler: func(w http.ResponseWriter, r *http.Request) {
+				snap, err := s.Snapshot(r)
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+				if err != nil {
+					api.WriteProblem(w, r, api.ErrBadRequest.New("proposal id %q is not a number", r.PathValue("id")))
+					return
+				}
+				p, ok := GetProposal(snap, id)
+				if !ok {
+					api.WriteProblem(w, r, ErrProposalNotFound.New("no proposal %d", id))
+					return
+				}
+				api.WriteJSON(w, p)
+			}},
+	}
+}

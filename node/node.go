@@ -1,0 +1,93 @@
+package node
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cfg "github.com/cometbft/cometbft/config"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/rpc/client/local"
+)
+
+// Node is a running CometBFT node with its application in-process.
+type Node struct {
+	Home   Home
+	CMT    *cmtnode.Node
+	Client *local.Local
+	App    AppConfig
+}
+
+// Start starts CometBFT for app from home. The application's state MUST
+// already be open: the ABCI handshake replays any blocks it lacks. logw
+// receives CometBFT's log (nil: discarded).
+func Start(h Home, app abci.Application, logw *os.File) (*Node, error) {
+	c, ac, err := LoadConfig(h)
+	if err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("node key %s: %w", c.NodeKeyFile(), err)
+	}
+	pv, err := loadPV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	if err != nil {
+		return nil, err
+	}
+	logger := cmtlog.NewNopLogger()
+	if logw != nil {
+		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(logw))
+		if lvl, err := cmtlog.AllowLevel(c.LogLevel); err == nil {
+			logger = cmtlog.NewFilter(logger, lvl)
+		}
+	}
+	n, err := cmtnode.NewNode(c, pv, nodeKey,
+		proxy.NewConnSyncLocalClientCreator(app),
+		cmtnode.DefaultGenesisDocProviderFunc(c),
+		cfg.DefaultDBProvider, cmtnode.DefaultMetricsProvider(c.Instrumentation), logger)
+	if err != nil {
+		return nil, explain(h, err)
+	}
+	if err := n.Start(); err != nil {
+		return nil, explain(h, err)
+	}
+	return &Node{Home: h, CMT: n, Client: local.New(n), App: ac}, nil
+}
+
+// loadPV loads the validator key without the panics of privval.LoadFilePV.
+func loadPV(keyFile, stateFile string) (pv *privval.FilePV, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("validator key %s or state %s is unreadable: %v", keyFile, stateFile, r)
+		}
+	}()
+	return privval.LoadFilePV(keyFile, stateFile), nil
+}
+
+// explain turns CometBFT's start-up errors about a damaged or mismatched
+// home into ones that say what to do.
+func explain(h Home, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "app hash") || strings.Contains(msg, "AppHash"):
+		return fmt.Errorf("the application state in %s does not match the chain's blocks (%v): the home is damaged or mixes two chains; restore it from a backup", filepath.Join(string(h), "data"), err)
+	case strings.Contains(msg, "genesis"):
+		return fmt.Errorf("genesis in %s does not fit this home's data: %w", h.GenesisFile(), err)
+	}
+	return fmt.Errorf("start CometBFT: %w", err)
+}
+
+// Stop stops the node and waits for it.
+func (n *Node) Stop() error {
+	if err := n.CMT.Stop(); err != nil {
+		return err
+	}
+	n.CMT.Wait()
+	return nil
+}
