@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -243,5 +242,3 @@ func (c *Client) VerifyAnchor(ctx context.Context, trust Trust, digest string) (
 	return AnchorReport{Anchor: a, StateHeight: pv.Height, BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Validators: trust.Validators.Size()}, nil
 }
 
-// ReadGenesisFile is os.ReadFile, exposed for symmetry in the CLI.
-var ReadGenesisFile = os.ReadFile
