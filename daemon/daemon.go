@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/medledger/medledger"
@@ -51,8 +52,10 @@ type Daemon struct {
 	API     *api.Server
 	APIAddr string // the address the API listens on
 
-	http *http.Server
-	done chan error
+	http     *http.Server
+	done     chan error
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Start opens the state, starts CometBFT and serves the API.
@@ -120,8 +123,13 @@ func Start(cfg Config) (*Daemon, error) {
 func (d *Daemon) URL() string { return "http://" + d.APIAddr }
 
 // Stop stops the API, then CometBFT, then closes the state: in that order,
-// so that nothing writes to a closed store.
+// so that nothing writes to a closed store. Stop is idempotent.
 func (d *Daemon) Stop() error {
+	d.stopOnce.Do(func() { d.stopErr = d.stop() })
+	return d.stopErr
+}
+
+func (d *Daemon) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := d.http.Shutdown(ctx)

@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+
+	dbm "github.com/cometbft/cometbft-db"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cfg "github.com/cometbft/cometbft/config"
@@ -22,6 +25,35 @@ type Node struct {
 	CMT    *cmtnode.Node
 	Client *local.Local
 	App    AppConfig
+
+	dbs *dbTracker
+}
+
+// dbTracker remembers every database CometBFT opens, so that Stop can close
+// the ones CometBFT leaves open (the transaction index): a node restarted in
+// the same process must be able to open them again.
+type dbTracker struct {
+	mu  sync.Mutex
+	dbs []dbm.DB
+}
+
+func (t *dbTracker) provide(ctx *cfg.DBContext) (dbm.DB, error) {
+	db, err := cfg.DefaultDBProvider(ctx)
+	if err == nil {
+		t.mu.Lock()
+		t.dbs = append(t.dbs, db)
+		t.mu.Unlock()
+	}
+	return db, err
+}
+
+func (t *dbTracker) closeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, db := range t.dbs {
+		_ = db.Close() // NOTE: most are closed by CometBFT already; closing again only errs
+	}
+	t.dbs = nil
 }
 
 // Start starts CometBFT for app from home. The application's state MUST
@@ -47,17 +79,20 @@ func Start(h Home, app abci.Application, logw *os.File) (*Node, error) {
 			logger = cmtlog.NewFilter(logger, lvl)
 		}
 	}
+	dbs := &dbTracker{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
 		proxy.NewConnSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
-		cfg.DefaultDBProvider, cmtnode.DefaultMetricsProvider(c.Instrumentation), logger)
+		dbs.provide, cmtnode.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
+		dbs.closeAll()
 		return nil, explain(h, err)
 	}
 	if err := n.Start(); err != nil {
+		dbs.closeAll()
 		return nil, explain(h, err)
 	}
-	return &Node{Home: h, CMT: n, Client: local.New(n), App: ac}, nil
+	return &Node{Home: h, CMT: n, Client: local.New(n), App: ac, dbs: dbs}, nil
 }
 
 // loadPV loads the validator key without the panics of privval.LoadFilePV.
@@ -85,9 +120,10 @@ func explain(h Home, err error) error {
 
 // Stop stops the node and waits for it.
 func (n *Node) Stop() error {
-	if err := n.CMT.Stop(); err != nil {
-		return err
+	err := n.CMT.Stop()
+	if err == nil {
+		n.CMT.Wait()
 	}
-	n.CMT.Wait()
-	return nil
+	n.dbs.closeAll()
+	return err
 }
