@@ -152,6 +152,11 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if req.ChainId != a.chainID {
 		return nil, fmt.Errorf("genesis chain id %q, app configured for %q", req.ChainId, a.chainID)
 	}
+	if req.InitialHeight > 1 {
+		// NOTE: the store numbers versions from 1, and Info reports the version
+		// as the last height: any other initial height would break the handshake.
+		return nil, fmt.Errorf("genesis initial_height is %d; this app supports only 1", req.InitialHeight)
+	}
 	var g Genesis
 	if len(req.AppStateBytes) > 0 {
 		if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {

@@ -17,8 +17,8 @@ import (
 )
 
 const (
-	admin     = "northside-hospital/admin"
-	clinician = "northside-hospital/dr-chen"
+	hospitalAdmin     = "northside-hospital/admin"
+	hospitalClinician = "northside-hospital/dr-chen"
 )
 
 func anchorBody(what string) notary.AnchorBody {
@@ -34,7 +34,7 @@ func envelopeCases(ch *chaintest.Chain) []struct {
 } {
 	next := ch.Height + 1
 	other := chaintest.NewKey("someone else")
-	good := ch.Sign(clinician, notary.TypeAnchor, anchorBody("good"))
+	good := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("good"))
 	flipSig := bytes.Clone(good)
 	flipSig[10] ^= 1
 	// Change one character of the signed payload (the nonce) after signing.
@@ -51,28 +51,28 @@ func envelopeCases(ch *chaintest.Chain) []struct {
 		raw  []byte
 		want medledger.Code
 	}{
-		{"wrong chain", ch.Sign(clinician, notary.TypeAnchor, anchorBody("a"), func(p *tx.Payload) { p.ChainID = "other-chain" }), tx.ErrWrongChain},
-		{"expired", ch.Sign(clinician, notary.TypeAnchor, anchorBody("b"), func(p *tx.Payload) { p.Expires = next - 1 }), tx.ErrExpired},
-		{"expiry too far", ch.Sign(clinician, notary.TypeAnchor, anchorBody("c"), func(p *tx.Payload) { p.Expires = next + app.MaxTTL + 1 }), tx.ErrExpiryTooFar},
+		{"wrong chain", ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("a"), func(p *tx.Payload) { p.ChainID = "other-chain" }), tx.ErrWrongChain},
+		{"expired", ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("b"), func(p *tx.Payload) { p.Expires = next - 1 }), tx.ErrExpired},
+		{"expiry too far", ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("c"), func(p *tx.Payload) { p.Expires = next + app.MaxTTL + 1 }), tx.ErrExpiryTooFar},
 		{"flipped signature bit", flipSig, tx.ErrBadSignature},
 		{"payload changed after signing", flipPayload, tx.ErrBadSignature},
-		{"signed by another key", ch.SignWith(other.Sign, ch.Payload(clinician, notary.TypeAnchor, anchorBody("d"))), tx.ErrBadSignature},
+		{"signed by another key", ch.SignWith(other.Sign, ch.Payload(hospitalClinician, notary.TypeAnchor, anchorBody("d"))), tx.ErrBadSignature},
 		{"unknown member", ch.Sign("ghost-clinic/admin", notary.TypeAnchor, anchorBody("e")), tx.ErrUnknownSigner},
 		{"unknown org", ch.Sign("ghost-clinic", notary.TypeAnchor, anchorBody("f")), tx.ErrUnknownSigner},
 		{"unknown patient", ch.Sign(identity.PatientID(other.Public()), notary.TypeAnchor, anchorBody("g")), tx.ErrUnknownSigner},
-		{"key id of another key", ch.Sign(clinician, notary.TypeAnchor, anchorBody("h"), func(p *tx.Payload) { p.KeyID = other.KeyID() }), tx.ErrKeyMismatch},
-		{"unknown action", ch.Sign(admin, "identity/frobnicate", map[string]string{}), tx.ErrUnknownType},
-		{"unknown module", ch.Sign(admin, "supply/ship", map[string]string{}), tx.ErrUnknownType},
+		{"key id of another key", ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("h"), func(p *tx.Payload) { p.KeyID = other.KeyID() }), tx.ErrKeyMismatch},
+		{"unknown action", ch.Sign(hospitalAdmin, "identity/frobnicate", map[string]string{}), tx.ErrUnknownType},
+		{"unknown module", ch.Sign(hospitalAdmin, "supply/ship", map[string]string{}), tx.ErrUnknownType},
 		{"empty", []byte{}, tx.ErrMalformed},
 		{"garbage", []byte("hello, chain"), tx.ErrMalformed},
 		{"wrong version", wrongVersion, tx.ErrMalformed},
 		{"payload not json", withPayload("not json at all"), tx.ErrMalformed},
 		{"unknown envelope field", withPayload(`{"chain_id":"medledger-test","type":"notary/anchor","signer":"a/b","key_id":"00000000000000000000000000000000","nonce":"n","expires":5,"body":{},"extra":1}`), tx.ErrMalformed},
 		{"data after payload", withPayload(`{"chain_id":"medledger-test","type":"notary/anchor","signer":"a/b","key_id":"00000000000000000000000000000000","nonce":"n","expires":5,"body":{}} {}`), tx.ErrMalformed},
-		{"empty nonce", ch.Sign(clinician, notary.TypeAnchor, anchorBody("i"), func(p *tx.Payload) { p.Nonce = "" }), tx.ErrMalformed},
-		{"zero expiry", ch.Sign(clinician, notary.TypeAnchor, anchorBody("j"), func(p *tx.Payload) { p.Expires = 0 }), tx.ErrMalformed},
-		{"body not an object", ch.Sign(clinician, notary.TypeAnchor, []byte(`["x"]`)), tx.ErrMalformed},
-		{"unknown body field", ch.Sign(clinician, notary.TypeAnchor, map[string]string{"digest": chaintest.Digest("k"), "kind": "lab-report", "patient_name": "x"}), tx.ErrMalformed},
+		{"empty nonce", ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("i"), func(p *tx.Payload) { p.Nonce = "" }), tx.ErrMalformed},
+		{"zero expiry", ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("j"), func(p *tx.Payload) { p.Expires = 0 }), tx.ErrMalformed},
+		{"body not an object", ch.Sign(hospitalClinician, notary.TypeAnchor, []byte(`["x"]`)), tx.ErrMalformed},
+		{"unknown body field", ch.Sign(hospitalClinician, notary.TypeAnchor, map[string]string{"digest": chaintest.Digest("k"), "kind": "lab-report", "patient_name": "x"}), tx.ErrMalformed},
 		{"oversize", append(bytes.Clone(good), make([]byte, tx.MaxBytes)...), tx.ErrOversize},
 	}
 }
@@ -99,8 +99,8 @@ func TestExpiryBounds(t *testing.T) {
 	ch := chaintest.New(t, chaintest.Demo())
 	ch.Block()
 	next := ch.Height + 1
-	now := ch.Sign(clinician, notary.TypeAnchor, anchorBody("now"), func(p *tx.Payload) { p.Expires = next })
-	late := ch.Sign(clinician, notary.TypeAnchor, anchorBody("late"), func(p *tx.Payload) { p.Expires = next + app.MaxTTL })
+	now := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("now"), func(p *tx.Payload) { p.Expires = next })
+	late := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("late"), func(p *tx.Payload) { p.Expires = next + app.MaxTTL })
 	chaintest.RequireOK(t, ch.Check(now), "CheckTx expiring now")
 	chaintest.RequireOK(t, ch.Check(late), "CheckTx expiring late")
 	for i, r := range ch.Block(now, late) {
@@ -114,14 +114,14 @@ func TestReplay(t *testing.T) {
 	ch := chaintest.New(t, chaintest.Demo())
 	ch.Block()
 
-	raw := ch.Sign(clinician, notary.TypeAnchor, anchorBody("one"))
+	raw := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("one"))
 	res := ch.Block(raw, raw)
 	chaintest.RequireOK(t, res[0], "first")
 	chaintest.RequireCode(t, res[1], tx.ErrReplayed, "same block")
 	chaintest.RequireCode(t, ch.Deliver(raw), tx.ErrReplayed, "later block")
 	chaintest.RequireCode(t, ch.Check(raw), tx.ErrReplayed, "CheckTx after commit")
 
-	raw2 := ch.Sign(clinician, notary.TypeAnchor, anchorBody("two"))
+	raw2 := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("two"))
 	chaintest.RequireOK(t, ch.Check(raw2), "CheckTx first")
 	chaintest.RequireCode(t, ch.Check(raw2), tx.ErrReplayed, "CheckTx again before commit")
 	chaintest.RequireOK(t, ch.Deliver(raw2), "deliver after CheckTx")
@@ -129,10 +129,10 @@ func TestReplay(t *testing.T) {
 	// The guard is the (signer, nonce, expiry) triple, not the body: another
 	// body under a used nonce is refused too.
 	var nonce string
-	raw3 := ch.Sign(admin, notary.TypeAnchor, anchorBody("three"), func(p *tx.Payload) { nonce = p.Nonce })
+	raw3 := ch.Sign(hospitalAdmin, notary.TypeAnchor, anchorBody("three"), func(p *tx.Payload) { nonce = p.Nonce })
 	chaintest.RequireOK(t, ch.Deliver(raw3), "three")
 	t3, _ := tx.Decode(raw3)
-	same := ch.Sign(admin, notary.TypeAnchor, anchorBody("four"), func(p *tx.Payload) { p.Nonce, p.Expires = nonce, t3.Expires })
+	same := ch.Sign(hospitalAdmin, notary.TypeAnchor, anchorBody("four"), func(p *tx.Payload) { p.Nonce, p.Expires = nonce, t3.Expires })
 	chaintest.RequireCode(t, ch.Deliver(same), tx.ErrReplayed, "new body, used nonce")
 
 	// A rejected transaction burns no nonce: the same bytes apply once the
@@ -140,7 +140,7 @@ func TestReplay(t *testing.T) {
 	vote := ch.Sign("lakeside-clinic/admin", identity.TypeVote, identity.VoteBody{Proposal: 1, Approve: true})
 	chaintest.RequireCode(t, ch.Deliver(vote), identity.ErrProposalNotFound, "vote before the proposal")
 	k := chaintest.NewKey("riverside-clinic/admin")
-	chaintest.RequireOK(t, ch.Deliver(ch.Sign(admin, identity.TypePropose, identity.ProposeBody{
+	chaintest.RequireOK(t, ch.Deliver(ch.Sign(hospitalAdmin, identity.TypePropose, identity.ProposeBody{
 		Action: identity.ActionAddOrg,
 		Org:    &identity.Org{ID: "riverside-clinic", Name: "Riverside", Kind: identity.KindClinic, Jurisdiction: "US"},
 		Admin:  &identity.GenesisMember{ID: "admin", SignKey: k.Public(), EncKey: k.Enc},
@@ -154,25 +154,25 @@ func TestReplay(t *testing.T) {
 func TestKeyMismatchAfterRotation(t *testing.T) {
 	ch := chaintest.New(t, chaintest.Demo())
 	ch.Block()
-	old := ch.Sign(clinician, notary.TypeAnchor, anchorBody("signed before rotation"))
+	old := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("signed before rotation"))
 	ch.App.PreVerify(old)
 	chaintest.RequireOK(t, ch.Check(old), "CheckTx before rotation")
 
 	k := chaintest.NewKey("dr-chen new key")
-	chaintest.RequireOK(t, ch.Deliver(ch.Sign(admin, identity.TypeRotateKey,
+	chaintest.RequireOK(t, ch.Deliver(ch.Sign(hospitalAdmin, identity.TypeRotateKey,
 		identity.MemberBody{Member: "dr-chen", SignKey: k.Public(), EncKey: k.Enc})), "rotate")
 
 	chaintest.RequireCode(t, ch.Check(old), tx.ErrKeyMismatch, "CheckTx old key")
 	chaintest.RequireCode(t, ch.Deliver(old), tx.ErrKeyMismatch, "old key")
-	fresh := ch.Sign(clinician, notary.TypeAnchor, anchorBody("fresh old key"))
+	fresh := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("fresh old key"))
 	chaintest.RequireCode(t, ch.Deliver(fresh), tx.ErrKeyMismatch, "new tx, old key")
 
 	// The new key id with the old key's signature does not verify.
-	forged := ch.Sign(clinician, notary.TypeAnchor, anchorBody("forged"), func(p *tx.Payload) { p.KeyID = k.KeyID() })
+	forged := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("forged"), func(p *tx.Payload) { p.KeyID = k.KeyID() })
 	chaintest.RequireCode(t, ch.Deliver(forged), tx.ErrBadSignature, "old key under new key id")
 
-	ch.SetKey(clinician, k.Sign)
-	chaintest.RequireOK(t, ch.Deliver(ch.Sign(clinician, notary.TypeAnchor, anchorBody("new key"))), "new key")
+	ch.SetKey(hospitalClinician, k.Sign)
+	chaintest.RequireOK(t, ch.Deliver(ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("new key"))), "new key")
 }
 
 // TestPreVerifyDecidesNothing: PreVerify of a transaction with a bad
@@ -180,7 +180,7 @@ func TestKeyMismatchAfterRotation(t *testing.T) {
 func TestPreVerifyDecidesNothing(t *testing.T) {
 	ch := chaintest.New(t, chaintest.Demo())
 	ch.Block()
-	raw := ch.Sign(clinician, notary.TypeAnchor, anchorBody("x"))
+	raw := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("x"))
 	raw[20] ^= 1
 	ch.App.PreVerify(raw)
 	chaintest.RequireCode(t, ch.Deliver(raw), tx.ErrBadSignature, "bad signature after PreVerify")
@@ -202,8 +202,8 @@ func TestReplayPruning(t *testing.T) {
 	ch := chaintest.New(t, chaintest.Demo())
 	ch.Block()
 	h := ch.Height
-	raw := ch.Sign(clinician, notary.TypeAnchor, anchorBody("short"), func(p *tx.Payload) { p.Expires = h + 2 })
-	long := ch.Sign(admin, notary.TypeAnchor, anchorBody("long"), func(p *tx.Payload) { p.Expires = h + 50 })
+	raw := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("short"), func(p *tx.Payload) { p.Expires = h + 2 })
+	long := ch.Sign(hospitalAdmin, notary.TypeAnchor, anchorBody("long"), func(p *tx.Payload) { p.Expires = h + 50 })
 	for _, r := range ch.Block(raw, long) { // height h+1
 		chaintest.RequireOK(t, r, "anchor")
 	}
@@ -256,7 +256,7 @@ func TestRejectedTxChangesNothing(t *testing.T) {
 	}
 	both()
 	h := a.Height
-	short := a.Sign(clinician, notary.TypeAnchor, anchorBody("short"), func(p *tx.Payload) { p.Expires = h + 2 })
+	short := a.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("short"), func(p *tx.Payload) { p.Expires = h + 2 })
 	// Two proposals to add the same organization, four yes votes each.
 	propose := func(proposer string) []byte {
 		k := chaintest.NewKey("zeta-clinic/admin")
@@ -272,7 +272,8 @@ func TestRejectedTxChangesNothing(t *testing.T) {
 	both(short, propose("northside-hospital/admin"), propose("lakeside-clinic/admin"),
 		vote("cityrx-pharmacy", 1), vote("acme-pharma", 1), vote("medsupply-dist", 1),
 		vote("cityrx-pharmacy", 2), vote("acme-pharma", 2), vote("medsupply-dist", 2)) // h+1
-	both(vote("unity-health-plan", 2))                                              // h+2: proposal 2 passes
+	// h+2: proposal 2 passes, ten organizations are active; proposal 1 has five yes.
+	both(vote("unity-health-plan", 2), vote("heartwell-trials", 1))
 	if len(replayEntries(a.Latest())) == 0 {
 		t.Fatal("no replay entries to prune")
 	}
@@ -280,12 +281,12 @@ func TestRejectedTxChangesNothing(t *testing.T) {
 	// Block h+3: a gets only rejected transactions, b none.
 	cases := envelopeCases(a)
 	rejected := [][]byte{
-		short, // replayed, and expired by now
-		vote("unity-health-plan", 1), // would pass proposal 1, whose execution fails: org exists
+		short,                          // replayed, and expired by now
+		vote("state-medical-board", 1), // passes proposal 1, whose execution fails: org exists
 		a.Sign("cityrx-pharmacy/pharmacist", identity.TypeAddMember, identity.MemberBody{Member: "x"}),
-		a.Sign(admin, identity.TypeAddMember, identity.MemberBody{Member: "dr-chen", Role: identity.RoleClinician,
+		a.Sign(hospitalAdmin, identity.TypeAddMember, identity.MemberBody{Member: "dr-chen", Role: identity.RoleClinician,
 			SignKey: chaintest.NewKey("x").Public(), EncKey: chaintest.NewKey("x").Enc}),
-		a.Sign(clinician, notary.TypeAnchor, anchorBody("short")), // anchored already
+		a.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("short")), // anchored already
 	}
 	for _, c := range cases {
 		rejected = append(rejected, c.raw)
@@ -326,7 +327,7 @@ func TestRejectedTxChangesNothing(t *testing.T) {
 		t.Errorf("replay entries differ")
 	}
 	p, _ := identity.GetProposal(a.Latest(), 1)
-	if p.Status != identity.ProposalOpen || p.Yes != 4 {
-		t.Errorf("proposal 1 after the failed vote: %s yes=%d, want open yes=4", p.Status, p.Yes)
+	if p.Status != identity.ProposalOpen || p.Yes != 5 {
+		t.Errorf("proposal 1 after the failed vote: %s yes=%d, want open yes=5", p.Status, p.Yes)
 	}
 }

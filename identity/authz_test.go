@@ -18,12 +18,12 @@ var everyAdmin = []string{
 	"payer/admin", "trial-sponsor/admin", "licensing-board/admin", "regulator/admin",
 }
 
-// allowed is the identity module's authorization table written out as data:
-// for each transaction type, the "kind/role" signers that may send it.
+// identityAllowed is the identity module's authorization table written out
+// as data: for each transaction type, the "kind/role" signers that may send it.
 // Every other signer (and every patient, "patient") MUST be refused with
 // tx/unauthorized. It is deliberately not derived from identity.Policies, so
 // that loosening a policy fails this test.
-var allowed = map[string][]string{
+var identityAllowed = map[string][]string{
 	identity.TypePropose:         everyAdmin,
 	identity.TypeVote:            everyAdmin,
 	identity.TypeAddMember:       everyAdmin,
@@ -33,8 +33,8 @@ var allowed = map[string][]string{
 	identity.TypeEnrollPatient:   {"hospital/admin", "hospital/clinician", "clinic/admin", "clinic/clinician"},
 }
 
-// matrixSigner is one cell row of the matrix: a signer standing for a
-// kind/role pair.
+// matrixSigner is one row of the matrix: a signer standing for a kind/role
+// pair, or for every patient.
 type matrixSigner struct {
 	ID, KindRole, Org string
 	OrgIndex          int // index of Org in the consortium; -1 for a patient
@@ -55,6 +55,9 @@ func authzConsortium() *chaintest.Consortium {
 // plus a patient.
 func matrixSigners(t *testing.T, c *chaintest.Consortium) []matrixSigner {
 	t.Helper()
+	if len(identity.Kinds) != len(identity.RolesByKind) {
+		t.Fatalf("identity.Kinds has %d kinds, identity.RolesByKind %d", len(identity.Kinds), len(identity.RolesByKind))
+	}
 	var out []matrixSigner
 	for _, kind := range identity.Kinds {
 		org := c.OrgOfKind(kind)
@@ -150,7 +153,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		types = append(types, r.Type)
 	}
 	for _, typ := range types {
-		if _, ok := allowed[typ]; !ok {
+		if _, ok := identityAllowed[typ]; !ok {
 			t.Errorf("transaction type %s has no row in the expected authorization table", typ)
 		}
 		if _, ok := cases[typ]; !ok {
@@ -161,7 +164,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, s := range signers {
 		known[s.KindRole] = true
 	}
-	for typ, kr := range allowed {
+	for typ, kr := range identityAllowed {
 		if !slices.Contains(types, typ) {
 			t.Errorf("expected table names %s, which the module does not route", typ)
 		}
@@ -191,7 +194,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			res := ch.Block(txs...)
 			for i, s := range signers {
-				want := slices.Contains(allowed[typ], s.KindRole)
+				want := slices.Contains(identityAllowed[typ], s.KindRole)
 				switch {
 				case want && res[i].Code != 0:
 					t.Errorf("%s (%s) sending %s: got %s, want ok", s.ID, s.KindRole, typ, chaintest.Describe(res[i]))

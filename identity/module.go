@@ -226,6 +226,9 @@ func propose(ctx *app.Context, raw json.RawMessage) error {
 		if !validName(b.Admin.ID) {
 			return ErrInvalid.New("admin member name %q: use 2 to 64 lowercase letters, digits and '-'", b.Admin.ID)
 		}
+		if id := MemberID(o.ID, b.Admin.ID); len(id) > maxMemberID {
+			return ErrInvalid.New("admin member id %q is %d bytes, over %d: use a shorter name", id, len(id), maxMemberID)
+		}
 		if err := checkKeys(b.Admin.SignKey, b.Admin.EncKey); err != nil {
 			return err
 		}
@@ -402,6 +405,9 @@ func insertMember(ctx *app.Context, orgID, name, role string, sign, enc []byte) 
 	}
 	if !validName(name) {
 		return ErrInvalid.New("member name %q: use 2 to 64 lowercase letters, digits and '-'", name)
+	}
+	if id := MemberID(orgID, name); len(id) > maxMemberID {
+		return ErrInvalid.New("member id %q is %d bytes, over %d: use a shorter member name", id, len(id), maxMemberID)
 	}
 	if !roleAllowed(org.Kind, role) {
 		return ErrRoleNotAllowed.New("role %q is not allowed at a %s; allowed: %s", role, org.Kind, strings.Join(RolesByKind[org.Kind], ", "))

@@ -75,6 +75,9 @@ func (o *Org) Validate() error {
 	if !validName(o.ID) {
 		return ErrInvalid.New("organization id %q: use 2 to 64 lowercase letters, digits and '-'", o.ID)
 	}
+	if strings.HasPrefix(o.ID, PatientPrefix) {
+		return ErrInvalid.New("organization id %q starts with %q, which marks patient ids: choose another id", o.ID, PatientPrefix)
+	}
 	if o.Name == "" || len(o.Name) > 128 {
 		return ErrInvalid.New("organization name must be 1 to 128 characters")
 	}
@@ -118,6 +121,11 @@ func PatientID(signKey ed25519.PublicKey) string {
 	h := sha256.Sum256(append([]byte("medledger/patient/v1\n"), signKey...))
 	return PatientPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h[:15]))
 }
+
+// maxMemberID is the longest member id: a transaction's signer field holds
+// at most 128 bytes (package tx), while an organization id and a member name
+// may have 64 each.
+const maxMemberID = 128
 
 // MemberID joins an organization and a member name.
 func MemberID(org, name string) string { return org + "/" + name }

@@ -37,6 +37,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if routes := (notary.Module{}).Routes(); len(routes) != 1 || routes[0].Type != notary.TypeAnchor {
 		t.Fatalf("notary routes changed (%d routes): extend this matrix", len(routes))
 	}
+	if len(identity.Kinds) != len(identity.RolesByKind) {
+		t.Fatalf("identity.Kinds has %d kinds, identity.RolesByKind %d", len(identity.Kinds), len(identity.RolesByKind))
+	}
 	type signer struct{ id, kindRole string }
 	var signers []signer
 	for _, kind := range identity.Kinds {

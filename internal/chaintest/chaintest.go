@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,7 +149,7 @@ func (c *Consortium) OrgOfKind(kind string) string {
 // MemberWithRole returns the id of the first member of org with role, or "".
 func (c *Consortium) MemberWithRole(org, role string) string {
 	for _, m := range c.Members {
-		if m.Role == role && len(m.ID) > len(org) && m.ID[:len(org)+1] == org+"/" {
+		if m.Role == role && strings.HasPrefix(m.ID, org+"/") {
 			return m.ID
 		}
 	}
@@ -188,8 +189,10 @@ type Chain struct {
 	Store *state.Store
 	Dir   string
 
-	Height int64     // last committed height
-	Time   time.Time // time of the last block (genesis time before the first)
+	Height int64     // last finalized height
+	Time   time.Time // time of the last finalized block (genesis time before the first)
+
+	prevTime time.Time // time of the block before, for Crash
 
 	keys  map[string]ed25519.PrivateKey // signer id -> current key
 	nonce uint64
@@ -261,6 +264,15 @@ func (ch *Chain) Restart() {
 	}
 }
 
+// Crash throws away a block finalized but not committed, as a crash between
+// FinalizeBlock and Commit would, and restarts; the block can then be
+// finalized again.
+func (ch *Chain) Crash() {
+	ch.tb.Helper()
+	ch.Height, ch.Time = ch.Height-1, ch.prevTime
+	ch.Restart()
+}
+
 // Key returns the current signing key of a signer id.
 func (ch *Chain) Key(id string) ed25519.PrivateKey {
 	ch.tb.Helper()
@@ -279,7 +291,8 @@ func (ch *Chain) SetKey(id string, key ed25519.PrivateKey) { ch.keys[id] = key }
 func (ch *Chain) Nonce() string { ch.nonce++; return fmt.Sprintf("n%d", ch.nonce) }
 
 // Payload returns a payload for the next block: signer's current key id, a
-// fresh nonce, an expiry DefaultTTL blocks past the next height.
+// fresh nonce, an expiry DefaultTTL blocks past the next height. body is
+// encoded as JSON, except a []byte, which is taken as the body's bytes.
 func (ch *Chain) Payload(signer, typ string, body any) tx.Payload {
 	ch.tb.Helper()
 	raw, ok := body.([]byte)
@@ -335,7 +348,7 @@ func (ch *Chain) Finalize(t time.Time, txs ...[]byte) *abci.ResponseFinalizeBloc
 	if len(res.TxResults) != len(txs) {
 		ch.tb.Fatalf("FinalizeBlock %d: %d results for %d txs", ch.Height+1, len(res.TxResults), len(txs))
 	}
-	ch.Height, ch.Time = ch.Height+1, t
+	ch.Height, ch.Time, ch.prevTime = ch.Height+1, t, ch.Time
 	return res
 }
 
