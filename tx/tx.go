@@ -92,6 +92,9 @@ func Decode(raw []byte) (*Tx, error) {
 		return nil, ErrMalformed.New("unknown envelope version 0x%02x, want 0x%02x", raw[0], Version)
 	}
 	t := &Tx{Raw: raw, Signature: raw[1:headerLen], Signed: raw[headerLen:]}
+	if err := StrictJSON(t.Signed, payloadFields); err != nil {
+		return nil, ErrMalformed.New("payload: %v", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(t.Signed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&t.Payload); err != nil {
