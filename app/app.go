@@ -25,6 +25,10 @@ const MaxTTL = 10_000
 // Key prefixes owned by the app itself.
 var (
 	replayPrefix = []byte("app/replay/") // + expires(8, big endian) + len(signer)(1) + signer + nonce
+	// blockTimeKey holds the last block's time (RFC 3339, nanoseconds), so
+	// that CheckTx after a restart judges time-bound rules by the chain's
+	// clock, not by a zero time.
+	blockTimeKey = []byte("app/block-time")
 )
 
 func replayKey(t *tx.Tx) []byte {
@@ -72,7 +76,6 @@ type App struct {
 	blockHeight int64
 	blockTime   time.Time
 	pending     []Committed
-	lastTime    time.Time
 
 	listenMu  sync.Mutex
 	listeners []func(height int64, txs []Committed)
@@ -131,9 +134,15 @@ func (a *App) resetCheck() {
 	if err != nil {
 		panic(fmt.Errorf("app: open latest state: %w", err))
 	}
+	var t time.Time
+	if b := snap.Get(blockTimeKey); b != nil {
+		if err := t.UnmarshalText(b); err != nil {
+			panic(fmt.Errorf("app: corrupt %s: %w", blockTimeKey, err))
+		}
+	}
 	a.checkMu.Lock()
 	a.check = state.NewCache(snap)
-	a.checkTime = a.lastTime
+	a.checkTime = t
 	a.checkMu.Unlock()
 }
 
@@ -176,7 +185,6 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 			return nil, fmt.Errorf("genesis has state for unknown module %q", name)
 		}
 	}
-	a.lastTime = req.Time
 	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
 }
 
@@ -295,7 +303,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		a.pending = append(a.pending, Committed{Hash: tx.Hash(raw), Height: req.Height, Index: i, Result: results[i]})
 	}
 	a.pruneReplay(kv, req.Height)
-	a.lastTime = req.Time
+	bt, err := req.Time.UTC().MarshalText()
+	if err != nil {
+		return nil, fmt.Errorf("block time: %w", err)
+	}
+	kv.Set(blockTimeKey, bt)
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.store.WorkingHash()}, nil
 }
 

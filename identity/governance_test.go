@@ -243,3 +243,16 @@ func TestIDsEverySignerCanUse(t *testing.T) {
 	ch.SetKey(long+"/"+name, k.Sign)
 	chaintest.RequireOK(t, ch.Deliver(anchorTx(ch, long+"/"+name, "longest id")), "the longest member id signs")
 }
+
+// TestCheckTxUsesChainTimeAfterRestart: after a restart, and before any new
+// block, CheckTx judges a vote's deadline by the last block's time kept in
+// state, not by a zero clock that would admit an expired vote.
+func TestCheckTxUsesChainTimeAfterRestart(t *testing.T) {
+	ch := chaintest.New(t, chaintest.Demo())
+	ch.Block()
+	chaintest.RequireOK(t, ch.Deliver(ch.Sign("northside-hospital/admin", identity.TypePropose, newOrgBody("riverside-clinic"))), "propose")
+	ch.BlockAt(ch.Time.Add(identity.ProposalTTL + time.Hour))
+	ch.Restart()
+	res := ch.Check(voteTx(ch, demoOrgs[1], 1, true))
+	chaintest.RequireCode(t, res, identity.ErrProposalExpired, "CheckTx of an expired vote after restart")
+}
