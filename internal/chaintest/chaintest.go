@@ -89,6 +89,8 @@ type Consortium struct {
 	Orgs     []identity.Org
 	Members  []Member
 	Patients []Patient
+	// Modules are added to identity and notary, for a module's own tests.
+	Modules []app.Module
 }
 
 // Demo returns the demo consortium: one organization of each kind, each
@@ -193,6 +195,7 @@ type Chain struct {
 	Time   time.Time // time of the last finalized block (genesis time before the first)
 
 	prevTime time.Time // time of the block before, for Crash
+	modules  []app.Module
 
 	keys  map[string]ed25519.PrivateKey // signer id -> current key
 	nonce uint64
@@ -209,7 +212,7 @@ func New(t testing.TB, c *Consortium) *Chain {
 // Open starts a chain of c in dir (which MUST be empty) and runs InitChain.
 func Open(tb TB, dir string, c *Consortium) *Chain {
 	tb.Helper()
-	ch := &Chain{tb: tb, Dir: dir, Time: GenesisTime, keys: map[string]ed25519.PrivateKey{}}
+	ch := &Chain{tb: tb, Dir: dir, Time: GenesisTime, keys: map[string]ed25519.PrivateKey{}, modules: c.Modules}
 	for _, m := range c.Members {
 		ch.keys[m.ID] = m.Key.Sign
 	}
@@ -232,7 +235,7 @@ func (ch *Chain) open() {
 	if err != nil {
 		ch.tb.Fatalf("open store: %v", err)
 	}
-	a, err := app.New(st, ChainID, identity.Module{}, identity.Module{}, notary.Module{})
+	a, err := app.New(st, ChainID, identity.Module{}, append([]app.Module{identity.Module{}, notary.Module{}}, ch.modules...)...)
 	if err != nil {
 		st.Close()
 		ch.tb.Fatalf("new app: %v", err)
