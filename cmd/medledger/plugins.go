@@ -4,6 +4,7 @@ import (
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/notary"
+	"github.com/medledger/medledger/records"
 )
 
 // plugins are the modules this node runs, in order. Adding a module to
@@ -12,6 +13,7 @@ func plugins() []daemon.Plugin {
 	return []daemon.Plugin{
 		{Module: identity.Module{}, Routes: identity.HTTPRoutes, Codes: identity.Codes},
 		{Module: notary.Module{}, Routes: notary.HTTPRoutes, Codes: notary.Codes},
+		{Module: records.Module{}, Routes: records.HTTPRoutes, Codes: records.Codes},
 	}
 }
 

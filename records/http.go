@@ -1,0 +1,87 @@
+package records
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/state"
+)
+
+// HTTPRoutes are the records module's read-only REST routes. Reads return
+// fingerprints, consents and disclosures: never documents, which only the
+// custodian's node serves after a granted disclosure commits.
+func HTTPRoutes(s *api.Server) []api.Route {
+	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
+	id := func(desc string) []api.Param { return append([]api.Param{{Name: "id", In: "path", Description: desc}}, page...) }
+	withSnap := func(fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			snap, err := s.Snapshot(r)
+			if err != nil {
+				api.WriteProblem(w, r, err)
+				return
+			}
+			fn(w, r, snap)
+		}
+	}
+	seqKey := func(d Disclosure) string { return fmt.Sprintf("%020d", d.Seq) }
+	list := func(w http.ResponseWriter, r *http.Request, ds []Disclosure) {
+		p, err := api.Paginate(r, ds, seqKey)
+		if err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		api.WriteJSON(w, p)
+	}
+	return []api.Route{
+		{Method: "GET", Path: "/v1/records/{id}", Summary: "A record's fingerprint: patient pseudonym, custodian, resource types, category, salted digest, status",
+			Params: []api.Param{{Name: "id", In: "path", Description: "record id (rec-N)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				rec, ok := GetRecord(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrRecordNotFound.New("no record %q", r.PathValue("id")))
+					return
+				}
+				api.WriteJSON(w, rec)
+			})},
+		{Method: "GET", Path: "/v1/patients/{id}/records", Summary: "A patient's records, oldest first", Params: id("patient id (pat-...)"),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				p, err := api.Paginate(r, PatientRecords(snap, r.PathValue("id")), func(rec Record) string { return fmt.Sprintf("%020d", rec.Height) + rec.ID })
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				api.WriteJSON(w, p)
+			})},
+		{Method: "GET", Path: "/v1/consents/{id}", Summary: "One consent", Params: []api.Param{{Name: "id", In: "path", Description: "consent id (con-N)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				c, ok := GetConsent(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrConsentNotFound.New("no consent %q", r.PathValue("id")))
+					return
+				}
+				api.WriteJSON(w, c)
+			})},
+		{Method: "GET", Path: "/v1/patients/{id}/consents", Summary: "Every consent a patient granted, revoked ones too", Params: id("patient id"),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				p, err := api.Paginate(r, PatientConsents(snap, r.PathValue("id")), func(c Consent) string { return c.ID })
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				api.WriteJSON(w, p)
+			})},
+		{Method: "GET", Path: "/v1/patients/{id}/disclosures", Summary: "Accounting of disclosures: every read of a patient's records, refused and break-glass ones included", Params: id("patient id"),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				list(w, r, PatientDisclosures(snap, r.PathValue("id")))
+			})},
+		{Method: "GET", Path: "/v1/orgs/{id}/disclosures", Summary: "Disclosures of the records an organization holds", Params: id("organization id"),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				list(w, r, OrgDisclosures(snap, r.PathValue("id")))
+			})},
+		{Method: "GET", Path: "/v1/orgs/{id}/break-glass", Summary: "Every break-glass read by an organization's members, for review", Params: id("organization id"),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				list(w, r, BreakGlass(snap, r.PathValue("id")))
+			})},
+	}
+}
