@@ -120,7 +120,7 @@ func (c *Context) Events() []abci.Event { return c.events }
 // DecodeBody decodes a transaction body strictly into v (unknown fields are
 // refused) and returns tx.ErrMalformed on failure.
 func DecodeBody(raw json.RawMessage, v any) error {
-	if err := tx.StrictJSON(raw, tx.FieldNames(v)); err != nil {
+	if err := tx.StrictJSONFor(raw, v); err != nil {
 		return tx.ErrMalformed.New("body: %v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))

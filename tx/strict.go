@@ -18,12 +18,62 @@ import (
 func StrictJSON(raw []byte, fields []string) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	return walk(dec, 0, fields, "")
+	return walk(dec, 0, shape{fields: fields}, "")
 }
+
+// StrictJSONFor is StrictJSON with the field names taken from v's type, at
+// every depth: nested structs, slices and pointers of structs are checked
+// against their own fields.
+func StrictJSONFor(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return walk(dec, 0, shapeOf(reflect.TypeOf(v)), "")
+}
+
+// shape is what a JSON value must look like: for an object, the exact field
+// names (nil: any) and the shape of each field's value.
+type shape struct {
+	fields []string
+	sub    map[string]reflect.Type
+	elem   reflect.Type // for arrays
+}
+
+func shapeOf(t reflect.Type) shape {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return shape{}
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) ||
+			t.Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+			return shape{} // time.Time and the like decode themselves
+		}
+		sh := shape{sub: map[string]reflect.Type{}}
+		for _, f := range structFields(t) {
+			sh.fields = append(sh.fields, f.name)
+			sh.sub[f.name] = f.typ
+		}
+		return sh
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return shape{} // []byte is a base64 string
+		}
+		return shape{elem: t.Elem()}
+	}
+	return shape{}
+}
+
+var (
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[interface{ UnmarshalText([]byte) error }]()
+)
 
 const maxDepth = 64
 
-func walk(dec *json.Decoder, depth int, fields []string, path string) error {
+func walk(dec *json.Decoder, depth int, sh shape, path string) error {
 	if depth > maxDepth {
 		return fmt.Errorf("nested deeper than %d levels", maxDepth)
 	}
@@ -44,18 +94,26 @@ func walk(dec *json.Decoder, depth int, fields []string, path string) error {
 				return fmt.Errorf("key %q appears twice in %s", k, orRoot(path))
 			}
 			seen[k] = true
-			if depth == 0 && fields != nil && !contains(fields, k) {
-				return fmt.Errorf("unknown field %q (fields are case-sensitive: %s)", k, strings.Join(fields, ", "))
+			if sh.fields != nil && !contains(sh.fields, k) {
+				return fmt.Errorf("unknown field %q in %s (fields are case-sensitive: %s)", k, orRoot(path), strings.Join(sh.fields, ", "))
 			}
-			if err := walk(dec, depth+1, nil, path+"."+k); err != nil {
+			var next shape
+			if t, ok := sh.sub[k]; ok {
+				next = shapeOf(t)
+			}
+			if err := walk(dec, depth+1, next, path+"."+k); err != nil {
 				return err
 			}
 		}
 		_, err = dec.Token()
 		return err
 	case json.Delim('['):
+		var next shape
+		if sh.elem != nil {
+			next = shapeOf(sh.elem)
+		}
 		for i := 0; dec.More(); i++ {
-			if err := walk(dec, depth+1, nil, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := walk(dec, depth+1, next, fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}
@@ -81,41 +139,61 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-var fieldCache sync.Map // reflect.Type -> []string
+type field struct {
+	name string
+	typ  reflect.Type
+}
 
-// FieldNames returns the JSON names of a struct type's fields (for
-// StrictJSON), following encoding/json's tag rules for plain fields.
-func FieldNames(v any) []string {
-	t := reflect.TypeOf(v)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
+var fieldCache sync.Map // reflect.Type -> []field
+
+// structFields lists a struct type's JSON fields, following encoding/json's
+// tag rules for plain and embedded fields.
+func structFields(t reflect.Type) []field {
 	if f, ok := fieldCache.Load(t); ok {
-		return f.([]string)
+		return f.([]field)
 	}
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	var names []string
+	var out []field
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
 			continue
 		}
 		if f.Anonymous && name == "" {
-			names = append(names, FieldNames(reflect.New(f.Type).Interface())...)
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				out = append(out, structFields(ft)...)
+				continue
+			}
+		}
+		if !f.IsExported() {
 			continue
 		}
 		if name == "" {
 			name = f.Name
 		}
-		names = append(names, name)
+		out = append(out, field{name, f.Type})
 	}
-	fieldCache.Store(t, names)
+	fieldCache.Store(t, out)
+	return out
+}
+
+// FieldNames returns the JSON names of a struct's fields.
+func FieldNames(v any) []string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for _, f := range structFields(t) {
+		names = append(names, f.name)
+	}
 	return names
 }
 

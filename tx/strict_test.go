@@ -33,3 +33,28 @@ func TestDecodeRefusesCaseVariantType(t *testing.T) {
 		t.Fatal("a payload with a case-variant duplicate key decoded")
 	}
 }
+
+func TestStrictJSONForNested(t *testing.T) {
+	type inner struct {
+		ID string `json:"id"`
+	}
+	type outer struct {
+		Org   *inner  `json:"org"`
+		List  []inner `json:"list"`
+		Bytes []byte  `json:"bytes"`
+	}
+	for _, tc := range []struct {
+		doc string
+		ok  bool
+	}{
+		{`{"org":{"id":"a"},"list":[{"id":"b"}],"bytes":"AAE="}`, true},
+		{`{"org":{"ID":"a"}}`, false},
+		{`{"list":[{"id":"b"},{"Id":"c"}]}`, false},
+		{`{"org":{"id":"a","id":"b"}}`, false},
+		{`{"Org":{"id":"a"}}`, false},
+	} {
+		if err := StrictJSONFor([]byte(tc.doc), outer{}); (err == nil) != tc.ok {
+			t.Errorf("StrictJSONFor(%s) = %v, want ok=%v", tc.doc, err, tc.ok)
+		}
+	}
+}
