@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,12 +10,15 @@ import (
 	"path/filepath"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 	cmttime "github.com/cometbft/cometbft/types/time"
 	"github.com/spf13/viper"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
 // Home is a node's home folder:
@@ -76,7 +80,21 @@ type Options struct {
 	BlockTime time.Duration
 	// GenesisTime; zero means now.
 	GenesisTime time.Time
+	// TimeoutPropose is how long validators wait for a round's proposal
+	// before voting nil; zero means DefaultTimeoutPropose.
+	TimeoutPropose time.Duration
+	// TimeoutVote is how long validators wait for the remaining votes of a
+	// round once they have more than two thirds of them without agreement
+	// (timeout_prevote and timeout_precommit); zero means CometBFT's
+	// default, 1s.
+	TimeoutVote time.Duration
+	// PersistentPeers are the peers this node keeps dialing, as CometBFT's
+	// comma-separated id@host:port list (Testnet fills it in).
+	PersistentPeers string
 }
+
+// DefaultTimeoutPropose is the proposal timeout of a new node.
+const DefaultTimeoutPropose = 3 * time.Second
 
 // DefaultBlockTime is the pause between blocks of a new node.
 const DefaultBlockTime = 500 * time.Millisecond
@@ -151,12 +169,26 @@ func Config(h Home, o Options) *cfg.Config {
 		bt = DefaultBlockTime
 	}
 	c.Consensus.TimeoutCommit = bt
-	c.Consensus.TimeoutPropose = 3 * time.Second
+	c.Consensus.TimeoutPropose = DefaultTimeoutPropose
+	if o.TimeoutPropose > 0 {
+		c.Consensus.TimeoutPropose = o.TimeoutPropose
+	}
+	if o.TimeoutVote > 0 {
+		c.Consensus.TimeoutPrevote, c.Consensus.TimeoutPrecommit = o.TimeoutVote, o.TimeoutVote
+	}
+	c.P2P.PersistentPeers = o.PersistentPeers
 	c.Consensus.SkipTimeoutCommit = false
 	c.Mempool.Size = 100_000
 	c.Mempool.CacheSize = 200_000
 	c.Mempool.MaxTxsBytes = 1 << 30
 	c.Mempool.Broadcast = true
+	// NOTE: no recheck. CometBFT would run CheckTx again on every transaction
+	// left in the mempool after each block, under the mempool's lock: at
+	// thousands of pending transactions that was a tenth of the node's CPU
+	// (BENCHMARKS.md). FinalizeBlock checks every transaction anyway; what
+	// recheck would evict early (a transaction a block made invalid) is
+	// refused there instead, at the cost of its place in a block.
+	c.Mempool.Recheck = false
 	c.TxIndex.Indexer = "kv"
 	c.Instrumentation.Prometheus = false
 	return c
@@ -206,6 +238,12 @@ func LoadConfig(h Home) (*cfg.Config, AppConfig, error) {
 			return nil, ac, fmt.Errorf("%s is missing: this home is incomplete", f)
 		}
 	}
+	if err := checkKeyFiles(c); err != nil {
+		return nil, ac, err
+	}
+	if err := checkStoredGenesis(h, c); err != nil {
+		return nil, ac, err
+	}
 	b, err := os.ReadFile(h.AppConfigFile())
 	if err != nil {
 		return nil, ac, fmt.Errorf("read app config: %w", err)
@@ -226,4 +264,101 @@ func Genesis(h Home) (*types.GenesisDoc, error) {
 		return nil, fmt.Errorf("genesis %s: %w", h.GenesisFile(), err)
 	}
 	return doc, nil
+}
+
+// checkKeyFiles reads the node key, the validator key and its last-sign
+// state as CometBFT will. NOTE: CometBFT exits the process (os.Exit) on a
+// damaged validator file and dereferences nil on a node key without a key;
+// checking first turns those into errors that say which file and what to do.
+func checkKeyFiles(c *cfg.Config) error {
+	nk, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err == nil && nk.PrivKey == nil {
+		err = errors.New("it holds no key")
+	}
+	if err != nil {
+		return fmt.Errorf("node key %s is damaged (%v): restore it from this node's backup, or delete it to make the node a new peer identity (update its peers' persistent_peers)", c.NodeKeyFile(), err)
+	}
+	keyFile, stateFile := c.PrivValidatorKeyFile(), c.PrivValidatorStateFile()
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		return fmt.Errorf("validator key: %w", err)
+	}
+	var k privval.FilePVKey
+	if err := cmtjson.Unmarshal(b, &k); err != nil {
+		return fmt.Errorf("validator key %s is damaged (%v): restore this node's key from its backup", keyFile, err)
+	}
+	if k.PrivKey == nil || k.PubKey == nil || !k.PubKey.Equals(k.PrivKey.PubKey()) || !bytes.Equal(k.Address, k.PubKey.Address()) {
+		return fmt.Errorf("validator key %s is damaged (its private key, public key and address do not match): restore this node's key from its backup", keyFile)
+	}
+	b, err = os.ReadFile(stateFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("validator state %s is missing: it records the last vote this validator signed, so that it never signs twice; restore it with the rest of data/ from this node's latest backup", stateFile)
+	}
+	if err != nil {
+		return fmt.Errorf("validator state: %w", err)
+	}
+	var st privval.FilePVLastSignState
+	if err := cmtjson.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("validator state %s is damaged (%v): restore it with the rest of data/ from this node's latest backup", stateFile, err)
+	}
+	return nil
+}
+
+// genesisDocKey is where CometBFT keeps, in its state database, the genesis
+// it started the chain from (node.LoadStateFromDBOrGenesisDocProvider).
+var genesisDocKey = []byte("genesisDoc")
+
+// checkStoredGenesis refuses a genesis file that differs from the genesis
+// CometBFT stored when the node first started. NOTE: CometBFT reads only the
+// stored copy once it has one and ignores the file, so a replaced file would
+// go unnoticed by the node yet mislead whoever trusts it (medledger verify
+// checks proofs against the file's validators).
+func checkStoredGenesis(h Home, c *cfg.Config) error {
+	if c.DBBackend != string(dbm.GoLevelDBBackend) {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(c.DBDir(), "state.db")); err != nil {
+		return nil // the node has never started
+	}
+	db, err := dbm.NewGoLevelDBWithOpts("state", c.DBDir(), &opt.Options{ReadOnly: true})
+	if err != nil {
+		// NOTE: a running node holds the database's lock; starting a second
+		// one from this home fails later, with its own message.
+		return nil
+	}
+	stored, err := db.Get(genesisDocKey)
+	db.Close()
+	if err != nil || len(stored) == 0 {
+		return nil
+	}
+	var kept types.GenesisDoc
+	if err := cmtjson.Unmarshal(stored, &kept); err != nil {
+		return nil // CometBFT reports this one itself
+	}
+	file, err := Genesis(h)
+	if err != nil {
+		return err
+	}
+	if a, b := canonicalGenesis(&kept), canonicalGenesis(file); a == nil || b == nil || !bytes.Equal(a, b) {
+		return fmt.Errorf("genesis %s is not the genesis this node's chain started from (chain %q, genesis time %s, %d validators; the file has chain %q, time %s, %d validators): this home mixes two chains; put back the chain's genesis file",
+			h.GenesisFile(), kept.ChainID, kept.GenesisTime.Format(time.RFC3339), len(kept.Validators), file.ChainID, file.GenesisTime.Format(time.RFC3339), len(file.Validators))
+	}
+	return nil
+}
+
+// canonicalGenesis encodes a genesis for comparison, app state compacted.
+func canonicalGenesis(doc *types.GenesisDoc) []byte {
+	d := *doc
+	if len(d.AppState) > 0 {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, d.AppState); err != nil {
+			return nil
+		}
+		d.AppState = buf.Bytes()
+	}
+	b, err := cmtjson.Marshal(&d)
+	if err != nil {
+		return nil
+	}
+	return b
 }

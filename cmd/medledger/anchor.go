@@ -185,4 +185,3 @@ func (c *CLI) statusCmd() *cobra.Command {
 		},
 	}
 }
-

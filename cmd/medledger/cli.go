@@ -32,6 +32,9 @@ func (c *CLI) root() *cobra.Command {
 		Short:         "medledger: a permissioned blockchain for healthcare",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Refuse a bad -o before any command acts: a transaction must not be
+		// sent, nor a home created, only for its output to be refused.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return c.checkOutput() },
 	}
 	root.PersistentFlags().StringVar(&c.home, "home", "", "home folder of the node and keystore (default: "+defaultHome()+")")
 	root.PersistentFlags().StringVar(&c.nodeURL, "node", client.DefaultNode, "API address of the node to talk to")
@@ -64,6 +67,15 @@ func (c *CLI) homeDir() node.Home {
 func (c *CLI) keystore() keystore.Store { return keystore.Store{Dir: c.homeDir().KeysDir()} }
 
 func (c *CLI) client() *client.Client { return client.New(c.nodeURL) }
+
+// checkOutput refuses an unknown -o value.
+func (c *CLI) checkOutput() error {
+	switch c.output {
+	case "json", "text", "":
+		return nil
+	}
+	return withHint(fmt.Errorf("unknown output format %q", c.output), "use -o text or -o json")
+}
 
 // print writes v as JSON with -o json, else calls text.
 func (c *CLI) print(v any, text func(w io.Writer)) error {
