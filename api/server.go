@@ -63,6 +63,8 @@ type Server struct {
 
 	mu      sync.Mutex
 	waiters map[string]chan app.Committed
+
+	feed CommitFeed
 }
 
 // New returns a server for a node's app and CometBFT client with the core
@@ -115,6 +117,9 @@ func (s *Server) coreRoutes() []Route {
 		{Method: "GET", Path: "/v1/status", Summary: "Chain id, latest height, time and app hash, and the validators", Handler: s.status},
 		{Method: "POST", Path: "/v1/tx", Summary: "Submit a signed transaction (body: {\"tx\": base64} or the raw bytes as application/octet-stream)",
 			Params: []Param{{Name: "mode", In: "query", Description: "async (after decoding), sync (after CheckTx, default) or commit (after the block commits)"}}, Handler: s.submit},
+		{Method: "POST", Path: "/v1/txs", Summary: "Submit up to 1000 signed transactions at once (body: {\"txs\": [base64, ...]}); answers {\"results\": [{\"hash\", \"problem\"}]}, one per transaction in order, problem absent when accepted",
+			Params: []Param{{Name: "mode", In: "query", Description: "async (after decoding) or sync (after CheckTx, default); learn commits from GET /v1/stream/commits"}}, Handler: s.submitBatch},
+		{Method: "GET", Path: "/v1/stream/commits", Summary: "Server-sent events: one 'commit' event per committed block, data {\"height\", \"txs\": [{\"hash\", \"code\", \"codespace\"}]}; a client that falls behind is disconnected", Handler: s.feed.ServeHTTP},
 		{Method: "GET", Path: "/v1/tx/{hash}", Summary: "A committed transaction, its result, and with prove=true its inclusion proof",
 			Params: []Param{{Name: "hash", In: "path", Required: true, Description: "transaction hash, hex"}, {Name: "prove", In: "query", Description: "true for a Merkle proof of inclusion in the block's data hash"}}, Handler: s.getTx},
 		{Method: "GET", Path: "/v1/blocks/{height}", Summary: "A block's header, commit signatures and transaction hashes; height 'latest' for the newest", Params: []Param{heightParam}, Handler: s.block},
@@ -192,13 +197,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	if _, err := tx.Decode(raw); err != nil {
+	if err := s.app.PreVerify(raw); err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
 	hash := tx.Hash(raw)
-	hexHash := fmt.Sprintf("%X", hash)
-	s.app.PreVerify(raw)
+	hexHash := upperHex(hash)
 	switch mode {
 	case "async":
 		res, err := s.rpc.BroadcastTxAsync(r.Context(), raw)
@@ -206,6 +210,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 			WriteProblem(w, r, mempoolError(err, hexHash))
 			return
 		}
+		// NOTE: headers set after WriteHeader are dropped, so WriteJSON's
+		// Content-Type would be lost.
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		WriteJSON(w, TxResponse{Hash: res.Hash.String(), Mode: mode})
 		return
@@ -251,6 +258,90 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 	case <-r.Context().Done():
 	}
+}
+
+// MaxBatch is the most transactions POST /v1/txs takes at once.
+const MaxBatch = 1000
+
+// MaxBatchBodyBytes bounds the body of POST /v1/txs.
+const MaxBatchBodyBytes = 16 << 20
+
+// BatchRequest is the JSON body of POST /v1/txs.
+type BatchRequest struct {
+	Txs  [][]byte `json:"txs"`            // each base64
+	Mode string   `json:"mode,omitempty"` // overrides ?mode=
+}
+
+// BatchResponse answers POST /v1/txs: one result per transaction, in the
+// order sent.
+type BatchResponse struct {
+	Results []BatchResult `json:"results"`
+}
+
+// BatchResult is one transaction's answer: accepted when Problem is nil.
+type BatchResult struct {
+	Hash    string   `json:"hash"`
+	Problem *Problem `json:"problem,omitempty"`
+}
+
+// submitBatch checks and broadcasts each transaction of a batch in order,
+// as POST /v1/tx would; one refused transaction does not stop the others.
+func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
+	var req BatchRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBatchBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			WriteProblem(w, r, tx.ErrOversize.New("request body over %d bytes; send fewer transactions per batch", MaxBatchBodyBytes))
+			return
+		}
+		WriteProblem(w, r, ErrBadRequest.New("body must be {\"txs\": [\"<base64>\", ...]}: %v", err))
+		return
+	}
+	mode := req.Mode
+	if mode == "" {
+		mode = r.URL.Query().Get("mode")
+	}
+	if mode == "" {
+		mode = "sync"
+	}
+	if mode != "sync" && mode != "async" {
+		WriteProblem(w, r, ErrBadRequest.New("mode %q is not async or sync (for commits, follow GET /v1/stream/commits)", mode))
+		return
+	}
+	if len(req.Txs) == 0 || len(req.Txs) > MaxBatch {
+		WriteProblem(w, r, ErrBadRequest.New("a batch holds 1 to %d transactions, this one %d", MaxBatch, len(req.Txs)))
+		return
+	}
+	out := BatchResponse{Results: make([]BatchResult, len(req.Txs))}
+	for i, raw := range req.Txs {
+		hexHash := upperHex(tx.Hash(raw))
+		out.Results[i].Hash = hexHash
+		if err := s.app.PreVerify(raw); err != nil {
+			p := ProblemOf(err)
+			out.Results[i].Problem = &p
+			continue
+		}
+		var res *ctypes.ResultBroadcastTx
+		var err error
+		if mode == "async" {
+			res, err = s.rpc.BroadcastTxAsync(r.Context(), raw)
+		} else {
+			res, err = s.rpc.BroadcastTxSync(r.Context(), raw)
+		}
+		if err != nil {
+			p := ProblemOf(mempoolError(err, hexHash))
+			out.Results[i].Problem = &p
+			continue
+		}
+		if res.Code != abci.CodeTypeOK {
+			p := resultProblem(res.Codespace, res.Code, res.Log)
+			out.Results[i].Problem = &p
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
 }
 
 // resultProblem rebuilds the problem of an ABCI result code; the slug is
@@ -324,7 +415,14 @@ func (s *Server) forget(hash string) {
 	s.mu.Unlock()
 }
 
-func (s *Server) committed(_ int64, txs []app.Committed) {
+func (s *Server) committed(height int64, txs []app.Committed) {
+	if s.feed.Subscribed() {
+		ev := CommitEvent{Height: height, Txs: make([]CommitTx, len(txs))}
+		for i, c := range txs {
+			ev.Txs[i] = CommitTx{Hash: upperHex(c.Hash), Code: c.Result.Code, Codespace: c.Result.Codespace}
+		}
+		s.feed.Publish(ev)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.waiters) == 0 {
@@ -512,6 +610,119 @@ func (s *Server) stateValue(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	WriteJSON(w, out)
+}
+
+// CommitEvent is the data of one "commit" event of GET /v1/stream/commits:
+// a committed block's transactions, in block order.
+type CommitEvent struct {
+	Height int64      `json:"height"`
+	Txs    []CommitTx `json:"txs"`
+}
+
+// CommitTx is one transaction of a CommitEvent.
+type CommitTx struct {
+	Hash      string `json:"hash"` // upper-case hex, as GET /v1/tx/{hash} prints it
+	Code      uint32 `json:"code"` // 0: applied; else refused, with Codespace
+	Codespace string `json:"codespace,omitempty"`
+}
+
+// FeedBuffer is how many blocks a commit-stream subscriber may fall behind
+// before it is disconnected.
+const FeedBuffer = 64
+
+// CommitFeed fans committed blocks out to server-sent-event subscribers.
+// Publish never blocks the chain: a subscriber that falls FeedBuffer
+// blocks behind is disconnected (its stream ends) and must reconnect and
+// look up what it missed with GET /v1/tx/{hash}. The zero value is ready.
+type CommitFeed struct {
+	mu   sync.Mutex
+	subs map[chan []byte]struct{}
+}
+
+// Subscribed reports whether anyone listens, so a publisher can skip the
+// work of building an event.
+func (f *CommitFeed) Subscribed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs) > 0
+}
+
+// Publish sends ev to every subscriber without waiting.
+func (f *CommitFeed) Publish(ev CommitEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.subs) == 0 {
+		return
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return // NOTE: plain strings and integers always encode
+	}
+	for ch := range f.subs {
+		select {
+		case ch <- b:
+		default:
+			close(ch)
+			delete(f.subs, ch)
+		}
+	}
+}
+
+// ServeHTTP streams "commit" events (text/event-stream) until the client
+// goes away or falls behind.
+func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		WriteProblem(w, r, ErrUnavailable.New("this connection cannot stream"))
+		return
+	}
+	ch := make(chan []byte, FeedBuffer)
+	f.mu.Lock()
+	if f.subs == nil {
+		f.subs = map[chan []byte]struct{}{}
+	}
+	f.subs[ch] = struct{}{}
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.subs, ch)
+		f.mu.Unlock()
+	}()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, ": subscribed\n\n")
+	fl.Flush()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case b, ok := <-ch:
+			if !ok {
+				io.WriteString(w, "event: overflow\ndata: {}\n\n")
+				fl.Flush()
+				return
+			}
+			io.WriteString(w, "event: commit\ndata: ")
+			w.Write(b)
+			io.WriteString(w, "\n\n")
+			fl.Flush()
+		case <-keepalive.C:
+			io.WriteString(w, ": keepalive\n\n")
+			fl.Flush()
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func upperHex(b []byte) string {
+	const digits = "0123456789ABCDEF"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&0x0f]
+	}
+	return string(out)
 }
 
 // DecodeBase64 is a helper for clients: standard base64.

@@ -88,6 +88,12 @@ func (c *Client) VerifiedHeader(ctx context.Context, trust Trust, height int64) 
 	if err != nil {
 		return nil, err
 	}
+	// NOTE: the commit signs a block id; only ValidateBasic checks that the
+	// header is the one that id names. Without it a forged header 1 (say,
+	// with the attacker's next validators) rides on the real commit.
+	if err := first.ValidateBasic(trust.ChainID); err != nil {
+		return nil, fmt.Errorf("header 1 is malformed: %w", err)
+	}
 	if err := trust.Validators.VerifyCommitLight(trust.ChainID, first.Commit.BlockID, 1, first.Commit); err != nil {
 		return nil, fmt.Errorf("header 1 is not signed by the genesis validators: %w", err)
 	}
@@ -200,6 +206,16 @@ func (c *Client) VerifyAnchor(ctx context.Context, trust Trust, digest string) (
 		return AnchorReport{}, err
 	}
 	if pv.Value == nil {
+		// NOTE: state version V is provable only once block V+1 commits, so
+		// an anchor made in the latest block is not provable yet. When the
+		// node says it holds the record at a newer version, wait for that
+		// version's proof rather than report the digest absent; the node's
+		// word only decides whether to wait, never the answer.
+		if pv, err = c.awaitProvable(ctx, trust, string(notary.Key(digest)), pv); err != nil {
+			return AnchorReport{}, err
+		}
+	}
+	if pv.Value == nil {
 		return AnchorReport{}, fmt.Errorf("%w: %s (proven absent at height %d)", ErrNotAnchored, digest, pv.Height)
 	}
 	var a notary.Anchor
@@ -242,3 +258,32 @@ func (c *Client) VerifyAnchor(ctx context.Context, trust Trust, digest string) (
 	return AnchorReport{Anchor: a, StateHeight: pv.Height, BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Validators: trust.Validators.Size()}, nil
 }
 
+// ProvableWait bounds how long VerifyAnchor waits for the block that makes
+// the latest state provable.
+const ProvableWait = 30 * time.Second
+
+// awaitProvable returns the proven value of key at the node's latest state
+// version when the node claims the key exists there but absent at pv's
+// older version; else pv.
+func (c *Client) awaitProvable(ctx context.Context, trust Trust, key string, pv ProvenValue) (ProvenValue, error) {
+	res, err := c.State(ctx, key, false, 0)
+	if err != nil || !res.Exists || res.Height <= pv.Height {
+		return pv, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, ProvableWait)
+	defer cancel()
+	for {
+		st, err := c.Status(ctx)
+		if err != nil {
+			return pv, err
+		}
+		if st.LatestHeight > res.Height {
+			return c.VerifyStateAt(ctx, trust, key, res.Height)
+		}
+		select {
+		case <-ctx.Done():
+			return pv, fmt.Errorf("state at height %d did not become provable: block %d was not committed: %w", res.Height, res.Height+1, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
