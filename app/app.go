@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -71,6 +72,8 @@ type App struct {
 	checkTime time.Time
 
 	verified *sigCache
+	keysMu   sync.RWMutex
+	keys     map[string]ed25519.PublicKey // by key id, for PreVerify
 
 	// Consensus connection only.
 	blockHeight int64
@@ -86,7 +89,7 @@ var _ abci.Application = (*App)(nil)
 // New returns the app over store for chainID, with ids as the identity
 // module (which MUST also be among modules) and the given modules.
 func New(store *state.Store, chainID string, ids Identities, modules ...Module) (*App, error) {
-	a := &App{store: store, chainID: chainID, ids: ids, modules: modules, routes: map[string]Route{}, verified: newSigCache(200_000)}
+	a := &App{store: store, chainID: chainID, ids: ids, modules: modules, routes: map[string]Route{}, verified: newSigCache(200_000), keys: map[string]ed25519.PublicKey{}}
 	for _, m := range modules {
 		for _, r := range m.Routes() {
 			if _, dup := a.routes[r.Type]; dup {
@@ -130,10 +133,9 @@ func (a *App) OnCommit(fn func(height int64, txs []Committed)) {
 }
 
 func (a *App) resetCheck() {
-	snap, err := a.store.Snapshot(0)
-	if err != nil {
-		panic(fmt.Errorf("app: open latest state: %w", err))
-	}
+	// NOTE: Latest, not Snapshot(0): the same state, read without loading
+	// the newest tree nodes back from disk (state.MaxLayers).
+	snap := a.store.Latest()
 	var t time.Time
 	if b := snap.Get(blockTimeKey); b != nil {
 		if err := t.UnmarshalText(b); err != nil {
@@ -189,9 +191,11 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 }
 
 // CheckTx admits a transaction to the mempool if it would apply on top of
-// the last committed state and the transactions admitted since.
+// the last committed state and the transactions admitted since. NOTE: the
+// node does not recheck (node.Config), so after a commit the transactions
+// still in the mempool are no longer in that view; FinalizeBlock decides.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	t, err := tx.Decode(req.Tx)
+	t, err := a.decode(req.Tx, tx.Hash(req.Tx))
 	if err != nil {
 		return checkResult(err), nil
 	}
@@ -207,25 +211,61 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 }
 
 // PreVerify checks a transaction's signature against the signer's key in the
-// latest committed state and remembers the result, so that CheckTx and
-// FinalizeBlock need not verify it again. It lets the API spread signature
-// checks over all cores; it changes no state and decides nothing.
-func (a *App) PreVerify(raw []byte) {
+// latest committed state and remembers the result with the decoded
+// transaction, so that CheckTx and FinalizeBlock need neither decode nor
+// verify it again. It lets the API spread signature checks over all cores;
+// it changes no state and decides nothing. It returns the decoding error of
+// malformed bytes (which CheckTx would refuse with the same error).
+func (a *App) PreVerify(raw []byte) error {
 	t, err := tx.Decode(raw)
 	if err != nil {
-		return
+		return err
 	}
-	snap, err := a.store.Snapshot(0)
-	if err != nil {
-		return
-	}
-	_, pub, err := a.ids.Authenticate(snap, t.Signer, t.KeyID)
-	if err != nil {
-		return
+	pub := a.keyOf(t.KeyID)
+	if pub == nil {
+		if _, pub, err = a.ids.Authenticate(a.store.Latest(), t.Signer, t.KeyID); err != nil {
+			return nil
+		}
+		a.rememberKey(t.KeyID, pub)
 	}
 	if t.Verify(pub) {
-		a.verified.add(tx.Hash(raw))
+		a.verified.add(tx.Hash(raw), t)
 	}
+	return nil
+}
+
+// maxKeys bounds the public keys PreVerify remembers.
+const maxKeys = 10_000
+
+// keyOf returns the public key whose key id is keyID, if PreVerify has met
+// it. NOTE: a key id names one key (see sigCache), so which signer it
+// belongs to, and whether it is still that signer's current key, is for run
+// to decide; PreVerify only needs the key to check a signature.
+func (a *App) keyOf(keyID string) ed25519.PublicKey {
+	a.keysMu.RLock()
+	defer a.keysMu.RUnlock()
+	return a.keys[keyID]
+}
+
+func (a *App) rememberKey(keyID string, pub ed25519.PublicKey) {
+	if tx.KeyID(pub) != keyID {
+		return
+	}
+	a.keysMu.Lock()
+	defer a.keysMu.Unlock()
+	if len(a.keys) >= maxKeys {
+		clear(a.keys)
+	}
+	a.keys[keyID] = pub
+}
+
+// decode returns the transaction of raw, whose hash is hash: the one
+// PreVerify or an earlier CheckTx decoded, if they did, else a new decoding.
+func (a *App) decode(raw, hash []byte) (*tx.Tx, error) {
+	if t := a.verified.get(hash); t != nil {
+		return t, nil
+	}
+	return tx.Decode(raw)
 }
 
 func checkResult(err error) *abci.ResponseCheckTx {
@@ -262,7 +302,7 @@ func (a *App) run(kv state.KV, height int64, now time.Time, t *tx.Tx) ([]abci.Ev
 		if !t.Verify(pub) {
 			return nil, tx.ErrBadSignature.New("signature does not verify with %s's key %s", t.Signer, t.KeyID)
 		}
-		a.verified.add(hash)
+		a.verified.add(hash, t)
 	}
 	rk := replayKey(t)
 	if kv.Get(rk) != nil {
@@ -299,8 +339,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	a.pending = a.pending[:0]
 	for i, raw := range req.Txs {
-		results[i] = a.deliver(kv, req.Height, req.Time, raw)
-		a.pending = append(a.pending, Committed{Hash: tx.Hash(raw), Height: req.Height, Index: i, Result: results[i]})
+		hash := tx.Hash(raw)
+		results[i] = a.deliver(kv, req.Height, req.Time, raw, hash)
+		a.pending = append(a.pending, Committed{Hash: hash, Height: req.Height, Index: i, Result: results[i]})
 	}
 	a.pruneReplay(kv, req.Height)
 	bt, err := req.Time.UTC().MarshalText()
@@ -311,13 +352,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.store.WorkingHash()}, nil
 }
 
-func (a *App) deliver(kv state.KV, height int64, now time.Time, raw []byte) *abci.ExecTxResult {
-	t, err := tx.Decode(raw)
+func (a *App) deliver(kv state.KV, height int64, now time.Time, raw, hash []byte) *abci.ExecTxResult {
+	t, err := a.decode(raw, hash)
 	if err == nil {
 		var events []abci.Event
 		events, err = a.run(kv, height, now, t)
-		a.verified.remove(tx.Hash(raw))
+		a.verified.remove(hash)
 		if err == nil {
+			setIndexed(events)
 			return &abci.ExecTxResult{Code: abci.CodeTypeOK, Events: events}
 		}
 	}
@@ -326,6 +368,29 @@ func (a *App) deliver(kv state.KV, height int64, now time.Time, raw []byte) *abc
 		panic(err)
 	}
 	return &abci.ExecTxResult{Code: e.Code, Codespace: e.Codespace, Log: e.Detail, Info: e.Slug}
+}
+
+// Indexed lists the event attributes ("event-type.attribute") that the node's
+// transaction index keeps, so that a query can find the transactions that
+// carry a value (CometBFT's tx_search). Every event of a transaction is in
+// its result whatever this says (GET /v1/tx/{hash}); indexing costs the
+// node a write per attribute and transaction, so an attribute is listed
+// only when a query needs it. A module that needs one adds it here.
+var Indexed = map[string]bool{
+	"tx.type":   true,
+	"tx.signer": true,
+}
+
+// setIndexed marks the attributes of events for the index as Indexed says.
+// NOTE: the flags are no part of consensus (CometBFT hashes a result's code
+// and data only).
+func setIndexed(events []abci.Event) {
+	for i := range events {
+		for j := range events[i].Attributes {
+			at := &events[i].Attributes[j]
+			at.Index = Indexed[events[i].Type+"."+at.Key]
+		}
+	}
 }
 
 // pruneReplay drops replay-guard entries whose expiry is below height: no

@@ -13,7 +13,9 @@ import (
 // custodian's node serves after a granted disclosure commits.
 func HTTPRoutes(s *api.Server) []api.Route {
 	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
-	id := func(desc string) []api.Param { return append([]api.Param{{Name: "id", In: "path", Description: desc}}, page...) }
+	id := func(desc string) []api.Param {
+		return append([]api.Param{{Name: "id", In: "path", Description: desc}}, page...)
+	}
 	withSnap := func(fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			snap, err := s.Snapshot(r)

@@ -23,11 +23,11 @@ func NewCache(parent Reader) *Cache {
 }
 
 func (c *Cache) Get(key []byte) []byte {
-	k := string(key)
-	if c.deleted[k] {
+	// NOTE: string(key) inside the index expressions does not allocate.
+	if c.deleted[string(key)] {
 		return nil
 	}
-	if v, ok := c.writes[k]; ok {
+	if v, ok := c.writes[string(key)]; ok {
 		return v
 	}
 	return c.parent.Get(key)

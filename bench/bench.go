@@ -1,0 +1,603 @@
+// Package bench is medledger's end-to-end load generator. It submits
+// transactions to a node's REST API (POST /v1/tx?mode=sync, the raw bytes as
+// application/octet-stream) from a number of concurrent workers, learns
+// their commits from the node's commit stream (GET /v1/stream/commits), and
+// reports committed transactions per second and commit latency (from the
+// start of a transaction's submission to the arrival of its block's commit
+// event).
+//
+// It also runs CometBFT's own kvstore example app behind the same three
+// routes (StartKVStore), so that one harness measures both medledger and the
+// engine's ceiling.
+//
+// It owns load generation and measurement only: it signs nothing itself
+// (callers pass a Source) and reads no flags.
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/medledger/medledger/api"
+)
+
+// Source makes the i-th transaction of a run. It MUST be safe to call from
+// several goroutines at once (with distinct i) and MUST return distinct
+// transactions for distinct i.
+type Source func(i int) ([]byte, error)
+
+// Defaults of Config.
+const (
+	DefaultDuration    = 20 * time.Second
+	// DefaultConcurrency and DefaultBatch: two requests of 100 transactions
+	// in flight keep the mempool full while leaving the node's consensus
+	// goroutine a core; more concurrent requests only made the CPU-bound
+	// CheckTx path and consensus take turns (BENCHMARKS.md).
+	DefaultConcurrency = 2
+	DefaultBatch       = 100
+	// DefaultMaxInflight bounds what waits in the mempool: with 0.5 s
+	// blocks, enough for 10,000 tx/s; more only lengthens blocks and
+	// latency.
+	DefaultMaxInflight = 10_000
+	// DefaultDrain bounds the wait, after the window, for transactions
+	// still in flight.
+	DefaultDrain = 30 * time.Second
+)
+
+// Config of a run.
+type Config struct {
+	// Node is the base URL of the node's REST API.
+	Node string
+	// Duration of the timed window during which transactions are sent.
+	Duration time.Duration
+	// Concurrency is the number of workers, each with at most one HTTP
+	// request outstanding.
+	Concurrency int
+	// Batch is how many transactions a worker sends per request: 1 sends
+	// each alone to POST /v1/tx, more send them together to POST /v1/txs.
+	Batch int
+	// MaxInflight bounds the transactions submitted but not yet seen
+	// committed; a worker waits for a slot before it sends.
+	MaxInflight int
+	// Pool holds transactions made before the window (see Presign), sent
+	// first, in order; when they run out, workers call Source during the
+	// window (reported as MadeInWindow). Run takes ownership of Pool.
+	Pool [][]byte
+	// Source makes the transactions past the pool, numbered from len(Pool).
+	Source Source
+	// Drain bounds the wait for in-flight transactions after the window.
+	Drain time.Duration
+	// Progress, if set, receives a line per second during the window.
+	Progress io.Writer
+}
+
+// Result of a run. The JSON names are part of `medledger bench -o json`.
+type Result struct {
+	Target      string  `json:"target"`
+	DurationS   float64 `json:"duration_s"`
+	Concurrency int     `json:"concurrency"`
+	Batch       int     `json:"batch"`
+	MaxInflight int     `json:"max_inflight"`
+
+	Presigned    int   `json:"presigned"`
+	MadeInWindow int64 `json:"made_in_window"`
+	Submitted    int64 `json:"submitted"`
+	Rejected     int64 `json:"rejected"` // refused by CheckTx or the API
+	// Committed counts transactions applied (code 0) in blocks whose commit
+	// arrived within the window; CommittedTPS is that over the window.
+	Committed    int64   `json:"committed"`
+	CommittedTPS float64 `json:"committed_tps"`
+	// FailedInBlock counts transactions included in a block but refused
+	// there (nonzero code); Unconfirmed those never seen after the drain.
+	FailedInBlock int64 `json:"failed_in_block"`
+	Unconfirmed   int64 `json:"unconfirmed"`
+
+	// Commit latency of every applied transaction of the run (the window's
+	// and the drain's), in milliseconds.
+	P50ms  float64 `json:"p50_ms"`
+	P95ms  float64 `json:"p95_ms"`
+	P99ms  float64 `json:"p99_ms"`
+	MaxMs  float64 `json:"max_ms"`
+	Blocks int     `json:"blocks"` // commit events in the window
+	// MeanBlockTxs is the mean transactions per block in the window.
+	MeanBlockTxs float64 `json:"mean_block_txs"`
+	// CPUs is the CPU time this process (the client, and the node when it
+	// runs in-process) used during the window, in seconds;
+	// CPUMicrosPerTx is that per committed transaction. With the node
+	// in-process they measure the whole system's cost per transaction,
+	// whatever else the machine runs.
+	CPUs           float64 `json:"cpu_s"`
+	CPUMicrosPerTx float64 `json:"cpu_us_per_tx,omitempty"`
+	// Load1 is the machine's one-minute load average at the end of the
+	// window (0 where unknown): above the core count, other processes took
+	// CPU from this run.
+	Load1 float64 `json:"load1,omitempty"`
+	// Errors counts rejections by problem title (e.g. "mempool-full").
+	Errors map[string]int64 `json:"errors,omitempty"`
+}
+
+func (c *Config) defaults() {
+	if c.Duration <= 0 {
+		c.Duration = DefaultDuration
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Batch <= 0 {
+		c.Batch = DefaultBatch
+	}
+	if c.MaxInflight <= 0 {
+		c.MaxInflight = DefaultMaxInflight
+	}
+	if c.Drain <= 0 {
+		c.Drain = DefaultDrain
+	}
+}
+
+// Status is what the harness reads of GET /v1/status.
+func Status(ctx context.Context, hc *http.Client, node string) (api.StatusResponse, error) {
+	var st api.StatusResponse
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/v1/status", nil)
+	if err != nil {
+		return st, err
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return st, fmt.Errorf("node %s unreachable: %w", node, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("GET %s/v1/status: HTTP %d", node, res.StatusCode)
+	}
+	return st, json.NewDecoder(res.Body).Decode(&st)
+}
+
+// Presign calls src for 0..n-1 on all cores and returns the transactions.
+func Presign(src Source, n int) ([][]byte, error) {
+	out := make([][]byte, n)
+	workers := runtime.GOMAXPROCS(0)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var errOnce sync.Once
+	var first error
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				b, err := src(i)
+				if err != nil {
+					errOnce.Do(func() { first = err })
+					return
+				}
+				out[i] = b
+			}
+		}()
+	}
+	wg.Wait()
+	return out, first
+}
+
+// tracker holds the submission time of every transaction in flight.
+type tracker struct {
+	mu      sync.Mutex
+	pending map[[32]byte]time.Time
+}
+
+func (t *tracker) add(h [32]byte, at time.Time) {
+	t.mu.Lock()
+	t.pending[h] = at
+	t.mu.Unlock()
+}
+
+func (t *tracker) take(h [32]byte) (time.Time, bool) {
+	t.mu.Lock()
+	at, ok := t.pending[h]
+	if ok {
+		delete(t.pending, h)
+	}
+	t.mu.Unlock()
+	return at, ok
+}
+
+func (t *tracker) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.pending)
+}
+
+// Run runs the load and measures it.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	cfg.defaults()
+	cfg.Node = strings.TrimRight(cfg.Node, "/")
+	res := Result{Target: cfg.Node, DurationS: cfg.Duration.Seconds(), Concurrency: cfg.Concurrency, Batch: cfg.Batch, MaxInflight: cfg.MaxInflight}
+	if cfg.Source == nil {
+		return res, errors.New("bench: no transaction source")
+	}
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConns:        cfg.Concurrency + 4,
+		MaxIdleConnsPerHost: cfg.Concurrency + 4,
+		DisableCompression:  true,
+	}}
+	defer hc.CloseIdleConnections()
+
+	pool := cfg.Pool
+	res.Presigned = len(pool)
+
+	// Subscribe before sending anything, so no commit is missed.
+	streamCtx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	events, streamErr, err := subscribe(streamCtx, cfg.Node)
+	if err != nil {
+		return res, err
+	}
+
+	tr := &tracker{pending: make(map[[32]byte]time.Time, cfg.MaxInflight)}
+	slots := make(chan struct{}, cfg.MaxInflight)
+	var (
+		next                      atomic.Int64
+		submitted, rejected, made atomic.Int64
+		errMu                     sync.Mutex
+		errs                      = map[string]int64{}
+	)
+	start, cpu0 := time.Now(), processCPU()
+	var cpuWindow time.Duration
+	end := start.Add(cfg.Duration)
+	sendCtx, stopSend := context.WithDeadline(ctx, end)
+	defer stopSend()
+
+	var wg sync.WaitGroup
+	for range cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			raws := make([][]byte, 0, cfg.Batch)
+			hashes := make([][32]byte, 0, cfg.Batch)
+			for sendCtx.Err() == nil {
+				raws, hashes = raws[:0], hashes[:0]
+				for len(raws) < cfg.Batch {
+					// NOTE: when no slot is free, send a partial batch rather
+					// than hold slots that no commit would ever free.
+					if !acquire(sendCtx, slots, len(raws) == 0) {
+						break
+					}
+					i := int(next.Add(1) - 1)
+					var raw []byte
+					if i < len(pool) {
+						raw, pool[i] = pool[i], nil
+					} else {
+						var err error
+						if raw, err = cfg.Source(i); err != nil {
+							for range len(raws) + 1 {
+								<-slots
+							}
+							countErr(&errMu, errs, "source: "+err.Error())
+							return
+						}
+						made.Add(1)
+					}
+					raws = append(raws, raw)
+				}
+				if len(raws) == 0 {
+					continue
+				}
+				now := time.Now()
+				for _, raw := range raws {
+					h := sha256.Sum256(raw)
+					hashes = append(hashes, h)
+					tr.add(h, now)
+				}
+				titles, err := submit(sendCtx, hc, cfg.Node, raws)
+				refused := 0
+				for i, h := range hashes {
+					title := ""
+					if err != nil {
+						title = err.Error()
+					} else if titles[i] != "" {
+						title = titles[i]
+					}
+					if title == "" {
+						continue
+					}
+					if _, ok := tr.take(h); ok {
+						<-slots
+					}
+					if sendCtx.Err() != nil {
+						continue // the window closed during the request
+					}
+					refused++
+					countErr(&errMu, errs, title)
+				}
+				rejected.Add(int64(refused))
+				submitted.Add(int64(len(raws) - refused))
+				if refused > 0 && sendCtx.Err() == nil {
+					time.Sleep(20 * time.Millisecond) // e.g. a full mempool: let it drain
+				}
+			}
+		}()
+	}
+
+	var (
+		latencies         []time.Duration
+		committed, failed int64
+		blocks, blockTxs  int
+		progressAt        = start.Add(time.Second)
+		lastCommitted     int64
+		allDone           = make(chan struct{})
+		sendersDone       = allDone
+		drainTimer        <-chan time.Time
+		sendersFinished   bool
+		streamFailure     error
+	)
+	go func() { wg.Wait(); close(allDone) }()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				streamFailure = <-streamErr
+				break loop
+			}
+			at := time.Now()
+			inWindow := at.Before(end)
+			if !inWindow && cpuWindow == 0 {
+				cpuWindow = processCPU() - cpu0
+			}
+			if inWindow {
+				blocks++
+			}
+			for _, t := range ev.Txs {
+				var h [32]byte
+				if _, err := hex.Decode(h[:], []byte(t.Hash)); err != nil {
+					continue
+				}
+				sent, ok := tr.take(h)
+				if !ok {
+					continue // not ours, or sent before this run
+				}
+				<-slots
+				if t.Code != 0 {
+					failed++
+					continue
+				}
+				latencies = append(latencies, at.Sub(sent))
+				if inWindow {
+					committed++
+					blockTxs++
+				}
+			}
+			if sendersFinished && tr.len() == 0 {
+				break loop
+			}
+		case <-sendersDone:
+			sendersDone = nil
+			sendersFinished = true
+			if tr.len() == 0 {
+				break loop
+			}
+			drainTimer = time.After(cfg.Drain)
+		case <-drainTimer:
+			break loop
+		case now := <-tick.C:
+			if !now.Before(end) && cpuWindow == 0 {
+				cpuWindow = processCPU() - cpu0
+			}
+			if cfg.Progress != nil && now.After(progressAt) && now.Before(end) {
+				fmt.Fprintf(cfg.Progress, "bench: %3.0fs  committed %7d  (%6.0f tx/s in the last second)  in flight %d\n",
+					now.Sub(start).Seconds(), committed, float64(committed-lastCommitted)/now.Sub(progressAt.Add(-time.Second)).Seconds(), tr.len())
+				lastCommitted = committed
+				progressAt = now.Add(time.Second)
+			}
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+	}
+	stopSend()
+	<-allDone
+	if streamFailure != nil {
+		return res, fmt.Errorf("commit stream: %w", streamFailure)
+	}
+	res.Submitted, res.Rejected, res.MadeInWindow = submitted.Load(), rejected.Load(), made.Load()
+	res.Committed, res.FailedInBlock, res.Unconfirmed = committed, failed, int64(tr.len())
+	res.CommittedTPS = float64(committed) / cfg.Duration.Seconds()
+	if cpuWindow == 0 {
+		cpuWindow = processCPU() - cpu0
+	}
+	res.CPUs = cpuWindow.Seconds()
+	res.Load1 = loadAverage()
+	if committed > 0 {
+		res.CPUMicrosPerTx = float64(cpuWindow.Microseconds()) / float64(committed)
+	}
+	res.Blocks = blocks
+	if blocks > 0 {
+		res.MeanBlockTxs = float64(blockTxs) / float64(blocks)
+	}
+	res.P50ms, res.P95ms, res.P99ms, res.MaxMs = percentiles(latencies)
+	if len(errs) > 0 {
+		res.Errors = errs
+	}
+	return res, nil
+}
+
+// acquire takes an in-flight slot: waiting for one if wait, else only if
+// one is free. It reports whether it took one.
+func acquire(ctx context.Context, slots chan struct{}, wait bool) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	default:
+	}
+	if !wait {
+		return false
+	}
+	select {
+	case slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func countErr(mu *sync.Mutex, errs map[string]int64, title string) {
+	mu.Lock()
+	errs[title]++
+	mu.Unlock()
+}
+
+// submit sends raws with mode=sync: one alone to POST /v1/tx as
+// application/octet-stream, more to POST /v1/txs. It returns for each
+// transaction the problem title of its refusal ("" when accepted), or an
+// error if the node did not answer.
+func submit(ctx context.Context, hc *http.Client, node string, raws [][]byte) ([]string, error) {
+	var req *http.Request
+	var err error
+	if len(raws) == 1 {
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, node+"/v1/tx?mode=sync", bytes.NewReader(raws[0]))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/octet-stream")
+		}
+	} else {
+		var body []byte
+		body, err = json.Marshal(api.BatchRequest{Txs: raws, Mode: "sync"})
+		if err == nil {
+			req, err = http.NewRequestWithContext(ctx, http.MethodPost, node+"/v1/txs", bytes.NewReader(body))
+		}
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	titles := make([]string, len(raws))
+	if res.StatusCode != http.StatusOK {
+		var p api.Problem
+		title := fmt.Sprintf("HTTP %d", res.StatusCode)
+		if json.NewDecoder(res.Body).Decode(&p) == nil && p.Title != "" {
+			title = p.Title
+		}
+		for i := range titles {
+			titles[i] = title
+		}
+		return titles, nil
+	}
+	if len(raws) == 1 {
+		_, err = io.Copy(io.Discard, res.Body)
+		return titles, err
+	}
+	var br api.BatchResponse
+	if err := json.NewDecoder(res.Body).Decode(&br); err != nil {
+		return nil, fmt.Errorf("batch answer: %w", err)
+	}
+	if len(br.Results) != len(raws) {
+		return nil, fmt.Errorf("batch answer has %d results for %d transactions", len(br.Results), len(raws))
+	}
+	for i, r := range br.Results {
+		if r.Problem != nil {
+			titles[i] = r.Problem.Title
+		}
+	}
+	return titles, nil
+}
+
+// subscribe opens the commit stream and returns its events; when the
+// stream ends, events is closed and streamErr holds why (nil after ctx
+// ends).
+func subscribe(ctx context.Context, node string) (<-chan api.CommitEvent, <-chan error, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/v1/stream/commits", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("node %s unreachable: %w", node, err)
+	}
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		res.Body.Close()
+		return nil, nil, fmt.Errorf("GET %s/v1/stream/commits: HTTP %d %s: the node does not stream commits (is it older than this CLI?)", node, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	events := make(chan api.CommitEvent, 1024)
+	errc := make(chan error, 1)
+	go func() {
+		defer res.Body.Close()
+		defer close(events)
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 64<<10), 256<<20)
+		var event string
+		for sc.Scan() {
+			line := sc.Bytes()
+			switch {
+			case bytes.HasPrefix(line, []byte("event: ")):
+				event = string(line[len("event: "):])
+			case bytes.HasPrefix(line, []byte("data: ")) && event == "commit":
+				var ev api.CommitEvent
+				if err := json.Unmarshal(line[len("data: "):], &ev); err != nil {
+					errc <- fmt.Errorf("bad commit event: %w", err)
+					return
+				}
+				select {
+				case events <- ev:
+				case <-ctx.Done():
+					errc <- nil
+					return
+				}
+			case bytes.HasPrefix(line, []byte("data: ")) && event == "overflow":
+				errc <- errors.New("the node disconnected this client for falling behind")
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			errc <- nil
+			return
+		}
+		err := sc.Err()
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		errc <- err
+	}()
+	return events, errc, nil
+}
+
+// percentiles returns p50, p95, p99 and max in milliseconds (nearest rank).
+func percentiles(d []time.Duration) (p50, p95, p99, top float64) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	at := func(q float64) float64 {
+		i := int(q*float64(len(d))+0.999999) - 1
+		i = min(max(i, 0), len(d)-1)
+		return ms(d[i])
+	}
+	return at(0.50), at(0.95), at(0.99), ms(d[len(d)-1])
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

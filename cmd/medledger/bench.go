@@ -1,0 +1,286 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/medledger/medledger/bench"
+	"github.com/medledger/medledger/client"
+	"github.com/medledger/medledger/daemon"
+	"github.com/medledger/medledger/demo"
+	"github.com/medledger/medledger/node"
+	"github.com/medledger/medledger/notary"
+)
+
+func init() {
+	extraCommands = append(extraCommands, (*CLI).benchCmd)
+}
+
+// benchTTL is the expiry, in blocks past the current height, of the
+// transactions a bench signs: long enough for a presigned pool to outlive
+// any run, within app.MaxTTL.
+const benchTTL = 5_000
+
+// benchReport is the output of medledger bench: the run's result, and with
+// --baseline the baseline's result and the ratio of the two throughputs.
+type benchReport struct {
+	bench.Result
+	Baseline *bench.Result `json:"baseline,omitempty"`
+	Ratio    float64       `json:"ratio_to_baseline,omitempty"`
+}
+
+func (c *CLI) benchCmd() *cobra.Command {
+	var (
+		cfg        bench.Config
+		as, kind   string
+		presign    int
+		local      bool
+		baseline   string
+		blockTime  time.Duration
+		cpuprofile string
+		memprofile string
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure committed signed transactions per second and commit latency",
+		Long: `Measure a node end to end: send signed notary/anchor transactions to its REST
+API and report committed transactions per second and commit latency
+percentiles (from the start of a submission to its block's commit event).
+
+Workers (--concurrency) submit with mode=sync (answered after CheckTx); the
+bench learns commits from GET /v1/stream/commits. At most --max-inflight
+transactions are submitted and not yet committed at once. Transactions are
+signed before the timed window (--presign, default enough for 10,000 tx/s)
+as --as, with keys from the keystore of --home; if the pool runs out,
+workers sign more during the window (reported as made_in_window).
+
+--local starts a fresh single-validator demo node in this process instead
+of using --node; --baseline kvstore then also runs CometBFT's kvstore
+example app in this process, with the same node configuration and the same
+load, and reports the ratio. The client shares the machine's cores with
+the node: on a small machine it costs the node part of its throughput.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if baseline != "" && baseline != "kvstore" {
+				return withHint(fmt.Errorf("unknown baseline %q", baseline), "the only baseline is kvstore")
+			}
+			if cfg.Duration <= 0 {
+				return withHint(errors.New("--duration must be positive"), "e.g. --duration 20s")
+			}
+			if presign < 0 {
+				presign = int(min(cfg.Duration.Seconds()*10_000, 1_000_000))
+			}
+			if c.output != "json" {
+				cfg.Progress = c.stdout
+			}
+			tmp, err := os.MkdirTemp("", "medledger-bench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+
+			var signer client.Signer
+			cfg.Node = c.nodeURL
+			if local {
+				d, keys, err := startBenchNode(filepath.Join(tmp, "local"), blockTime)
+				if err != nil {
+					return err
+				}
+				defer d.Stop()
+				cfg.Node = d.URL()
+				k, ok := keys[as]
+				if !ok {
+					return withHint(fmt.Errorf("no demo identity %s", as), "use a demo member, e.g. --as northside-hospital/dr-chen")
+				}
+				signer = client.Signer{Key: k}
+			} else {
+				if signer, err = c.signer(as); err != nil {
+					return err
+				}
+			}
+			st, err := bench.Status(c.ctx, http.DefaultClient, cfg.Node)
+			if err != nil {
+				return withHint(err, "start a node with medledger dev, or pass --node URL, or use --local")
+			}
+			signer.ChainID, signer.TTL = st.ChainID, benchTTL
+			run := runID()
+			cfg.Source = anchorSource(signer, kind, run, st.LatestHeight)
+			sample, err := cfg.Source(-1)
+			if err != nil {
+				return err
+			}
+			c.logf("bench: signing %d %s transactions as %s\n", presign, notary.TypeAnchor, signer.Key.ID)
+			if cfg.Pool, err = bench.Presign(cfg.Source, presign); err != nil {
+				return err
+			}
+			c.logf("bench: sending to %s for %s, concurrency %d, batch %d\n", cfg.Node, cfg.Duration, cfg.Concurrency, cfg.Batch)
+
+			if cpuprofile != "" {
+				f, err := os.Create(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+			}
+			if memprofile != "" {
+				runtime.MemProfileRate = 64 << 10
+			}
+			res, err := bench.Run(c.ctx, cfg)
+			if cpuprofile != "" {
+				pprof.StopCPUProfile()
+			}
+			if memprofile != "" {
+				if err := writeHeapProfile(memprofile); err != nil {
+					return err
+				}
+			}
+			if err != nil {
+				return withHint(err, "is %s a medledger node of this version? see medledger bench --help", cfg.Node)
+			}
+			rep := benchReport{Result: res}
+			if baseline == "kvstore" {
+				if local {
+					// NOTE: the local node must not share the cores with the baseline.
+					rep.Result.Target = "medledger (in-process)"
+				}
+				c.logf("bench: baseline: CometBFT kvstore example app in-process, %d-byte transactions\n", len(sample))
+				kv, err := bench.StartKVStore(filepath.Join(tmp, "kvstore"), blockTime)
+				if err != nil {
+					return fmt.Errorf("start kvstore baseline: %w", err)
+				}
+				bcfg := cfg
+				bcfg.Node = kv.URL
+				bcfg.Source = bench.KVStoreSource(run, len(sample))
+				if bcfg.Pool, err = bench.Presign(bcfg.Source, presign); err != nil {
+					return err
+				}
+				bres, err := bench.Run(c.ctx, bcfg)
+				if e := kv.Stop(); e != nil && err == nil {
+					err = e
+				}
+				if err != nil {
+					return fmt.Errorf("kvstore baseline: %w", err)
+				}
+				bres.Target = "kvstore (in-process)"
+				rep.Baseline = &bres
+				if bres.CommittedTPS > 0 {
+					rep.Ratio = res.CommittedTPS / bres.CommittedTPS
+				}
+			}
+			return c.print(rep, func(w io.Writer) {
+				printResult(w, res)
+				if rep.Baseline != nil {
+					fmt.Fprintln(w)
+					printResult(w, *rep.Baseline)
+					fmt.Fprintf(w, "\nratio        %.2f of the kvstore baseline\n", rep.Ratio)
+				}
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&cfg.Duration, "duration", bench.DefaultDuration, "length of the timed window")
+	f.IntVar(&cfg.Concurrency, "concurrency", bench.DefaultConcurrency, "concurrent submitting workers (each with one request outstanding)")
+	f.IntVar(&cfg.Batch, "batch", bench.DefaultBatch, "transactions per request: 1 sends each to POST /v1/tx, more send them together to POST /v1/txs")
+	f.IntVar(&cfg.MaxInflight, "max-inflight", bench.DefaultMaxInflight, "most transactions submitted and not yet committed")
+	f.StringVar(&as, "as", "northside-hospital/dr-chen", "identity to sign as (a member; any role may anchor)")
+	f.StringVar(&kind, "kind", "bench", "kind of the anchored documents")
+	f.IntVar(&presign, "presign", -1, "transactions to sign before the window (default: 10,000 per second of --duration)")
+	f.BoolVar(&local, "local", false, "start a fresh in-process demo node instead of using --node")
+	f.StringVar(&baseline, "baseline", "", "also run this baseline in-process and report the ratio: kvstore")
+	f.DurationVar(&blockTime, "block-time", node.DefaultBlockTime, "block time of the nodes --local and --baseline start")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the main run (with --local: node and client) to this file")
+	f.StringVar(&memprofile, "memprofile", "", "write an allocation profile of this process (with --local: node and client) after the main run to this file")
+	return cmd
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
+}
+
+func printResult(w io.Writer, r bench.Result) {
+	fmt.Fprintf(w, "target       %s\n", r.Target)
+	fmt.Fprintf(w, "window       %.0fs, concurrency %d, batch %d, in-flight cap %d\n", r.DurationS, r.Concurrency, r.Batch, r.MaxInflight)
+	fmt.Fprintf(w, "submitted    %d (rejected %d, presigned %d, made in window %d)\n", r.Submitted, r.Rejected, r.Presigned, r.MadeInWindow)
+	fmt.Fprintf(w, "committed    %d in the window: %.0f tx/s (failed in block %d, unconfirmed %d)\n", r.Committed, r.CommittedTPS, r.FailedInBlock, r.Unconfirmed)
+	fmt.Fprintf(w, "latency      p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.P50ms, r.P95ms, r.P99ms, r.MaxMs)
+	fmt.Fprintf(w, "blocks       %d (mean %.0f transactions)\n", r.Blocks, r.MeanBlockTxs)
+	fmt.Fprintf(w, "cpu          %.1f s of this process in the window (%.0f µs per committed transaction); machine load %.1f\n", r.CPUs, r.CPUMicrosPerTx, r.Load1)
+	for title, n := range r.Errors {
+		fmt.Fprintf(w, "rejections   %d %s\n", n, title)
+	}
+}
+
+// anchorSource signs the i-th anchor of run: the digest is SHA-256 of the
+// run id and i, so runs never collide. i = -1 makes a sample.
+func anchorSource(s client.Signer, kind, run string, height int64) bench.Source {
+	return func(i int) ([]byte, error) {
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], uint64(int64(i)))
+		d := sha256.Sum256(append([]byte(run), b[:]...))
+		return s.Build(notary.TypeAnchor, notary.AnchorBody{Digest: hex.EncodeToString(d[:]), Kind: kind}, height)
+	}
+}
+
+func runID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// startBenchNode starts a fresh demo node in dir, with the modules of this
+// binary, and waits for its first block.
+func startBenchNode(dir string, blockTime time.Duration) (*daemon.Daemon, demo.Keys, error) {
+	keys, err := demo.NewKeys(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	apiAddr, err := bench.LoopbackAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	p2pAddr, err := bench.LoopbackAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	h := node.Home(filepath.Join(dir, "home"))
+	if err := node.Init(h, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: keys.AppState(),
+		APIListen: apiAddr, P2PListen: p2pAddr, BlockTime: blockTime}); err != nil {
+		return nil, nil, err
+	}
+	cfg := daemonConfig()
+	cfg.Home = h
+	d, err := daemon.Start(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for d.Store.Version() < 1 {
+		if time.Now().After(deadline) {
+			d.Stop()
+			return nil, nil, errors.New("the local node made no block in 30s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return d, keys, nil
+}
