@@ -33,6 +33,7 @@ type RPC interface {
 	Commit(context.Context, *int64) (*ctypes.ResultCommit, error)
 	Validators(ctx context.Context, height *int64, page, perPage *int) (*ctypes.ResultValidators, error)
 	Tx(ctx context.Context, hash []byte, prove bool) (*ctypes.ResultTx, error)
+	BlockResults(ctx context.Context, height *int64) (*ctypes.ResultBlockResults, error)
 	Genesis(context.Context) (*ctypes.ResultGenesis, error)
 }
 
@@ -65,6 +66,16 @@ type Server struct {
 	waiters map[string]chan app.Committed
 
 	feed CommitFeed
+
+	// Index, when set, answers GET /v1/tx/{hash} from the node's own index
+	// (package txindex), which is written before a commit is announced;
+	// else CometBFT's indexer, which may lag the announcement.
+	Index TxLookup
+}
+
+// TxLookup finds where a committed transaction is.
+type TxLookup interface {
+	Lookup(hash []byte) (height int64, index int, ok bool)
 }
 
 // New returns a server for a node's app and CometBFT client with the core
@@ -447,7 +458,12 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prove := r.URL.Query().Get("prove") == "true"
-	res, err := s.rpc.Tx(r.Context(), hash, prove)
+	var res *ctypes.ResultTx
+	if s.Index != nil {
+		res, err = s.txFromIndex(r.Context(), hash, prove)
+	} else {
+		res, err = s.rpc.Tx(r.Context(), hash, prove)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
 			WriteProblem(w, r, ErrNotFound.New("no committed transaction %X (it may still be in the mempool, or was never sent)", hash))
@@ -470,6 +486,34 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 		out.Proof = b
 	}
 	WriteJSON(w, out)
+}
+
+// txFromIndex builds CometBFT's ResultTx from the node's own index, the
+// block store and the stored block results.
+func (s *Server) txFromIndex(ctx context.Context, hash []byte, prove bool) (*ctypes.ResultTx, error) {
+	height, index, ok := s.Index.Lookup(hash)
+	if !ok {
+		return nil, errors.New("tx not found")
+	}
+	b, err := s.rpc.Block(ctx, &height)
+	if err != nil {
+		return nil, err
+	}
+	if b.Block == nil || index >= len(b.Block.Txs) {
+		return nil, fmt.Errorf("index points past block %d", height)
+	}
+	br, err := s.rpc.BlockResults(ctx, &height)
+	if err != nil {
+		return nil, err
+	}
+	if index >= len(br.TxsResults) {
+		return nil, fmt.Errorf("no result %d in block %d", index, height)
+	}
+	res := &ctypes.ResultTx{Hash: hash, Height: height, Index: uint32(index), TxResult: *br.TxsResults[index], Tx: b.Block.Txs[index]}
+	if prove {
+		res.Proof = b.Block.Txs.Proof(index)
+	}
+	return res, nil
 }
 
 // BlockResponse answers GET /v1/blocks/{height}.

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/medledger/medledger/node"
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/tx"
+	"github.com/medledger/medledger/txindex"
 )
 
 // Plugin is one module as the daemon plugs it in.
@@ -52,6 +54,7 @@ type Daemon struct {
 	API     *api.Server
 	APIAddr string // the address the API listens on
 
+	index    *txindex.Index
 	http     *http.Server
 	done     chan error
 	stopOnce sync.Once
@@ -84,12 +87,37 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, err
 	}
-	n, err := node.Start(h, a, cfg.CometLog)
+	idx, err := txindex.Open(filepath.Join(string(h), "data"))
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	// The index listens first, so a transaction is indexed before any
+	// listener announces its commit.
+	a.OnCommit(func(height int64, txs []app.Committed) {
+		hashes := make([][]byte, len(txs))
+		for i, c := range txs {
+			hashes[i] = c.Hash
+		}
+		if err := idx.Add(height, hashes); err != nil {
+			panic(fmt.Errorf("transaction index: %w", err)) // the disk failed: stop rather than answer wrongly
+		}
+	})
+	from := idx.Last() + 1
+	n, err := node.Start(h, a, cfg.CometLog)
+	if err != nil {
+		idx.Close()
+		store.Close()
+		return nil, err
+	}
+	if err := idx.CatchUp(n.CMT.BlockStore(), from); err != nil {
+		n.Stop()
+		idx.Close()
+		store.Close()
+		return nil, fmt.Errorf("rebuild transaction index: %w", err)
+	}
 	srv := api.New(a, n.Client)
+	srv.Index = idx
 	for _, p := range cfg.Plugins {
 		if p.Routes != nil {
 			for _, r := range p.Routes(srv) {
@@ -104,10 +132,11 @@ func Start(cfg Config) (*Daemon, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		n.Stop()
+		idx.Close()
 		store.Close()
 		return nil, fmt.Errorf("API cannot listen on %s: %w", addr, err)
 	}
-	d := &Daemon{Node: n, App: a, Store: store, API: srv, APIAddr: ln.Addr().String(), done: make(chan error, 1),
+	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, APIAddr: ln.Addr().String(), done: make(chan error, 1),
 		http: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
 		err := d.http.Serve(ln)
@@ -135,6 +164,9 @@ func (d *Daemon) stop() error {
 	err := d.http.Shutdown(ctx)
 	<-d.done
 	if e := d.Node.Stop(); e != nil && err == nil {
+		err = e
+	}
+	if e := d.index.Close(); e != nil && err == nil {
 		err = e
 	}
 	if e := d.Store.Close(); e != nil && err == nil {

@@ -87,9 +87,11 @@ type Blocks interface {
 	LoadBlock(height int64) *types.Block
 }
 
-// CatchUp indexes every block of bs above the last indexed height.
-func (x *Index) CatchUp(bs Blocks) error {
-	from := max(x.Last()+1, bs.Base(), 1)
+// CatchUp indexes every block of bs from height from on. Pass Last()+1 as
+// read before the node started: blocks committed since are indexed by Add
+// and raise Last, so reading it later could skip the blocks in between.
+func (x *Index) CatchUp(bs Blocks, from int64) error {
+	from = max(from, bs.Base(), 1)
 	for h := from; h <= bs.Height(); h++ {
 		blk := bs.LoadBlock(h)
 		if blk == nil {

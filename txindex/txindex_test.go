@@ -41,7 +41,7 @@ func TestAddLookupCatchUpReopen(t *testing.T) {
 	if _, _, ok := x.Lookup(bs[4].Txs[1].Hash()); ok {
 		t.Fatal("found a transaction of a block not indexed yet")
 	}
-	if err := x.CatchUp(bs); err != nil {
+	if err := x.CatchUp(bs, x.Last()+1); err != nil {
 		t.Fatal(err)
 	}
 	for h := int64(1); h <= 5; h++ {
