@@ -60,6 +60,11 @@ func ProblemOf(err error) Problem {
 
 // WriteProblem answers err as a problem document; internal errors are logged.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *ProblemError
+	if errors.As(err, &pe) {
+		writeProblem(w, pe.Problem)
+		return
+	}
 	p := ProblemOf(err)
 	if p.Status == http.StatusInternalServerError {
 		slog.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)

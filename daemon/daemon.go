@@ -34,6 +34,15 @@ type Plugin struct {
 	Codes  []medledger.Code
 }
 
+// Service is an off-chain service that runs beside the chain on this node
+// (the records custodian). Attach is called before the node starts, Routes
+// once the API exists, Close at shutdown after the node stopped.
+type Service interface {
+	Attach(a *app.App, st *state.Store) error
+	Routes(srv *api.Server) []api.Route
+	Close() error
+}
+
 // Config of a daemon.
 type Config struct {
 	Home node.Home
@@ -42,6 +51,8 @@ type Config struct {
 	Plugins    []Plugin
 	// APIListen overrides the home's configured API address when set.
 	APIListen string
+	// Services run beside the chain on this node.
+	Services []Service
 	// CometLog receives CometBFT's log; nil discards it.
 	CometLog *os.File
 }
@@ -55,6 +66,7 @@ type Daemon struct {
 	APIAddr string // the address the API listens on
 
 	index    *txindex.Index
+	services []Service
 	http     *http.Server
 	done     chan error
 	stopOnce sync.Once
@@ -103,6 +115,13 @@ func Start(cfg Config) (*Daemon, error) {
 			panic(fmt.Errorf("transaction index: %w", err)) // the disk failed: stop rather than answer wrongly
 		}
 	})
+	for _, svc := range cfg.Services {
+		if err := svc.Attach(a, store); err != nil {
+			idx.Close()
+			store.Close()
+			return nil, err
+		}
+	}
 	from := idx.Last() + 1
 	n, err := node.Start(h, a, cfg.CometLog)
 	if err != nil {
@@ -118,6 +137,11 @@ func Start(cfg Config) (*Daemon, error) {
 	}
 	srv := api.New(a, n.Client)
 	srv.Index = idx
+	for _, svc := range cfg.Services {
+		for _, r := range svc.Routes(srv) {
+			srv.Handle(r)
+		}
+	}
 	for _, p := range cfg.Plugins {
 		if p.Routes != nil {
 			for _, r := range p.Routes(srv) {
@@ -136,7 +160,7 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, fmt.Errorf("API cannot listen on %s: %w", addr, err)
 	}
-	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, APIAddr: ln.Addr().String(), done: make(chan error, 1),
+	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
 		http: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
 		err := d.http.Serve(ln)
@@ -165,6 +189,11 @@ func (d *Daemon) stop() error {
 	<-d.done
 	if e := d.Node.Stop(); e != nil && err == nil {
 		err = e
+	}
+	for _, svc := range d.services {
+		if e := svc.Close(); e != nil && err == nil {
+			err = e
+		}
 	}
 	if e := d.index.Close(); e != nil && err == nil {
 		err = e

@@ -64,3 +64,15 @@ func ListProposals(r state.Reader) []Proposal {
 	})
 	return out
 }
+
+// EncKey returns the X25519 public key of a member or patient, for wrapping
+// document keys to them; ok is false if there is no such signer.
+func (Module) EncKey(r state.Reader, id string) (key []byte, ok bool) {
+	if p, found := GetPatient(r, id); found {
+		return p.EncKey, true
+	}
+	if m, found := GetMember(r, id); found {
+		return m.EncKey, true
+	}
+	return nil, false
+}

@@ -52,11 +52,23 @@ func initDev(h node.Home, listen string, blockTime time.Duration) error {
 func (c *CLI) runNode(h node.Home, listen string, dev bool) error {
 	cfg := daemonConfig()
 	cfg.Home, cfg.APIListen = h, listen
+	_, ac, err := node.LoadConfig(h)
+	if err != nil {
+		return withHint(err, "check that %s is a medledger home", h)
+	}
+	svcs, protected, err := services(c.ctx, h, ac.Operator)
+	if err != nil {
+		return withHint(err, "the vault in %s/data/vault could not be opened; is another node running from this home?", h)
+	}
+	cfg.Services = svcs
 	if os.Getenv("MEDLEDGER_COMET_LOG") != "" {
 		cfg.CometLog = os.Stderr
 	}
 	d, err := daemon.Start(cfg)
 	if err != nil {
+		for _, s := range svcs {
+			s.Close()
+		}
 		var ne *os.PathError
 		if errors.As(err, &ne) {
 			return withHint(err, "check that %s is a medledger home and readable", h)
@@ -68,6 +80,9 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool) error {
 	c.logf("medledger: API       %s\n", d.URL())
 	if dev {
 		c.logf("medledger: demo keys %s (unencrypted: for development only)\n", h.KeysDir())
+	}
+	if !protected {
+		c.logf("medledger: vault key %s is not passphrase-protected (set MEDLEDGER_VAULT_PASSPHRASE on a real node)\n", h.ConfigDir()+"/vault_key.json")
 	}
 	c.logf("medledger: press Ctrl-C to stop\n")
 	if c.output == "json" {

@@ -50,6 +50,8 @@ func (n *Node) Signer(name string) client.Signer {
 type Options struct {
 	Plugins []daemon.Plugin // default Core()
 	Home    string          // default a t.TempDir()
+	// Services run beside the chain (e.g. the records custodian).
+	Services []daemon.Service
 }
 
 // Start starts a single-validator demo node and stops it when the test ends.
@@ -74,7 +76,7 @@ func Start(t testing.TB, o Options) *Node {
 			t.Fatal(err)
 		}
 	}
-	d, err := daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Plugins: o.Plugins})
+	d, err := daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Plugins: o.Plugins, Services: o.Services})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,329 @@
+// Package custodian is the off-chain half of the records module, run by the
+// node of an organization that holds patient documents: it validates a
+// clinician's FHIR document and stores it encrypted in the vault, hands a
+// document to a reader only after the reader's signed access request has
+// committed a granted disclosure, and destroys a document and its keys when
+// the patient's erasure commits.
+//
+// It MUST NOT decide consent itself: the chain does, in the records module's
+// access transaction; this service acts only on committed results.
+package custodian
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/medledger/medledger"
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/fhir"
+	"github.com/medledger/medledger/httpsig"
+	"github.com/medledger/medledger/records"
+	"github.com/medledger/medledger/state"
+	"github.com/medledger/medledger/tx"
+	"github.com/medledger/medledger/vault"
+)
+
+// Directory is what the service asks of the identity module.
+type Directory interface {
+	// Authenticate: see app.Identities.
+	Authenticate(r state.Reader, id, keyID string) (app.Signer, ed25519.PublicKey, error)
+	// EncKey returns a signer's X25519 public key.
+	EncKey(r state.Reader, id string) ([]byte, bool)
+}
+
+// Service is the custodian service of one node.
+type Service struct {
+	Org   string // the organization whose documents this node holds
+	Vault *vault.Vault
+	API   *api.Server
+	Store *state.Store
+	IDs   Directory
+	Now   func() time.Time // for request signature freshness only
+	// CloseVault, if set, is called by Close (the vault's store).
+	CloseVault func() error
+
+	shred chan string
+	done  chan struct{}
+}
+
+// Attach subscribes the service to committed blocks (for erasures). The
+// daemon calls it before the node produces blocks.
+func (s *Service) Attach(a *app.App, st *state.Store) error {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	s.Store = st
+	s.shred = make(chan string, 1024)
+	s.done = make(chan struct{})
+	a.OnCommit(s.committed)
+	go s.shredder()
+	return nil
+}
+
+// Routes returns the service's REST routes, served by srv.
+func (s *Service) Routes(srv *api.Server) []api.Route {
+	s.API = srv
+	return []api.Route{
+		{Method: "POST", Path: "/v1/records/documents", Summary: "Store a FHIR R4 document encrypted in this custodian's vault (signed request, RFC 9421); returns the ref and salted digest for a records/add transaction", Handler: s.upload},
+		{Method: "POST", Path: "/v1/records/{id}/read", Summary: "Read a record: submit the reader's signed records/access transaction; after a granted disclosure commits, returns the encrypted document and its key wrapped for the reader",
+			Params: []api.Param{{Name: "id", In: "path", Description: "record id"}}, Handler: s.read},
+	}
+}
+
+// Close stops the shredder.
+func (s *Service) Close() error {
+	if s.done != nil {
+		close(s.done)
+		s.done = nil
+	}
+	if s.CloseVault != nil {
+		return s.CloseVault()
+	}
+	return nil
+}
+
+// UploadResponse answers POST /v1/records/documents.
+type UploadResponse struct {
+	Ref           string   `json:"ref"`
+	Digest        string   `json:"digest"`
+	ResourceTypes []string `json:"resource_types"`
+	Category      string   `json:"category"`
+	Size          int      `json:"size"`
+}
+
+func (s *Service) lookup(snap state.Reader) httpsig.KeyLookup {
+	return func(keyID string) (ed25519.PublicKey, error) {
+		signer, kid, err := httpsig.SplitKeyID(keyID)
+		if err != nil {
+			return nil, err
+		}
+		_, pub, err := s.IDs.Authenticate(snap, signer, kid)
+		return pub, err
+	}
+}
+
+func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
+	snap := s.Store.Latest()
+	v, err := httpsig.Verify(r, s.lookup(snap), s.Now(), httpsig.WithMaxBody(fhir.MaxDocumentSize))
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	signer, kid, _ := httpsig.SplitKeyID(v.KeyID)
+	who, _, err := s.IDs.Authenticate(snap, signer, kid)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	if who.Org != s.Org || who.Role != "clinician" {
+		api.WriteProblem(w, r, tx.ErrUnauthorized.New("only clinicians of %s store documents on this node; %s is %s of %s", s.Org, who.ID, who.Role, who.Org))
+		return
+	}
+	doc, err := io.ReadAll(http.MaxBytesReader(w, r.Body, fhir.MaxDocumentSize+1))
+	if err != nil {
+		api.WriteProblem(w, r, api.ErrTooLarge.New("document over %d bytes", fhir.MaxDocumentSize))
+		return
+	}
+	parsed, err := fhir.Validate(doc)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	rec, err := s.Vault.Put(r.Context(), doc)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	api.WriteJSON(w, UploadResponse{Ref: rec.ID.String(), Digest: rec.Digest.String(), ResourceTypes: parsed.Types,
+		Category: fhir.Category(parsed.ResourceType, doc), Size: rec.Size})
+}
+
+// ReadResponse answers POST /v1/records/{id}/read.
+type ReadResponse struct {
+	Record     string `json:"record"`
+	Disclosure uint64 `json:"disclosure"`
+	Ground     string `json:"ground"`
+	BreakGlass bool   `json:"break_glass"`
+	Height     int64  `json:"height"`
+	Blob       []byte `json:"blob"`        // the encrypted document (vault blob)
+	WrappedKey []byte `json:"wrapped_key"` // its data key, wrapped for the reader's X25519 key
+}
+
+func (s *Service) read(w http.ResponseWriter, r *http.Request) {
+	var req api.TxRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes)).Decode(&req); err != nil || len(req.Tx) == 0 {
+		api.WriteProblem(w, r, api.ErrBadRequest.New("body must be {\"tx\": \"<base64 of a signed records/access transaction>\"}"))
+		return
+	}
+	t, err := tx.Decode(req.Tx)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	var body records.AccessBody
+	if t.Type != records.TypeAccess || json.Unmarshal(t.Body, &body) != nil || body.Record != r.PathValue("id") {
+		api.WriteProblem(w, r, api.ErrBadRequest.New("the transaction must be a records/access for record %s", r.PathValue("id")))
+		return
+	}
+	rec, ok := records.GetRecord(s.Store.Latest(), body.Record)
+	if !ok {
+		api.WriteProblem(w, r, records.ErrRecordNotFound.New("no record %q", body.Record))
+		return
+	}
+	if rec.Custodian != s.Org {
+		api.WriteProblem(w, r, records.ErrNotCustodianNode.New("record %s is held by %s; send the request to its node, this one serves %s", rec.ID, rec.Custodian, s.Org))
+		return
+	}
+	c, err := s.API.SubmitCommit(r.Context(), req.Tx)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	seq, outcome, missing := disclosureOf(c)
+	snap := s.Store.Latest()
+	d, ok := findDisclosure(snap, rec.Patient, seq)
+	if !ok {
+		api.WriteProblem(w, r, fmt.Errorf("disclosure %d of %s not found after commit", seq, rec.ID))
+		return
+	}
+	if outcome != records.OutcomeGranted {
+		p := api.ProblemOf(records.ErrNoConsent.New("%s", missing))
+		p.Hash, p.Height = fmt.Sprintf("%X", tx.Hash(req.Tx)), c.Height
+		api.WriteProblem(w, r, &api.ProblemError{Problem: p})
+		return
+	}
+	encKey, ok := s.IDs.EncKey(snap, t.Signer)
+	if !ok {
+		api.WriteProblem(w, r, tx.ErrUnknownSigner.New("no encryption key for %s", t.Signer))
+		return
+	}
+	id, err := vault.ParseDocID(rec.Ref)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	blob, err := s.Vault.Get(r.Context(), id)
+	if err != nil {
+		api.WriteProblem(w, r, goneOr(err, rec.ID))
+		return
+	}
+	wk, err := s.Vault.Wrap(r.Context(), id, encKey)
+	if err != nil {
+		api.WriteProblem(w, r, goneOr(err, rec.ID))
+		return
+	}
+	api.WriteJSON(w, ReadResponse{Record: rec.ID, Disclosure: d.Seq, Ground: d.Ground, BreakGlass: d.BreakGlass, Height: c.Height, Blob: blob, WrappedKey: wk})
+}
+
+func goneOr(err error, rec string) error {
+	if medledger.HasCode(err, vault.ErrGone) {
+		return records.ErrErased.New("the document of record %s was destroyed", rec)
+	}
+	return err
+}
+
+func disclosureOf(c app.Committed) (seq uint64, outcome, missing string) {
+	for _, ev := range c.Result.Events {
+		if ev.Type != records.EventDisclosed && ev.Type != records.EventRefused {
+			continue
+		}
+		outcome = records.OutcomeGranted
+		if ev.Type == records.EventRefused {
+			outcome = records.OutcomeRefused
+		}
+		for _, a := range ev.Attributes {
+			switch a.Key {
+			case "disclosure":
+				fmt.Sscan(a.Value, &seq)
+			case "missing":
+				missing = a.Value
+			}
+		}
+	}
+	return seq, outcome, missing
+}
+
+func findDisclosure(r state.Reader, patient string, seq uint64) (records.Disclosure, bool) {
+	var d records.Disclosure
+	b := r.Get(records.DisclosureKey(patient, seq))
+	if b == nil || json.Unmarshal(b, &d) != nil {
+		return d, false
+	}
+	return d, true
+}
+
+// committed queues the documents of records erased in this block, if this
+// node holds them.
+func (s *Service) committed(_ int64, txs []app.Committed) {
+	for _, c := range txs {
+		if c.Result.Code != 0 {
+			continue
+		}
+		for _, ev := range c.Result.Events {
+			if ev.Type != records.EventErased {
+				continue
+			}
+			var rec, custodian string
+			for _, a := range ev.Attributes {
+				switch a.Key {
+				case "record":
+					rec = a.Value
+				case "custodian":
+					custodian = a.Value
+				}
+			}
+			if custodian == s.Org {
+				select {
+				case s.shred <- rec:
+				default:
+					slog.Error("custodian: erasure queue full; the document will be shredded at the next start", "record", rec)
+				}
+			}
+		}
+	}
+}
+
+func (s *Service) shredder() {
+	for {
+		select {
+		case rec := <-s.shred:
+			s.erase(rec)
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func (s *Service) erase(recID string) {
+	rec, ok := records.GetRecord(s.Store.Latest(), recID)
+	if !ok {
+		return
+	}
+	id, err := vault.ParseDocID(rec.Ref)
+	if err != nil {
+		slog.Error("custodian: erased record has a bad ref", "record", recID, "err", err)
+		return
+	}
+	if err := s.Vault.Delete(context.Background(), id); err != nil && !medledger.HasCode(err, vault.ErrGone) {
+		slog.Error("custodian: shred document", "record", recID, "err", err)
+	}
+}
+
+// ShredErased destroys the documents of every erased record this node still
+// holds (after a crash between the erasure's commit and the shredding).
+func (s *Service) ShredErased(patients []string) {
+	for _, p := range patients {
+		for _, rec := range records.PatientRecords(s.Store.Latest(), p) {
+			if rec.Status == records.StatusErased && rec.Custodian == s.Org {
+				s.erase(rec.ID)
+			}
+		}
+	}
+}
