@@ -189,7 +189,10 @@ func Config(h Home, o Options) *cfg.Config {
 	// recheck would evict early (a transaction a block made invalid) is
 	// refused there instead, at the cost of its place in a block.
 	c.Mempool.Recheck = false
-	c.TxIndex.Indexer = "kv"
+	// NOTE: the node keeps its own transaction index (package txindex),
+	// written before a commit is announced; CometBFT's indexer would only
+	// repeat it, later, at a cost per transaction.
+	c.TxIndex.Indexer = "null"
 	c.Instrumentation.Prometheus = false
 	return c
 }

@@ -54,7 +54,7 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool) error {
 	cfg.Home, cfg.APIListen = h, listen
 	_, ac, err := node.LoadConfig(h)
 	if err != nil {
-		return withHint(err, "check that %s is a medledger home", h)
+		return withHint(err, "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
 	}
 	svcs, protected, err := services(c.ctx, h, ac.Operator)
 	if err != nil {

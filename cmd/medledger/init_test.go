@@ -125,7 +125,7 @@ func TestInitStart(t *testing.T) {
 	if err := os.WriteFile(g, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run(t, "start", "--home", home).refused(t, `belongs to chain "medledger", but the genesis is for "another-chain"`)
+	run(t, "start", "--home", home).refused(t, `this home mixes two chains`)
 }
 
 // TestStartNotHome: start refuses a folder that is not a node home.
