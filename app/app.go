@@ -370,25 +370,25 @@ func (a *App) deliver(kv state.KV, height int64, now time.Time, raw, hash []byte
 	return &abci.ExecTxResult{Code: e.Code, Codespace: e.Codespace, Log: e.Detail, Info: e.Slug}
 }
 
-// Indexed lists the event attributes ("event-type.attribute") that the node's
+// indexed lists the event attributes ("event-type.attribute") that the node's
 // transaction index keeps, so that a query can find the transactions that
 // carry a value (CometBFT's tx_search). Every event of a transaction is in
 // its result whatever this says (GET /v1/tx/{hash}); indexing costs the
 // node a write per attribute and transaction, so an attribute is listed
 // only when a query needs it. A module that needs one adds it here.
-var Indexed = map[string]bool{
+var indexed = map[string]bool{
 	"tx.type":   true,
 	"tx.signer": true,
 }
 
-// setIndexed marks the attributes of events for the index as Indexed says.
+// setIndexed marks the attributes of events for the index as indexed says.
 // NOTE: the flags are no part of consensus (CometBFT hashes a result's code
 // and data only).
 func setIndexed(events []abci.Event) {
 	for i := range events {
 		for j := range events[i].Attributes {
 			at := &events[i].Attributes[j]
-			at.Index = Indexed[events[i].Type+"."+at.Key]
+			at.Index = indexed[events[i].Type+"."+at.Key]
 		}
 	}
 }

@@ -43,7 +43,7 @@ type Source func(i int) ([]byte, error)
 
 // Defaults of Config.
 const (
-	DefaultDuration    = 20 * time.Second
+	DefaultDuration = 20 * time.Second
 	// DefaultConcurrency and DefaultBatch: two requests of 100 transactions
 	// in flight keep the mempool full while leaving the node's consensus
 	// goroutine a core; more concurrent requests only made the CPU-bound
