@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +72,7 @@ func TestDamagedHome(t *testing.T) {
 		early  bool     // damage the early copy instead of the late home
 	}{
 		{"genesis of another chain", func(h string) { copyFile(t, otherHome.GenesisFile(), filepath.Join(h, "config", "genesis.json")) },
-			[]string{"belongs to chain", "mixes two chains"}, true, false},
+			[]string{"other-chain", "mixes two chains"}, true, false},
 		{"genesis of another network with the same chain id", func(h string) { copyFile(t, twinHome.GenesisFile(), filepath.Join(h, "config", "genesis.json")) },
 			[]string{"is not the genesis this node's chain started from", "mixes two chains"}, true, false},
 		{"truncated validator key", func(h string) { truncate(t, filepath.Join(h, "config", "priv_validator_key.json")) },
@@ -235,9 +236,26 @@ func copyFile(t *testing.T, from, to string) {
 }
 
 // copyDir copies a stopped node's home, as a backup does.
+// copyDir copies a home as a backup tool would, permissions included
+// (os.CopyFS alone makes every file 0666 less the umask, which the vault
+// rightly refuses for its key).
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()
 	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		return os.Chmod(filepath.Join(to, rel), info.Mode().Perm())
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
