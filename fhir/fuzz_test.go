@@ -20,7 +20,9 @@ const maxFuzzInput = 64 << 10
 // and counted as failures here), that every error is one of the package's
 // codes, and that what Validate accepts it describes consistently.
 func FuzzValidate(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*/*")
+	valid, _ := filepath.Glob("testdata/valid/*")
+	invalid, _ := filepath.Glob("testdata/invalid/*")
+	files := append(valid, invalid...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {

@@ -3,6 +3,7 @@ package fhir
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ const ContentType = "application/fhir+json; fhirVersion=4.0"
 // purposeDisplay names the purposes of records.Purposes.
 var purposeDisplay = map[string]string{
 	records.PurposeTreatment:          "treatment",
-	records.PurposeEmergencyTreatment: "emergency treatment",
+	records.PurposeEmergencyTreatment: "Emergency Treatment",
 	records.PurposePayment:            "healthcare payment",
 	records.PurposeOperations:         "healthcare operations",
 	records.PurposeResearch:           "healthcare research",
@@ -81,6 +82,7 @@ type (
 		Reference  string      `json:"reference,omitempty"`
 		Type       string      `json:"type,omitempty"`
 		Identifier *identifier `json:"identifier,omitempty"`
+		Display    string      `json:"display,omitempty"`
 	}
 	period struct {
 		Start string `json:"start,omitempty"`
@@ -115,13 +117,36 @@ func validID(s string) bool {
 
 // ref refers to a resource of type typ by medledger id: always by
 // identifier, and by literal reference "Type/id" as well when id is a
-// FHIR id.
+// FHIR id. It returns nil for an empty id.
 func ref(typ, system, id string) *reference {
+	if id == "" {
+		return nil
+	}
 	r := &reference{Type: typ, Identifier: &identifier{System: system, Value: id}}
 	if validID(id) {
 		r.Reference = typ + "/" + id
 	}
 	return r
+}
+
+// recordRef refers to a record by identifier: its resource type is the
+// vault document's, which the ledger does not hold. Nil for "".
+func recordRef(id string) *reference {
+	if id == "" {
+		return nil
+	}
+	return &reference{Identifier: &identifier{System: SystemRecord, Value: id}}
+}
+
+// nonEmpty returns ss without its empty strings.
+func nonEmpty(ss []string) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // patientRef refers to a patient by pseudonym only.
@@ -167,13 +192,13 @@ type consentResource struct {
 	ID           string       `json:"id,omitempty"`
 	Meta         *meta        `json:"meta,omitempty"`
 	Extension    []extension  `json:"extension,omitempty"`
-	Identifier   []identifier `json:"identifier"`
+	Identifier   []identifier `json:"identifier,omitempty"`
 	Status       string       `json:"status"`
 	Scope        concept      `json:"scope"`
 	Category     []concept    `json:"category"`
-	Patient      *reference   `json:"patient"`
+	Patient      *reference   `json:"patient,omitempty"`
 	DateTime     string       `json:"dateTime,omitempty"`
-	Performer    []*reference `json:"performer"`
+	Performer    []*reference `json:"performer,omitempty"`
 	PolicyRule   concept      `json:"policyRule"`
 	Provision    provision    `json:"provision"`
 }
@@ -218,23 +243,28 @@ func ConsentResource(c records.Consent, baseURL string) []byte {
 		Identifier:   []identifier{{System: SystemConsent, Value: c.ID}},
 		Status:       "active",
 		Scope:        codeable(systemConsentScope, "patient-privacy", "Privacy Consent"),
-		Category:     []concept{codeable(systemLOINC, LOINCPatientConsent, "Patient consent")},
+		Category:     []concept{codeable(systemLOINC, LOINCPatientConsent, "Patient Consent")},
 		Patient:      patientRef(c.Patient),
 		DateTime:     dateTime(c.NotBefore),
-		Performer:    []*reference{patientRef(c.Patient)},
 		PolicyRule:   codeable(systemActCode, "OPTIN", "opt-in"),
 		Provision:    provision{Type: "permit"},
 	}
 	if validID(c.ID) {
 		r.ID = c.ID
 	}
+	if c.ID == "" {
+		r.Identifier = nil
+	}
+	if p := patientRef(c.Patient); p != nil {
+		r.Performer = []*reference{p}
+	}
 	if c.Status == records.ConsentRevoked {
 		r.Status = "inactive"
 	}
 	if baseURL != "" && c.ID != "" {
-		r.Meta = &meta{Source: baseURL + "/v1/consents/" + c.ID}
+		r.Meta = &meta{Source: baseURL + "/v1/consents/" + url.PathEscape(c.ID)}
 	}
-	for _, j := range c.Jurisdictions {
+	for _, j := range nonEmpty(c.Jurisdictions) {
 		system := systemISO3166
 		if strings.Contains(j, "-") {
 			system = systemISO3166Sub
@@ -246,20 +276,20 @@ func ConsentResource(c records.Consent, baseURL string) []byte {
 	if s, e := dateTime(c.NotBefore), dateTime(c.NotAfter); s != "" || e != "" {
 		p.Period = &period{Start: s, End: e}
 	}
-	if c.Grantee != "" {
-		p.Actor = []consentActor{{Role: codeable(systemParticipationType, "IRCP", "information recipient"), Reference: partyRef(c.Grantee)}}
+	if g := partyRef(c.Grantee); g != nil {
+		p.Actor = []consentActor{{Role: codeable(systemParticipationType, "IRCP", "information recipient"), Reference: g}}
 	}
-	for _, pu := range c.Purposes {
+	for _, pu := range nonEmpty(c.Purposes) {
 		p.Purpose = append(p.Purpose, purposeCoding(pu))
 	}
-	for _, t := range c.Scope.ResourceTypes {
+	for _, t := range nonEmpty(c.Scope.ResourceTypes) {
 		p.Class = append(p.Class, coded{System: systemResourceTypes, Code: t})
 	}
-	for _, cat := range c.Scope.Categories {
+	for _, cat := range nonEmpty(c.Scope.Categories) {
 		p.Code = append(p.Code, codeable(SystemCategory, cat, ""))
 	}
-	for _, rec := range c.Scope.Records {
-		p.Data = append(p.Data, consentDatum{Meaning: "instance", Reference: &reference{Identifier: &identifier{System: SystemRecord, Value: rec}}})
+	for _, rec := range nonEmpty(c.Scope.Records) {
+		p.Data = append(p.Data, consentDatum{Meaning: "instance", Reference: recordRef(rec)})
 	}
 	return mustJSON(r)
 }
@@ -282,7 +312,7 @@ type auditEvent struct {
 
 type auditAgent struct {
 	Type         concept    `json:"type"`
-	Who          *reference `json:"who"`
+	Who          *reference `json:"who,omitempty"`
 	Requestor    bool       `json:"requestor"`
 	PurposeOfUse []concept  `json:"purposeOfUse,omitempty"`
 }
@@ -293,7 +323,7 @@ type auditSource struct {
 }
 
 type auditEntity struct {
-	What   *reference    `json:"what"`
+	What   *reference    `json:"what,omitempty"`
 	Type   *coded        `json:"type,omitempty"`
 	Role   *coded        `json:"role,omitempty"`
 	Detail []auditDetail `json:"detail,omitempty"`
@@ -320,6 +350,12 @@ func AuditEventResource(d records.Disclosure) []byte {
 	if d.Purpose != "" {
 		purposes = append(purposes, purposeCoding(d.Purpose))
 	}
+	// The source's observer is required; a disclosure always names its
+	// custodian, but the renderer makes valid FHIR of any input.
+	observer := partyRef(d.Custodian)
+	if observer == nil {
+		observer = &reference{Display: "medledger"}
+	}
 	var m *meta
 	if d.BreakGlass {
 		if d.Purpose != records.PurposeEmergencyTreatment {
@@ -345,7 +381,7 @@ func AuditEventResource(d records.Disclosure) []byte {
 		Outcome:        "0",
 		PurposeOfEvent: pou,
 		Source: auditSource{
-			Observer: partyRef(d.Custodian),
+			Observer: observer,
 			Type:     []coded{{System: systemSourceType, Code: "4", Display: "Application Server"}},
 		},
 	}
@@ -361,7 +397,7 @@ func AuditEventResource(d records.Disclosure) []byte {
 		{Type: codeable(systemParticipationType, "CST", "custodian"), Who: partyRef(d.Custodian)},
 	}
 	rec := auditEntity{
-		What: &reference{Identifier: &identifier{System: SystemRecord, Value: d.Record}},
+		What: recordRef(d.Record),
 		Type: &coded{System: systemAuditEntityType, Code: "2", Display: "System Object"},
 		Role: &coded{System: systemObjectRole, Code: "4", Display: "Domain Resource"},
 	}

@@ -281,7 +281,7 @@ func TestOperationOutcome(t *testing.T) {
 	}{
 		{"invalid", invalid, "invalid", invalid.(*medledger.Error).Detail},
 		{"unsupported", unsupported, "not-supported", unsupported.(*medledger.Error).Detail},
-		{"not JSON", notJSON, "structure", "the document is not JSON"},
+		{"not JSON", notJSON, "structure", "the document is not JSON: unexpected end of JSON input"},
 		{"too large", fhir.ErrTooLarge.New("too big"), "too-costly", "too big"},
 		{"records not found", records.ErrConsentNotFound.New("no consent con-9"), "not-found", "no consent con-9"},
 		{"no consent", records.ErrNoConsent.New("no consent covers rec-1"), "forbidden", "no consent covers rec-1"},
@@ -294,5 +294,29 @@ func TestOperationOutcome(t *testing.T) {
 				t.Errorf("issue %v", get(m, "issue", 0))
 			}
 		})
+	}
+}
+
+// TestRenderAnyInput renders zero and odd values: whatever the ledger
+// holds, the output is valid FHIR R4.
+func TestRenderAnyInput(t *testing.T) {
+	odd := records.Consent{ID: "con 1/x", Patient: "not a pseudonym", Grantee: "a/b/c", Purposes: []string{"", "TREAT"},
+		Scope: records.Scope{ResourceTypes: []string{""}, Categories: []string{""}, Records: []string{"", "r e c"}}, Jurisdictions: []string{""},
+		NotBefore: time.Unix(0, 1), Status: "unknown"}
+	for i, c := range []records.Consent{{}, odd} {
+		p, err := fhir.Validate(fhir.ConsentResource(c, "https://node.example"))
+		if err != nil || p.ResourceType != "Consent" {
+			t.Errorf("consent %d: %v\n%s", i, err, fhir.ConsentResource(c, "https://node.example"))
+		}
+	}
+	oddD := records.Disclosure{Record: "rec 1", Patient: "p q", Custodian: "c/d", Reader: "x", Outcome: "?", BreakGlass: true}
+	for i, d := range []records.Disclosure{{}, oddD} {
+		p, err := fhir.Validate(fhir.AuditEventResource(d))
+		if err != nil || p.ResourceType != "AuditEvent" {
+			t.Errorf("disclosure %d: %v\n%s", i, err, fhir.AuditEventResource(d))
+		}
+	}
+	if _, err := fhir.Validate(fhir.OperationOutcome(nil)); err != nil {
+		t.Errorf("outcome of nil: %v", err)
 	}
 }

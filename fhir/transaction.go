@@ -56,7 +56,7 @@ func SplitTransaction(bundle []byte) ([]Entry, error) {
 	// bytes the client sent, not a re-serialization.
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(bundle, &top); err != nil {
-		return nil, ErrNotJSON.Wrap(err, "the document is not JSON")
+		return nil, ErrNotJSON.New("the document is not JSON: %v", err)
 	}
 	var entries []map[string]json.RawMessage
 	if e, ok := top["entry"]; ok {

@@ -22,11 +22,12 @@ import (
 // parsing.
 const (
 	// MaxDocumentSize is the largest document Validate accepts, in bytes.
-	// The validator holds a document several times over in memory (the
-	// JSON tree, then the protocol buffer), so this bounds a request's
-	// memory to tens of megabytes. A larger attachment belongs in a
-	// Binary of its own, not inline.
-	MaxDocumentSize = 8 << 20
+	// The validator's cost follows the number of elements: a 4 KiB
+	// Observation takes about 0.5 ms, while a Bundle of thousands of
+	// small entries near this limit takes about a second and allocates
+	// about 200 MB. A large attachment belongs in the vault by
+	// attachment.url, not inline.
+	MaxDocumentSize = 4 << 20
 	// MaxNestingDepth is the deepest field path (counted in path steps,
 	// e.g. "Bundle.entry[0].resource.Observation.code" is 4) the
 	// validator follows. Real resources stay well under 20.
@@ -91,7 +92,9 @@ func IsR4Type(t string) bool { return r4Types()[t] }
 // JSON, valid by google/fhir's validating unmarshaller: known fields only,
 // the right JSON types, valid primitives (dates, ids, codes from required
 // value sets), required fields present and references to allowed types.
-// It does not evaluate FHIRPath invariants or profiles.
+// Validate also refuses empty strings, objects and arrays, which FHIR JSON
+// forbids and the library lets through. It does not evaluate FHIRPath
+// invariants or profiles.
 //
 // Errors, all *medledger.Error:
 //   - ErrTooLarge if doc is over MaxDocumentSize (checked first);
@@ -107,7 +110,7 @@ func IsR4Type(t string) bool { return r4Types()[t] }
 // like a field name.
 func Validate(doc []byte) (Parsed, error) {
 	if len(doc) > MaxDocumentSize {
-		return Parsed{}, ErrTooLarge.New("the document is %d bytes, over the limit of %d bytes: send large attachments as Binary resources of their own", len(doc), MaxDocumentSize)
+		return Parsed{}, ErrTooLarge.New("the document is %d bytes, over the limit of %d bytes: refer to large attachments by url instead of inlining them", len(doc), MaxDocumentSize)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &top); err != nil {
@@ -115,20 +118,58 @@ func Validate(doc []byte) (Parsed, error) {
 		if errors.As(err, &typeErr) {
 			return Parsed{}, ErrNotJSON.New("the document is JSON %s, not an object: send one FHIR resource, a JSON object with a resourceType", typeErr.Value)
 		}
-		return Parsed{}, ErrNotJSON.Wrap(err, "the document is not JSON")
+		return Parsed{}, ErrNotJSON.New("the document is not JSON: %v", err)
 	}
 	if top == nil {
 		return Parsed{}, ErrNotJSON.New("the document is JSON null, not an object: send one FHIR resource, a JSON object with a resourceType")
 	}
 	var rt string
 	if raw, ok := top["resourceType"]; ok && json.Unmarshal(raw, &rt) == nil && !IsR4Type(rt) {
-		return Parsed{}, unsupportedType(rt, "")
+		return Parsed{}, unsupportedType(rt)
 	}
 	cr, err := unmarshal(doc)
 	if err != nil {
 		return Parsed{}, err
 	}
+	// NOTE: the validator accepts "" (even for a required code such as
+	// Observation.status), {} and [], which FHIR JSON forbids.
+	if at, what := emptyValue(doc); at >= 0 {
+		return Parsed{}, ErrInvalidFHIR.New("not valid FHIR R4: empty %s at byte %d: FHIR JSON has no empty values; leave the element out instead", what, at)
+	}
 	return parsed(cr), nil
+}
+
+// emptyValue finds the first empty string, object or array in doc, which
+// MUST be valid JSON, and returns its byte offset and kind; -1 if none.
+func emptyValue(doc []byte) (int, string) {
+	next := func(i int) int { // the first byte at or after i that is no JSON space
+		for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\n' || doc[i] == '\r') {
+			i++
+		}
+		return i
+	}
+	for i := 0; i < len(doc); i++ {
+		switch doc[i] {
+		case '"':
+			if i+1 < len(doc) && doc[i+1] == '"' {
+				return i, "string"
+			}
+			for i++; i < len(doc) && doc[i] != '"'; i++ {
+				if doc[i] == '\\' {
+					i++
+				}
+			}
+		case '{':
+			if j := next(i + 1); j < len(doc) && doc[j] == '}' {
+				return i, "object"
+			}
+		case '[':
+			if j := next(i + 1); j < len(doc) && doc[j] == ']' {
+				return i, "array"
+			}
+		}
+	}
+	return -1, ""
 }
 
 // errPanic marks an error made from a panic of the validator, so that the
@@ -229,12 +270,12 @@ func fieldName(s string) bool {
 	return true
 }
 
-func unsupportedType(rt, where string) error {
+func unsupportedType(rt string) error {
 	name := "a resourceType"
 	if fieldName(rt) {
 		name = "resourceType " + strconv.Quote(rt)
 	}
-	return ErrUnsupported.New("%s%s is not a FHIR R4 resource type: this facade speaks FHIR R4 only; convert STU3 or R5 resources to R4", where, name)
+	return ErrUnsupported.New("%s is not a FHIR R4 resource type: this facade speaks FHIR R4 only; convert STU3 or R5 resources to R4", name)
 }
 
 // parsed reads what Validate reports from the validated resource.
@@ -299,10 +340,9 @@ func idOf(m protoreflect.Message) string {
 	return id.Get(vf).String()
 }
 
-// codeString turns a FHIR code enum of the library (BundleTypeCode_Value,
-// HTTPVerbCode_Value) into its FHIR code: TRANSACTION_RESPONSE is
-// "transaction-response". It holds for the codes this package reads, whose
-// FHIR codes are lowercase words joined by '-'.
+// codeString turns the library's Bundle type enum into its FHIR code:
+// TRANSACTION_RESPONSE is "transaction-response". It holds for every
+// Bundle type, whose FHIR codes are lowercase words joined by '-'.
 func codeString(v interface{ String() string }) string {
 	s := v.String()
 	if s == "INVALID_UNINITIALIZED" {
@@ -320,7 +360,7 @@ func ReadDocument(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("reading the document: %w", err)
 	}
 	if len(doc) > MaxDocumentSize {
-		return nil, ErrTooLarge.New("the document is over the limit of %d bytes: send large attachments as Binary resources of their own", MaxDocumentSize)
+		return nil, ErrTooLarge.New("the document is over the limit of %d bytes: refer to large attachments by url instead of inlining them", MaxDocumentSize)
 	}
 	return doc, nil
 }

@@ -3,6 +3,7 @@ package fhir_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,6 +98,7 @@ func TestValidateInvalid(t *testing.T) {
 		{"bad-id.json", fhir.ErrInvalidFHIR, `"Observation.id": invalid Id format`},
 		{"bad-reference-type.json", fhir.ErrInvalidFHIR, `"Observation.subject": invalid reference to a Medication resource`},
 		{"bundle-invalid-entry.json", fhir.ErrInvalidFHIR, `"Bundle.entry[0].resource.Observation.valueQuantity.value"`},
+		{"empty-status.json", fhir.ErrInvalidFHIR, "empty string at byte"},
 		{"stu3-procedurerequest.json", fhir.ErrUnsupported, `"ProcedureRequest" is not a FHIR R4 resource type`},
 		{"r5-subscriptiontopic.json", fhir.ErrUnsupported, `"SubscriptionTopic" is not a FHIR R4 resource type`},
 		{"bundle-unknown-entry-type.json", fhir.ErrUnsupported, `"Bundle.entry[1].resource.BodySite": unknown resource type "BodySite"`},
@@ -151,6 +153,10 @@ func TestValidateEdges(t *testing.T) {
 		{"nested too deep", ext.String(), fhir.ErrInvalidFHIR},
 		{"control character", `{"resourceType":"Basic","code":{"text":"a\u0001b"}}`, fhir.ErrInvalidFHIR},
 		{"contained unknown", `{"resourceType":"Basic","code":{"text":"x"},"contained":[{"resourceType":"Nope"}]}`, fhir.ErrUnsupported},
+		{"empty string", `{"resourceType":"Bundle","type":""}`, fhir.ErrInvalidFHIR},
+		{"empty object", `{"resourceType":"Basic","code":{"text":"x"},"subject": { } }`, fhir.ErrInvalidFHIR},
+		{"empty array", `{"resourceType":"Basic","code":{"text":"x"},"identifier":[ ]}`, fhir.ErrInvalidFHIR},
+		{"empty key", `{"resourceType":"Basic","code":{"text":"x"},"":1}`, fhir.ErrInvalidFHIR},
 		{"many issues", `{"resourceType":"Basic","a1":1,"a2":1,"a3":1,"a4":1,"a5":1,"a6":1,"a7":1,"a8":1,"a9":1,"b1":1,"b2":1,"b3":1}`, fhir.ErrInvalidFHIR},
 	}
 	for _, tt := range tests {
@@ -262,6 +268,40 @@ func BenchmarkSplitTransaction(b *testing.B) {
 	for b.Loop() {
 		if _, err := fhir.SplitTransaction(doc); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestValidateEscapes(t *testing.T) {
+	// Quotes and backslashes inside strings are no empty values.
+	for _, text := range []string{`\"\"`, `\\`, `a\\\"`, `[]`, `{}`, `\u0022\u0022`} {
+		doc := `{"resourceType":"Basic","code":{"text":"` + text + `"}}`
+		if _, err := fhir.Validate([]byte(doc)); err != nil {
+			t.Errorf("%s: %v", doc, err)
+		}
+	}
+}
+
+// TestValidateConcurrent shares the one validator between goroutines; run
+// with -race.
+func TestValidateConcurrent(t *testing.T) {
+	docs := [][]byte{readTestdata(t, "valid/bundle-transaction-alice.json"), readTestdata(t, "invalid/unknown-field.json")}
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			var err error
+			for range 10 {
+				_, e := fhir.Validate(docs[i%2])
+				if i%2 == 0 && e != nil || i%2 == 1 && !medledger.HasCode(e, fhir.ErrInvalidFHIR) {
+					err = fmt.Errorf("goroutine %d: %v", i, e)
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/medledger/medledger/vault"
 	"github.com/medledger/medledger/vault/disk"
@@ -40,6 +41,7 @@ func BenchmarkPut(b *testing.B) {
 				rand.Read(doc)
 				b.SetBytes(int64(size.n))
 				b.ReportAllocs()
+				defer reportCPU(b, cpuTime())
 				for b.Loop() {
 					if _, err := v.Put(ctx, doc, reader); err != nil {
 						b.Fatal(err)
@@ -63,6 +65,7 @@ func BenchmarkPutParallel(b *testing.B) {
 				rand.Read(doc)
 				b.SetBytes(int64(size.n))
 				b.SetParallelism(4) // 4 x GOMAXPROCS (2) writers
+				defer reportCPU(b, cpuTime())
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
 						if _, err := v.Put(ctx, doc, reader); err != nil {
@@ -73,6 +76,13 @@ func BenchmarkPutParallel(b *testing.B) {
 				})
 			})
 		}
+	}
+}
+
+// reportCPU reports the CPU time per op since start (see cpuTime).
+func reportCPU(b *testing.B, start time.Duration) {
+	if b.N > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -99,6 +109,7 @@ func BenchmarkOpen(b *testing.B) {
 			}
 			b.SetBytes(int64(size.n))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuTime())
 			for b.Loop() {
 				if _, err := v.Open(ctx, r.ID, reader); err != nil {
 					b.Fatal(err)
@@ -124,6 +135,7 @@ func BenchmarkOpenBlob(b *testing.B) {
 			wk, _ := v.Wrap(ctx, r.ID, pub(reader))
 			b.SetBytes(int64(size.n))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuTime())
 			for b.Loop() {
 				if _, err := vault.OpenBlob(blob, wk, reader); err != nil {
 					b.Fatal(err)

@@ -2,4 +2,8 @@
 
 package vault_test
 
+import "time"
+
 func flushDisk() {}
+
+func cpuTime() time.Duration { return 0 }
