@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -28,58 +27,7 @@ import (
 // about a second, and no test here needs a fresh chain.
 var node *daemontest.Node
 
-func TestMain(m *testing.M) {
-	st := &suiteT{}
-	node = daemontest.Start(st, daemontest.Options{})
-	code := m.Run()
-	st.close()
-	if st.failed && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
-
-// suiteT is the testing.TB that TestMain lends daemontest.Start, which wants
-// one and has no other way to register the node's shutdown. The embedded
-// TB is nil: a method not overridden here panics, which is what we want.
-type suiteT struct {
-	testing.TB
-	cleanups []func()
-	dirs     []string
-	failed   bool
-}
-
-func (s *suiteT) Helper()          {}
-func (s *suiteT) Cleanup(f func()) { s.cleanups = append(s.cleanups, f) }
-func (s *suiteT) TempDir() string {
-	d, err := os.MkdirTemp("", "medledger-test-")
-	if err != nil {
-		s.Fatal(err)
-	}
-	s.dirs = append(s.dirs, d)
-	return d
-}
-func (s *suiteT) Errorf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	s.failed = true
-}
-func (s *suiteT) Fatal(args ...any) { s.Fatalf("%s", fmt.Sprint(args...)) }
-func (s *suiteT) Fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "TestMain: "+format+"\n", args...)
-	s.close()
-	os.Exit(1)
-}
-
-func (s *suiteT) close() {
-	for i := len(s.cleanups) - 1; i >= 0; i-- {
-		s.cleanups[i]()
-	}
-	s.cleanups = nil
-	for _, d := range s.dirs {
-		os.RemoveAll(d)
-	}
-	s.dirs = nil
-}
+func TestMain(m *testing.M) { daemontest.Main(m, daemontest.Options{}, &node, nil) }
 
 // call sends a request to the node's API and returns the response and its
 // body.
