@@ -67,6 +67,13 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return c.send(req, out)
+}
+
+// send performs req and decodes the answer into out (a *json.RawMessage
+// takes it as it is; nil discards it), or returns the node's problem
+// document as an *Error.
+func (c *Client) send(req *http.Request, out any) error {
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("node %s unreachable: %w", c.Base, err)
@@ -81,7 +88,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 		if json.Unmarshal(b, &p) == nil && p.Title != "" {
 			return &Error{p}
 		}
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, res.StatusCode, bytes.TrimSpace(b))
+		return fmt.Errorf("%s %s: HTTP %d: %s", req.Method, req.URL.Path, res.StatusCode, bytes.TrimSpace(b))
 	}
 	if out == nil {
 		return nil

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -32,25 +31,6 @@ func (c *Client) UploadDocument(ctx context.Context, s Signer, doc []byte) (cust
 	return out, c.send(req, &out)
 }
 
-func (c *Client) send(req *http.Request, out any) error {
-	res, err := c.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("node %s unreachable: %w", c.Base, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode >= 300 {
-		var p api.Problem
-		if json.Unmarshal(b, &p) == nil && p.Title != "" {
-			return &Error{p}
-		}
-		return fmt.Errorf("%s %s: HTTP %d: %s", req.Method, req.URL.Path, res.StatusCode, bytes.TrimSpace(b))
-	}
-	return json.Unmarshal(b, out)
-}
 
 // AddRecord uploads doc to the custodian node and records its fingerprint
 // for patient on chain, signed by s (a clinician of the custodian). It
