@@ -31,7 +31,6 @@ func (c *Client) UploadDocument(ctx context.Context, s Signer, doc []byte) (cust
 	return out, c.send(req, &out)
 }
 
-
 // AddRecord uploads doc to the custodian node and records its fingerprint
 // for patient on chain, signed by s (a clinician of the custodian). It
 // returns the record id.
