@@ -15,11 +15,10 @@ var (
 	ErrRevoked          = medledger.Code{Codespace: Codespace, Code: 7, Slug: "consent-revoked", Kind: medledger.KindConflict}
 	ErrErased           = medledger.Code{Codespace: Codespace, Code: 8, Slug: "record-erased", Kind: medledger.KindGone}
 	ErrBreakGlassRole   = medledger.Code{Codespace: Codespace, Code: 9, Slug: "break-glass-not-allowed", Kind: medledger.KindUnauthorized}
-	ErrDuplicateRecord  = medledger.Code{Codespace: Codespace, Code: 10, Slug: "duplicate-record", Kind: medledger.KindConflict}
 	ErrNoConsent        = medledger.Code{Codespace: Codespace, Code: 11, Slug: "no-consent", Kind: medledger.KindUnauthorized}
 	ErrNotCustodianNode = medledger.Code{Codespace: Codespace, Code: 12, Slug: "not-custodian", Kind: medledger.KindInvalid}
 )
 
 // Codes lists every records code.
 var Codes = []medledger.Code{ErrInvalid, ErrRecordNotFound, ErrPatientNotFound, ErrGranteeNotFound, ErrConsentNotFound,
-	ErrNotYours, ErrRevoked, ErrErased, ErrBreakGlassRole, ErrDuplicateRecord, ErrNoConsent, ErrNotCustodianNode}
+	ErrNotYours, ErrRevoked, ErrErased, ErrBreakGlassRole, ErrNoConsent, ErrNotCustodianNode}
