@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medledger/medledger/daemon"
+	"github.com/medledger/medledger/daemon/daemontest"
+	"github.com/medledger/medledger/identity"
+	"github.com/medledger/medledger/keystore"
+	"github.com/medledger/medledger/node"
+	"github.com/medledger/medledger/records"
+	"github.com/medledger/medledger/records/custodian"
+)
+
+// startRecordsEnv is startEnv with the records custodian of
+// northside-hospital on a vault in a temp folder.
+func startRecordsEnv(t *testing.T) *testEnv {
+	t.Helper()
+	v, closeVault, err := custodian.OpenVault(context.Background(), filepath.Join(t.TempDir(), "vault"), filepath.Join(t.TempDir(), "kek.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &custodian.Service{Org: "northside-hospital", Vault: v, IDs: identity.Module{}, CloseVault: closeVault}
+	n := daemontest.Start(t, daemontest.Options{Plugins: plugins(), Services: []daemon.Service{svc}})
+	home := filepath.Join(t.TempDir(), "cli")
+	if err := n.Keys.Save(keystore.Store{Dir: node.Home(home).KeysDir()}); err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{n: n, home: home}
+}
+
+// TestRecordsStory runs the records story through the command line: add,
+// refused read, grant, read the exact bytes, accounting, revoke, refused
+// again, break glass, erase, read fails.
+func TestRecordsStory(t *testing.T) {
+	t.Parallel()
+	e := startRecordsEnv(t)
+	const src = "../../fhir/testdata/valid/observation-potassium-alice.json"
+	doc, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := e.n.Keys["patient/alice"].ID
+	dir := t.TempDir()
+
+	var added struct {
+		ID string `json:"id"`
+	}
+	e.runJSON(t, &added, "records", "add", src, "--patient", "patient/alice", "--as", "northside-hospital/dr-chen")
+	rec := added.ID
+	if !strings.HasPrefix(rec, "rec-") {
+		t.Fatalf("records add -o json id = %q", rec)
+	}
+	e.run(t, "records", "list", "--as", "patient/alice").ok(t).says(t, rec, "laboratory", "Observation", "northside-hospital/dr-chen")
+	var list []records.Record
+	e.runJSON(t, &list, "records", "list", "--patient", alice)
+	if len(list) != 1 || list[0].ID != rec || list[0].Patient != alice {
+		t.Fatalf("records list -o json = %+v", list)
+	}
+
+	// Without consent: refused, saying what is missing and how to fix it.
+	out := filepath.Join(dir, "read.json")
+	r := e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel", "--out", out).refused(t, "no-consent")
+	if !strings.Contains(r.stderr, "granted no consent") || !strings.Contains(r.stderr, "medledger consent grant") {
+		t.Fatalf("refusal does not say what is missing and how to fix it:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatal("a refused read wrote --out")
+	}
+
+	// A consent longer than the maximum term is refused by the node.
+	e.run(t, "consent", "grant", "--as", "patient/alice", "--to", "lakeside-clinic", "--until", "2199-01-01").refused(t, "invalid")
+
+	var granted struct {
+		ID string `json:"id"`
+	}
+	e.runJSON(t, &granted, "consent", "grant", "--as", "patient/alice", "--to", "lakeside-clinic", "--scope", "Observation", "--purpose", "TREAT,HOPERAT", "--jurisdictions", "DE")
+	consent := granted.ID
+	if !strings.HasPrefix(consent, "con-") {
+		t.Fatalf("consent grant -o json id = %q", consent)
+	}
+	e.run(t, "consent", "list", "--as", "patient/alice").ok(t).says(t, consent, "lakeside-clinic", "TREAT,HOPERAT", "types=Observation", "active")
+
+	e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel", "--out", out).ok(t).says(t, "wrote "+out)
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, doc) {
+		t.Fatalf("records get --out wrote different bytes (%v)", err)
+	}
+	if r := e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel").ok(t); r.stdout != string(doc) {
+		t.Fatal("records get to stdout printed different bytes")
+	}
+
+	var ds []records.Disclosure
+	e.runJSON(t, &ds, "disclosures", "--as", "patient/alice")
+	if len(ds) != 3 || ds[0].Outcome != records.OutcomeRefused || ds[1].Reader != "lakeside-clinic/dr-patel" ||
+		ds[1].Outcome != records.OutcomeGranted || ds[1].Consent != consent || ds[1].Record != rec || ds[1].Purpose != records.PurposeTreatment {
+		t.Fatalf("disclosures -o json = %+v", ds)
+	}
+	e.run(t, "disclosures", "--patient", "patient/alice").ok(t).says(t, "lakeside-clinic/dr-patel", rec, "refused", "granted", consent)
+
+	e.run(t, "consent", "revoke", consent, "--as", "patient/alice").ok(t).says(t, "revoked "+consent)
+	e.run(t, "consent", "revoke", consent, "--as", "patient/alice").refused(t, "consent-revoked")
+	e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel").refused(t, "no-consent")
+
+	bgOut := filepath.Join(dir, "bg.json")
+	r = e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel", "--break-glass", "unconscious-patient", "--out", bgOut).ok(t)
+	if !strings.Contains(r.stderr, "break-glass") {
+		t.Fatalf("break-glass read does not warn on stderr:\n%s", r.stderr)
+	}
+	if got, err := os.ReadFile(bgOut); err != nil || !bytes.Equal(got, doc) {
+		t.Fatalf("break-glass read wrote different bytes (%v)", err)
+	}
+	e.runJSON(t, &ds, "disclosures", "--org", "lakeside-clinic", "--break-glass")
+	if len(ds) != 1 || !ds[0].BreakGlass || ds[0].Reason != "unconscious-patient" || ds[0].Purpose != records.PurposeEmergencyTreatment {
+		t.Fatalf("break-glass review = %+v", ds)
+	}
+	e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel", "--break-glass", "bored").refused(t, "bored")
+
+	if r := e.run(t, "records", "erase", rec, "--as", "lakeside-clinic/dr-patel").refused(t, "unauthorized"); !strings.Contains(r.stderr, "--as patient/NAME") {
+		t.Fatalf("erase by a clinician: hint does not say to sign as the patient:\n%s", r.stderr)
+	}
+	e.run(t, "records", "add", src, "--patient", "patient/alice", "--as", "lakeside-clinic/dr-patel").refused(t, "store documents")
+	var erased struct {
+		Record string `json:"record"`
+		Status string `json:"status"`
+	}
+	e.runJSON(t, &erased, "records", "erase", rec, "--as", "patient/alice")
+	if erased.Record != rec || erased.Status != records.StatusErased {
+		t.Fatalf("records erase -o json = %+v", erased)
+	}
+	e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel", "--break-glass", "unconscious-patient").refused(t, "erased")
+	e.run(t, "records", "list", "--as", "patient/alice").ok(t).says(t, rec, records.StatusErased)
+}
