@@ -15,7 +15,7 @@ import (
 )
 
 func (c *CLI) devCmd() *cobra.Command {
-	var listen string
+	var listen, p2p string
 	var blockTime time.Duration
 	cmd := &cobra.Command{
 		Use:   "dev",
@@ -24,32 +24,33 @@ func (c *CLI) devCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h := c.homeDir()
 			if !h.Exists() {
-				if err := initDev(h, listen, blockTime); err != nil {
+				if err := initDev(h, listen, p2p, blockTime); err != nil {
 					return err
 				}
 				c.logf("created the demo consortium in %s\n", h)
 			}
-			return c.runNode(h, listen, true)
+			return c.runNode(h, listen, true, c.seedDemo)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "API address host:port (default "+node.DefaultAPIListen+")")
+	cmd.Flags().StringVar(&p2p, "p2p", "", "peer-to-peer address host:port, for a new dev chain (default 127.0.0.1:26656)")
 	cmd.Flags().DurationVar(&blockTime, "block-time", node.DefaultBlockTime, "pause between blocks, for a new dev chain")
 	return cmd
 }
 
-func initDev(h node.Home, listen string, blockTime time.Duration) error {
+func initDev(h node.Home, listen, p2p string, blockTime time.Duration) error {
 	keys, err := demo.NewKeys(nil)
 	if err != nil {
 		return err
 	}
-	if err := node.Init(h, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: keys.AppState(), APIListen: listen, BlockTime: blockTime}); err != nil {
+	if err := node.Init(h, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: keys.AppState(), APIListen: listen, P2PListen: p2p, BlockTime: blockTime}); err != nil {
 		return err
 	}
 	return keys.Save(keystoreOf(h))
 }
 
 // runNode starts the node in h and serves until the context ends.
-func (c *CLI) runNode(h node.Home, listen string, dev bool) error {
+func (c *CLI) runNode(h node.Home, listen string, dev bool, after ...func(h node.Home, d *daemon.Daemon) error) error {
 	cfg := daemonConfig()
 	cfg.Home, cfg.APIListen = h, listen
 	_, ac, err := node.LoadConfig(h)
@@ -83,6 +84,11 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool) error {
 	}
 	if !protected {
 		c.logf("medledger: vault key %s is not passphrase-protected (set MEDLEDGER_VAULT_PASSPHRASE on a real node)\n", h.ConfigDir()+"/vault_key.json")
+	}
+	for _, fn := range after {
+		if err := fn(h, d); err != nil {
+			c.logf("medledger: warning: %v\n", err)
+		}
 	}
 	c.logf("medledger: press Ctrl-C to stop\n")
 	if c.output == "json" {
