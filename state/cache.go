@@ -13,6 +13,11 @@ type Cache struct {
 	parent  Reader
 	writes  map[string][]byte // nil value: deleted
 	deleted map[string]bool
+	// sorted holds the keys of writes in order when sortedOK; Iterate then
+	// finds its range by binary search instead of scanning every write (a
+	// layer of Store.Latest holds a whole block's writes).
+	sorted   []string
+	sortedOK bool
 }
 
 var _ KV = (*Cache)(nil)
@@ -39,13 +44,38 @@ func (c *Cache) Set(key, value []byte) {
 	}
 	k := string(key)
 	delete(c.deleted, k)
+	if _, had := c.writes[k]; !had {
+		c.sortedOK = false
+	}
 	c.writes[k] = value
 }
 
 func (c *Cache) Delete(key []byte) {
 	k := string(key)
+	if _, had := c.writes[k]; had {
+		c.sortedOK = false
+	}
 	delete(c.writes, k)
 	c.deleted[k] = true
+}
+
+// Freeze builds the sorted key index now, so that a Cache no longer written
+// can be iterated from several goroutines at once. A Cache MUST NOT be
+// written after Freeze while others read it.
+func (c *Cache) Freeze() { c.sortedKeys() }
+
+func (c *Cache) sortedKeys() []string {
+	if !c.sortedOK {
+		// NOTE: a new slice, never the old one's array: an Iterate in
+		// progress may hold a part of it while its callback writes.
+		c.sorted = make([]string, 0, len(c.writes))
+		for k := range c.writes {
+			c.sorted = append(c.sorted, k)
+		}
+		slices.Sort(c.sorted)
+		c.sortedOK = true
+	}
+	return c.sorted
 }
 
 // Len is the number of keys written or deleted.
@@ -71,18 +101,24 @@ func (c *Cache) Write() {
 		}
 	}
 	c.writes = map[string][]byte{}
+	c.sorted, c.sortedOK = nil, false
 	c.deleted = map[string]bool{}
 }
 
 // Iterate merges the overlay with the parent in key order.
 func (c *Cache) Iterate(start, end []byte, fn func(k, v []byte) bool) {
-	var mine []string
-	for k := range c.writes {
-		if inRange([]byte(k), start, end) {
-			mine = append(mine, k)
-		}
+	keys := c.sortedKeys()
+	lo, hi := 0, len(keys)
+	if start != nil {
+		lo, _ = slices.BinarySearch(keys, string(start))
 	}
-	slices.Sort(mine)
+	if end != nil {
+		hi, _ = slices.BinarySearch(keys, string(end))
+	}
+	var mine []string
+	if lo < hi {
+		mine = keys[lo:hi]
+	}
 	i := 0
 	stopped := false
 	c.parent.Iterate(start, end, func(k, v []byte) bool {

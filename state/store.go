@@ -139,6 +139,7 @@ func (s *Store) refreshLatest() error {
 		s.view, s.layers = filtered{&Snapshot{t: snap}, s.keys}, 0
 	} else {
 		s.block.parent = s.view
+		s.block.Freeze()
 		s.view, s.layers = s.block, s.layers+1
 	}
 	s.mu.Unlock()
