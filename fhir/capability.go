@@ -84,13 +84,14 @@ type capOperation struct {
 // for GET /fhir/metadata: FHIR R4 JSON only;
 //
 //	POST /fhir                          a transaction Bundle (SplitTransaction)
-//	GET  /fhir/Patient/{id}/$everything  what the requester may read of a patient
+//	POST /fhir/Patient/{id}/$everything  what the requester may read of a patient
+//	                                     (a POST: each read is a signed records/access transaction)
 //	GET  /fhir/Consent?patient={id}      a patient's consents (ConsentResource)
 //	GET  /fhir/AuditEvent?patient={id}   a patient's disclosures (AuditEventResource)
 //	GET  /fhir/metadata                  this statement
 //
-// every request signed with HTTP Message Signatures (RFC 9421, Ed25519) by
-// a member's or patient's key. baseURL MUST NOT end in '/'; empty leaves
+// writes signed with HTTP Message Signatures (RFC 9421, Ed25519) by a
+// member's key, reads carried by signed records/access transactions. baseURL MUST NOT end in '/'; empty leaves
 // out the statement's url and implementation.
 func CapabilityStatement(baseURL string) []byte {
 	cs := capabilityStatement{
@@ -111,14 +112,15 @@ func CapabilityStatement(baseURL string) []byte {
 		Format:      []string{"application/fhir+json"},
 		Rest: []capRest{{
 			Mode: "server",
-			Documentation: "Every request is signed. Reads of records are allowed by an active consent, " +
+			Documentation: "Writes are signed requests and every read of a record is a signed transaction. Reads of records are allowed by an active consent, " +
 				"the patient, the custodian's clinicians for treatment, or a declared break-glass, " +
 				"and each is logged on the ledger as an AuditEvent the patient can list.",
 			Security: capSecurity{
 				Service: []concept{{Text: "HTTP Message Signatures (RFC 9421), Ed25519"}},
 				Description: "Sign each request with HTTP Message Signatures (RFC 9421) using alg ed25519 and " +
 					"the keyid of a key registered on the ledger (a member's or a patient's); cover @method, " +
-					"@target-uri and, with a body, content-digest. Unsigned requests are refused.",
+					"@target-uri and, with a body, content-digest. Unsigned writes are refused; $everything takes " +
+					"signed records/access transactions in its body.",
 			},
 			Resource: []capResource{
 				{
@@ -127,7 +129,7 @@ func CapabilityStatement(baseURL string) []byte {
 					Operation: []capOperation{{
 						Name:          "everything",
 						Definition:    "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-						Documentation: "GET /fhir/Patient/{id}/$everything: a searchset Bundle of the records the signer may read, each read logged as a disclosure",
+						Documentation: "POST /fhir/Patient/{id}/$everything with {\"txs\": [signed records/access transactions]}: a searchset Bundle of the records the signer may read (encrypted Binary, key wrapped for the reader), each read logged as a disclosure",
 					}},
 				},
 				{

@@ -1,0 +1,303 @@
+package custodian
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/medledger/medledger"
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/fhir"
+	"github.com/medledger/medledger/httpsig"
+	"github.com/medledger/medledger/records"
+	"github.com/medledger/medledger/tx"
+	"github.com/medledger/medledger/vault"
+)
+
+// FHIR facade extension URLs.
+const (
+	// ExtDigest carries a stored document's salted digest (hex).
+	ExtDigest = "urn:medledger:digest"
+	// ExtCategory carries a stored document's category.
+	ExtCategory = "urn:medledger:category"
+	// ExtResourceTypes carries a stored document's resource types, one
+	// extension per type.
+	ExtResourceTypes = "urn:medledger:resource-type"
+	// ExtWrappedKey carries a document's data key wrapped for the reader's
+	// X25519 key (base64), on the meta of a Binary of $everything.
+	ExtWrappedKey = "urn:medledger:wrapped-key"
+	// ExtDisclosure carries the disclosure sequence of a granted read.
+	ExtDisclosure = "urn:medledger:disclosure"
+	// VaultLocation prefixes a vault ref in a transaction-response location.
+	VaultLocation = "urn:medledger:vault:"
+)
+
+// fhirRoutes returns the routes of the FHIR R4 facade under /fhir. Every
+// answer is FHIR JSON (fhir.ContentType); every error is an
+// OperationOutcome with the HTTP status of its kind (api.StatusOf).
+func (s *Service) fhirRoutes() []api.Route {
+	patient := []api.Param{{Name: "patient", In: "query", Description: "the patient's pseudonymous id"}}
+	return []api.Route{
+		{Method: "GET", Path: "/fhir/metadata", Summary: "FHIR R4 CapabilityStatement of the facade", Handler: s.fhirMetadata},
+		{Method: "GET", Path: "/fhir/Consent", Summary: "FHIR searchset Bundle of a patient's consents", Params: patient, Handler: s.fhirConsents},
+		{Method: "GET", Path: "/fhir/AuditEvent", Summary: "FHIR searchset Bundle of the accounting of disclosures of a patient's records", Params: patient, Handler: s.fhirAuditEvents},
+		{Method: "POST", Path: "/fhir", Summary: "Store each resource of a FHIR transaction Bundle (signed request, RFC 9421, by a clinician of this custodian) in the vault; the transaction-response gives per entry the vault ref and salted digest for a records/add transaction",
+			Params: []api.Param{{Name: "patient", In: "query", Description: "the patient's pseudonymous id"}}, Handler: s.fhirTransaction},
+		{Method: "POST", Path: "/fhir/Patient/{id}/$everything", Summary: "Read a patient's records: the body {\"txs\": [...]} holds the reader's signed records/access transactions, one per record; answers a searchset Bundle of the granted documents, encrypted, as Binary resources",
+			Params: []api.Param{{Name: "id", In: "path", Description: "the patient's pseudonymous id"}}, Handler: s.fhirEverything},
+	}
+}
+
+func writeFHIR(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", fhir.ContentType)
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func writeOutcome(w http.ResponseWriter, err error) {
+	writeFHIR(w, api.StatusOf(medledger.As(err).Kind), fhir.OperationOutcome(err))
+}
+
+func (s *Service) fhirMetadata(w http.ResponseWriter, r *http.Request) {
+	writeFHIR(w, http.StatusOK, fhir.CapabilityStatement(""))
+}
+
+func patientParam(r *http.Request) (string, error) {
+	p := r.URL.Query().Get("patient")
+	if p == "" {
+		return "", api.ErrBadRequest.New("the search parameter patient is required")
+	}
+	return p, nil
+}
+
+func (s *Service) fhirConsents(w http.ResponseWriter, r *http.Request) {
+	p, err := patientParam(r)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	var entries [][]byte
+	for _, c := range records.PatientConsents(s.Store.Latest(), p) {
+		entries = append(entries, fhir.ConsentResource(c, ""))
+	}
+	writeFHIR(w, http.StatusOK, fhir.Bundle(fhir.BundleSearchset, entries))
+}
+
+func (s *Service) fhirAuditEvents(w http.ResponseWriter, r *http.Request) {
+	p, err := patientParam(r)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	var entries [][]byte
+	for _, d := range records.PatientDisclosures(s.Store.Latest(), p) {
+		entries = append(entries, fhir.AuditEventResource(d))
+	}
+	writeFHIR(w, http.StatusOK, fhir.Bundle(fhir.BundleSearchset, entries))
+}
+
+type extension struct {
+	URL         string `json:"url"`
+	ValueString string `json:"valueString,omitempty"`
+	ValueBase64 []byte `json:"valueBase64Binary,omitempty"`
+}
+
+type entryResponse struct {
+	Status   string `json:"status"`
+	Location string `json:"location,omitempty"`
+}
+
+type facadeEntry struct {
+	Extension []extension     `json:"extension,omitempty"`
+	FullURL   string          `json:"fullUrl,omitempty"`
+	Resource  json.RawMessage `json:"resource,omitempty"`
+	Search    *struct {
+		Mode string `json:"mode"`
+	} `json:"search,omitempty"`
+	Response *entryResponse `json:"response,omitempty"`
+}
+
+type facadeBundle struct {
+	ResourceType string        `json:"resourceType"`
+	Type         string        `json:"type"`
+	Total        *int          `json:"total,omitempty"`
+	Entry        []facadeEntry `json:"entry,omitempty"`
+}
+
+// fhirTransaction answers POST /fhir?patient=ID.
+//
+// The node cannot sign records/add transactions for the clinician, so a
+// transaction Bundle is only half done here: each entry is validated and
+// stored encrypted in the vault, and the transaction-response Bundle gives,
+// per entry in order, response.status "201 Created", response.location
+// "urn:medledger:vault:<ref>" and entry extensions ExtDigest (the salted
+// digest), ExtCategory and ExtResourceTypes: what the clinician puts in the
+// records/add transaction it then signs and submits for the patient. The
+// patient parameter is required so the request names whose documents these
+// are; the chain checks the patient when the records/add commits.
+func (s *Service) fhirTransaction(w http.ResponseWriter, r *http.Request) {
+	snap := s.Store.Latest()
+	v, err := httpsig.Verify(r, s.lookup(snap), s.Now(), httpsig.WithMaxBody(fhir.MaxDocumentSize))
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	signer, kid, _ := httpsig.SplitKeyID(v.KeyID)
+	who, _, err := s.IDs.Authenticate(snap, signer, kid)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	if who.Org != s.Org || who.Role != "clinician" {
+		writeOutcome(w, tx.ErrUnauthorized.New("only clinicians of %s store documents on this node; %s is %s of %s", s.Org, who.ID, who.Role, who.Org))
+		return
+	}
+	if _, err := patientParam(r); err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, fhir.MaxDocumentSize+1))
+	if err != nil {
+		writeOutcome(w, api.ErrTooLarge.New("bundle over %d bytes", fhir.MaxDocumentSize))
+		return
+	}
+	entries, err := fhir.SplitTransaction(body)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	out := facadeBundle{ResourceType: "Bundle", Type: fhir.BundleTransactionResponse}
+	for _, e := range entries {
+		parsed, err := fhir.Validate(e.Doc)
+		if err != nil {
+			writeOutcome(w, err)
+			return
+		}
+		rec, err := s.Vault.Put(r.Context(), e.Doc)
+		if err != nil {
+			writeOutcome(w, err)
+			return
+		}
+		ext := []extension{{URL: ExtDigest, ValueString: rec.Digest.String()}, {URL: ExtCategory, ValueString: fhir.Category(parsed.ResourceType, e.Doc)}}
+		for _, t := range parsed.Types {
+			ext = append(ext, extension{URL: ExtResourceTypes, ValueString: t})
+		}
+		out.Entry = append(out.Entry, facadeEntry{Extension: ext, FullURL: e.FullURL,
+			Response: &entryResponse{Status: "201 Created", Location: VaultLocation + rec.ID.String()}})
+	}
+	b, _ := json.Marshal(out)
+	writeFHIR(w, http.StatusOK, b)
+}
+
+// EverythingRequest is the body of POST /fhir/Patient/{id}/$everything.
+type EverythingRequest struct {
+	// Txs are the reader's signed records/access transactions, one per
+	// record of the patient held by this custodian.
+	Txs [][]byte `json:"txs"`
+}
+
+// fhirEverything answers POST /fhir/Patient/{id}/$everything.
+//
+// $everything is a POST, not FHIR's usual GET: every read of a record is a
+// consented disclosure logged on the ledger by a records/access transaction
+// the reader signs, and the node cannot sign for the reader. The client
+// lists the patient's records (GET /v1/patients/{id}/records) and sends one
+// signed access transaction per record it wants. Each is committed; a
+// granted read yields a Binary whose data is the encrypted vault blob, with
+// the data key wrapped for the reader in meta.extension ExtWrappedKey (as
+// POST /v1/records/{id}/read does: nothing is returned in clear). A refused
+// or failed one yields an OperationOutcome entry of search mode "outcome"
+// naming the missing consent or the error.
+func (s *Service) fhirEverything(w http.ResponseWriter, r *http.Request) {
+	patient := r.PathValue("id")
+	var req EverythingRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes)).Decode(&req); err != nil || len(req.Txs) == 0 {
+		writeOutcome(w, api.ErrBadRequest.New("body must be {\"txs\": [\"<base64 of a signed records/access transaction>\", ...]}"))
+		return
+	}
+	out := facadeBundle{ResourceType: "Bundle", Type: fhir.BundleSearchset}
+	matches := 0
+	for _, raw := range req.Txs {
+		res, err := s.everythingOne(r, patient, raw)
+		if err != nil {
+			out.Entry = append(out.Entry, facadeEntry{Resource: fhir.OperationOutcome(err), Search: &struct {
+				Mode string `json:"mode"`
+			}{"outcome"}})
+			continue
+		}
+		out.Entry = append(out.Entry, facadeEntry{Resource: res, Search: &struct {
+			Mode string `json:"mode"`
+		}{"match"}})
+		matches++
+	}
+	out.Total = &matches
+	b, _ := json.Marshal(out)
+	writeFHIR(w, http.StatusOK, b)
+}
+
+type binaryMeta struct {
+	Extension []extension `json:"extension"`
+}
+
+type binary struct {
+	ResourceType string     `json:"resourceType"`
+	ID           string     `json:"id"`
+	Meta         binaryMeta `json:"meta"`
+	ContentType  string     `json:"contentType"`
+	Data         []byte     `json:"data"`
+}
+
+// everythingOne commits one access transaction and renders its document.
+func (s *Service) everythingOne(r *http.Request, patient string, raw []byte) (json.RawMessage, error) {
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	var body records.AccessBody
+	if t.Type != records.TypeAccess || json.Unmarshal(t.Body, &body) != nil {
+		return nil, api.ErrBadRequest.New("each transaction must be a records/access")
+	}
+	rec, ok := records.GetRecord(s.Store.Latest(), body.Record)
+	if !ok || rec.Patient != patient {
+		return nil, records.ErrRecordNotFound.New("no record %q of patient %s", body.Record, patient)
+	}
+	if rec.Custodian != s.Org {
+		return nil, records.ErrNotCustodianNode.New("record %s is held by %s; this node serves %s", rec.ID, rec.Custodian, s.Org)
+	}
+	c, err := s.API.SubmitCommit(r.Context(), raw)
+	if err != nil {
+		return nil, err
+	}
+	seq, outcome, missing := disclosureOf(c)
+	if outcome != records.OutcomeGranted {
+		if outcome == "" {
+			return nil, errors.New("access committed without a disclosure")
+		}
+		return nil, records.ErrNoConsent.New("record %s: %s", rec.ID, missing)
+	}
+	snap := s.Store.Latest()
+	encKey, ok := s.IDs.EncKey(snap, t.Signer)
+	if !ok {
+		return nil, tx.ErrUnknownSigner.New("no encryption key for %s", t.Signer)
+	}
+	id, err := vault.ParseDocID(rec.Ref)
+	if err != nil {
+		return nil, err
+	}
+	blob, err := s.Vault.Get(r.Context(), id)
+	if err != nil {
+		return nil, goneOr(err, rec.ID)
+	}
+	wk, err := s.Vault.Wrap(r.Context(), id, encKey)
+	if err != nil {
+		return nil, goneOr(err, rec.ID)
+	}
+	b, err := json.Marshal(binary{ResourceType: "Binary", ID: rec.ID, ContentType: "application/octet-stream", Data: blob,
+		Meta: binaryMeta{Extension: []extension{{URL: ExtWrappedKey, ValueBase64: wk}, {URL: ExtDisclosure, ValueString: fmt.Sprint(seq)}, {URL: ExtDigest, ValueString: rec.Digest}}}})
+	if err != nil {
+		return nil, fmt.Errorf("render record %s: %w", rec.ID, err)
+	}
+	return b, nil
+}
