@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/medledger/medledger"
@@ -49,8 +50,9 @@ type Service struct {
 	// CloseVault, if set, is called by Close (the vault's store).
 	CloseVault func() error
 
-	shred chan string
-	done  chan struct{}
+	shred     chan string
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // Attach subscribes the service to committed blocks (for erasures). The
@@ -63,7 +65,7 @@ func (s *Service) Attach(a *app.App, st *state.Store) error {
 	s.shred = make(chan string, 1024)
 	s.done = make(chan struct{})
 	a.OnCommit(s.committed)
-	go s.shredder()
+	go s.shredder(s.shred, s.done)
 	return nil
 }
 
@@ -79,10 +81,11 @@ func (s *Service) Routes(srv *api.Server) []api.Route {
 
 // Close stops the shredder.
 func (s *Service) Close() error {
-	if s.done != nil {
-		close(s.done)
-		s.done = nil
-	}
+	s.closeOnce.Do(func() {
+		if s.done != nil {
+			close(s.done)
+		}
+	})
 	if s.CloseVault != nil {
 		return s.CloseVault()
 	}
@@ -290,12 +293,12 @@ func (s *Service) committed(_ int64, txs []app.Committed) {
 	}
 }
 
-func (s *Service) shredder() {
+func (s *Service) shredder(shred <-chan string, done <-chan struct{}) {
 	for {
 		select {
-		case rec := <-s.shred:
+		case rec := <-shred:
 			s.erase(rec)
-		case <-s.done:
+		case <-done:
 			return
 		}
 	}
