@@ -10,6 +10,7 @@
 package custodian
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -155,6 +156,7 @@ type ReadResponse struct {
 	Ground     string `json:"ground"`
 	BreakGlass bool   `json:"break_glass"`
 	Height     int64  `json:"height"`
+	Digest     string `json:"digest"`      // the record's salted digest on chain
 	Blob       []byte `json:"blob"`        // the encrypted document (vault blob)
 	WrappedKey []byte `json:"wrapped_key"` // its data key, wrapped for the reader's X25519 key
 }
@@ -165,64 +167,71 @@ func (s *Service) read(w http.ResponseWriter, r *http.Request) {
 		api.WriteProblem(w, r, api.ErrBadRequest.New("body must be {\"tx\": \"<base64 of a signed records/access transaction>\"}"))
 		return
 	}
-	t, err := tx.Decode(req.Tx)
+	res, err := s.access(r.Context(), req.Tx, r.PathValue("id"), "")
 	if err != nil {
 		api.WriteProblem(w, r, err)
 		return
+	}
+	api.WriteJSON(w, res)
+}
+
+// access submits a reader's signed records/access transaction for a record
+// this node holds (record and patient, when not empty, must match it) and,
+// once its disclosure has committed granted, returns the encrypted document
+// with its key wrapped for the reader. A refusal is a records/no-consent
+// *api.ProblemError carrying the transaction hash and height.
+func (s *Service) access(ctx context.Context, raw []byte, record, patient string) (ReadResponse, error) {
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return ReadResponse{}, err
 	}
 	var body records.AccessBody
-	if t.Type != records.TypeAccess || json.Unmarshal(t.Body, &body) != nil || body.Record != r.PathValue("id") {
-		api.WriteProblem(w, r, api.ErrBadRequest.New("the transaction must be a records/access for record %s", r.PathValue("id")))
-		return
+	if t.Type != records.TypeAccess || json.Unmarshal(t.Body, &body) != nil || (record != "" && body.Record != record) {
+		return ReadResponse{}, api.ErrBadRequest.New("the transaction must be a records/access for record %s", cmp.Or(record, "of this patient"))
 	}
 	rec, ok := records.GetRecord(s.Store.Latest(), body.Record)
-	if !ok {
-		api.WriteProblem(w, r, records.ErrRecordNotFound.New("no record %q", body.Record))
-		return
+	if !ok || (patient != "" && rec.Patient != patient) {
+		if patient != "" {
+			return ReadResponse{}, records.ErrRecordNotFound.New("no record %q of patient %s", body.Record, patient)
+		}
+		return ReadResponse{}, records.ErrRecordNotFound.New("no record %q", body.Record)
 	}
 	if rec.Custodian != s.Org {
-		api.WriteProblem(w, r, records.ErrNotCustodianNode.New("record %s is held by %s; send the request to its node, this one serves %s", rec.ID, rec.Custodian, s.Org))
-		return
+		return ReadResponse{}, records.ErrNotCustodianNode.New("record %s is held by %s; send the request to its node, this one serves %s", rec.ID, rec.Custodian, s.Org)
 	}
-	c, err := s.API.SubmitCommit(r.Context(), req.Tx)
+	c, err := s.API.SubmitCommit(ctx, raw)
 	if err != nil {
-		api.WriteProblem(w, r, err)
-		return
+		return ReadResponse{}, err
 	}
 	seq, outcome, missing := disclosureOf(c)
 	snap := s.Store.Latest()
 	d, ok := findDisclosure(snap, rec.Patient, seq)
 	if !ok {
-		api.WriteProblem(w, r, fmt.Errorf("disclosure %d of %s not found after commit", seq, rec.ID))
-		return
+		return ReadResponse{}, fmt.Errorf("disclosure %d of %s not found after commit", seq, rec.ID)
 	}
 	if outcome != records.OutcomeGranted {
-		p := api.ProblemOf(records.ErrNoConsent.New("%s", missing))
-		p.Hash, p.Height = fmt.Sprintf("%X", tx.Hash(req.Tx)), c.Height
-		api.WriteProblem(w, r, &api.ProblemError{Problem: p})
-		return
+		p := api.ProblemOf(records.ErrNoConsent.New("record %s: %s", rec.ID, missing))
+		p.Hash, p.Height = fmt.Sprintf("%X", tx.Hash(raw)), c.Height
+		return ReadResponse{}, &api.ProblemError{Problem: p}
 	}
 	encKey, ok := s.IDs.EncKey(snap, t.Signer)
 	if !ok {
-		api.WriteProblem(w, r, tx.ErrUnknownSigner.New("no encryption key for %s", t.Signer))
-		return
+		return ReadResponse{}, tx.ErrUnknownSigner.New("no encryption key for %s", t.Signer)
 	}
 	id, err := vault.ParseDocID(rec.Ref)
 	if err != nil {
-		api.WriteProblem(w, r, err)
-		return
+		return ReadResponse{}, err
 	}
-	blob, err := s.Vault.Get(r.Context(), id)
+	blob, err := s.Vault.Get(ctx, id)
 	if err != nil {
-		api.WriteProblem(w, r, goneOr(err, rec.ID))
-		return
+		return ReadResponse{}, goneOr(err, rec.ID)
 	}
-	wk, err := s.Vault.Wrap(r.Context(), id, encKey)
+	wk, err := s.Vault.Wrap(ctx, id, encKey)
 	if err != nil {
-		api.WriteProblem(w, r, goneOr(err, rec.ID))
-		return
+		return ReadResponse{}, goneOr(err, rec.ID)
 	}
-	api.WriteJSON(w, ReadResponse{Record: rec.ID, Disclosure: d.Seq, Ground: d.Ground, BreakGlass: d.BreakGlass, Height: c.Height, Blob: blob, WrappedKey: wk})
+	return ReadResponse{Record: rec.ID, Disclosure: d.Seq, Ground: d.Ground, BreakGlass: d.BreakGlass, Height: c.Height,
+		Digest: rec.Digest, Blob: blob, WrappedKey: wk}, nil
 }
 
 func goneOr(err error, rec string) error {

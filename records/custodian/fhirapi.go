@@ -13,7 +13,6 @@ import (
 	"github.com/medledger/medledger/httpsig"
 	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/tx"
-	"github.com/medledger/medledger/vault"
 )
 
 // FHIR facade extension URLs.
@@ -57,7 +56,27 @@ func writeFHIR(w http.ResponseWriter, status int, body []byte) {
 }
 
 func writeOutcome(w http.ResponseWriter, err error) {
+	err = asMedledger(err)
 	writeFHIR(w, api.StatusOf(medledger.As(err).Kind), fhir.OperationOutcome(err))
+}
+
+// asMedledger turns a problem the API server answered (a refusal at CheckTx
+// or in the block) back into the medledger error it came from, so that an
+// OperationOutcome carries its code rather than "internal error".
+func asMedledger(err error) error {
+	var pe *api.ProblemError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	p := pe.Problem
+	kind := medledger.KindInvalid
+	for k := medledger.KindInternal; k <= medledger.KindUnavailable; k++ {
+		if api.StatusOf(k) == p.Status {
+			kind = k
+			break
+		}
+	}
+	return &medledger.Error{Codespace: p.Codespace, Code: p.Code, Slug: p.Title, Kind: kind, Detail: p.Detail}
 }
 
 func (s *Service) fhirMetadata(w http.ResponseWriter, r *http.Request) {
@@ -222,7 +241,7 @@ func (s *Service) fhirEverything(w http.ResponseWriter, r *http.Request) {
 	for _, raw := range req.Txs {
 		res, err := s.everythingOne(r, patient, raw)
 		if err != nil {
-			out.Entry = append(out.Entry, facadeEntry{Resource: fhir.OperationOutcome(err), Search: &struct {
+			out.Entry = append(out.Entry, facadeEntry{Resource: fhir.OperationOutcome(asMedledger(err)), Search: &struct {
 				Mode string `json:"mode"`
 			}{"outcome"}})
 			continue
@@ -251,53 +270,14 @@ type binary struct {
 
 // everythingOne commits one access transaction and renders its document.
 func (s *Service) everythingOne(r *http.Request, patient string, raw []byte) (json.RawMessage, error) {
-	t, err := tx.Decode(raw)
+	res, err := s.access(r.Context(), raw, "", patient)
 	if err != nil {
 		return nil, err
 	}
-	var body records.AccessBody
-	if t.Type != records.TypeAccess || json.Unmarshal(t.Body, &body) != nil {
-		return nil, api.ErrBadRequest.New("each transaction must be a records/access")
-	}
-	rec, ok := records.GetRecord(s.Store.Latest(), body.Record)
-	if !ok || rec.Patient != patient {
-		return nil, records.ErrRecordNotFound.New("no record %q of patient %s", body.Record, patient)
-	}
-	if rec.Custodian != s.Org {
-		return nil, records.ErrNotCustodianNode.New("record %s is held by %s; this node serves %s", rec.ID, rec.Custodian, s.Org)
-	}
-	c, err := s.API.SubmitCommit(r.Context(), raw)
+	b, err := json.Marshal(binary{ResourceType: "Binary", ID: res.Record, ContentType: "application/octet-stream", Data: res.Blob,
+		Meta: binaryMeta{Extension: []extension{{URL: ExtWrappedKey, ValueBase64: res.WrappedKey}, {URL: ExtDisclosure, ValueString: fmt.Sprint(res.Disclosure)}, {URL: ExtDigest, ValueString: res.Digest}}}})
 	if err != nil {
-		return nil, err
-	}
-	seq, outcome, missing := disclosureOf(c)
-	if outcome != records.OutcomeGranted {
-		if outcome == "" {
-			return nil, errors.New("access committed without a disclosure")
-		}
-		return nil, records.ErrNoConsent.New("record %s: %s", rec.ID, missing)
-	}
-	snap := s.Store.Latest()
-	encKey, ok := s.IDs.EncKey(snap, t.Signer)
-	if !ok {
-		return nil, tx.ErrUnknownSigner.New("no encryption key for %s", t.Signer)
-	}
-	id, err := vault.ParseDocID(rec.Ref)
-	if err != nil {
-		return nil, err
-	}
-	blob, err := s.Vault.Get(r.Context(), id)
-	if err != nil {
-		return nil, goneOr(err, rec.ID)
-	}
-	wk, err := s.Vault.Wrap(r.Context(), id, encKey)
-	if err != nil {
-		return nil, goneOr(err, rec.ID)
-	}
-	b, err := json.Marshal(binary{ResourceType: "Binary", ID: rec.ID, ContentType: "application/octet-stream", Data: blob,
-		Meta: binaryMeta{Extension: []extension{{URL: ExtWrappedKey, ValueBase64: wk}, {URL: ExtDisclosure, ValueString: fmt.Sprint(seq)}, {URL: ExtDigest, ValueString: rec.Digest}}}})
-	if err != nil {
-		return nil, fmt.Errorf("render record %s: %w", rec.ID, err)
+		return nil, fmt.Errorf("render record %s: %w", res.Record, err)
 	}
 	return b, nil
 }
