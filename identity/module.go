@@ -506,35 +506,12 @@ func insertPatient(ctx *app.Context, by string, sign, enc []byte) error {
 
 // --- encoding helpers ---
 
-func put(kv state.KV, key []byte, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Errorf("identity: encode %q: %w", key, err))
-	}
-	kv.Set(key, b)
-}
-
-func get(r state.Reader, key []byte, v any) bool {
-	b := r.Get(key)
-	if b == nil {
-		return false
-	}
-	mustUnmarshal(b, v)
-	return true
-}
+func put(kv state.KV, key []byte, v any)         { state.PutJSON(kv, key, v) }
+func get(r state.Reader, key []byte, v any) bool { return state.GetJSON(r, key, v) }
+func nextSeq(kv state.KV, key string) uint64     { return state.NextSeq(kv, []byte(key)) }
 
 func mustUnmarshal(b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		panic(fmt.Errorf("identity: corrupt state value: %w", err))
 	}
-}
-
-func nextSeq(kv state.KV, key string) uint64 {
-	var n uint64
-	if b := kv.Get([]byte(key)); len(b) == 8 {
-		n = uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
-	}
-	n++
-	kv.Set([]byte(key), []byte{byte(n >> 56), byte(n >> 48), byte(n >> 40), byte(n >> 32), byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
-	return n
 }

@@ -1,7 +1,6 @@
 package records
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -382,31 +381,6 @@ func erase(ctx *app.Context, raw json.RawMessage) error {
 
 // --- encoding helpers ---
 
-func put(kv state.KV, key []byte, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Errorf("records: encode %q: %w", key, err))
-	}
-	kv.Set(key, b)
-}
-
-func get(r state.Reader, key []byte, v any) bool {
-	b := r.Get(key)
-	if b == nil {
-		return false
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		panic(fmt.Errorf("records: corrupt state value %q: %w", key, err))
-	}
-	return true
-}
-
-func nextSeq(kv state.KV, key string) uint64 {
-	var n uint64
-	if b := kv.Get([]byte(key)); len(b) == 8 {
-		n = binary.BigEndian.Uint64(b)
-	}
-	n++
-	kv.Set([]byte(key), binary.BigEndian.AppendUint64(nil, n))
-	return n
-}
+func put(kv state.KV, key []byte, v any)         { state.PutJSON(kv, key, v) }
+func get(r state.Reader, key []byte, v any) bool { return state.GetJSON(r, key, v) }
+func nextSeq(kv state.KV, key string) uint64     { return state.NextSeq(kv, []byte(key)) }
