@@ -136,16 +136,24 @@ func (a *App) resetCheck() {
 	// NOTE: Latest, not Snapshot(0): the same state, read without loading
 	// the newest tree nodes back from disk (state.MaxLayers).
 	snap := a.store.Latest()
-	var t time.Time
-	if b := snap.Get(blockTimeKey); b != nil {
-		if err := t.UnmarshalText(b); err != nil {
-			panic(fmt.Errorf("app: corrupt %s: %w", blockTimeKey, err))
-		}
-	}
+	t := BlockTime(snap)
 	a.checkMu.Lock()
 	a.check = state.NewCache(snap)
 	a.checkTime = t
 	a.checkMu.Unlock()
+}
+
+// BlockTime returns the time of the last block committed in r, the zero
+// time before the first block: the clock of reads that judge time-bound
+// rules (expiry, consent periods) the way the next block would.
+func BlockTime(r state.Reader) time.Time {
+	var t time.Time
+	if b := r.Get(blockTimeKey); b != nil {
+		if err := t.UnmarshalText(b); err != nil {
+			panic(fmt.Errorf("app: corrupt %s: %w", blockTimeKey, err))
+		}
+	}
+	return t
 }
 
 // Info tells CometBFT where the app's state stands, for the handshake.

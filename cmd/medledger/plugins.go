@@ -11,6 +11,7 @@ import (
 	"github.com/medledger/medledger/notary"
 	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/records/custodian"
+	"github.com/medledger/medledger/supply"
 )
 
 // plugins are the modules this node runs, in order. Adding a module to
@@ -20,6 +21,7 @@ func plugins() []daemon.Plugin {
 		{Module: identity.Module{}, Routes: identity.HTTPRoutes, Codes: identity.Codes},
 		{Module: notary.Module{}, Routes: notary.HTTPRoutes, Codes: notary.Codes},
 		{Module: records.Module{}, Routes: records.HTTPRoutes, Codes: records.Codes},
+		{Module: supply.Module{}, Routes: supply.HTTPRoutes, Codes: supply.Codes},
 	}
 }
 

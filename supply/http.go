@@ -1,0 +1,199 @@
+package supply
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/state"
+)
+
+// HTTPRoutes are the supply module's read-only REST routes.
+func HTTPRoutes(s *api.Server) []api.Route {
+	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
+	withSnap := func(fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			snap, err := s.Snapshot(r)
+			if err != nil {
+				api.WriteProblem(w, r, err)
+				return
+			}
+			fn(w, r, snap)
+		}
+	}
+	packParams := []api.Param{{Name: "gtin", In: "path", Description: "GTIN-14"}, {Name: "serial", In: "path", Description: "serial number (AI 21)"}}
+	return []api.Route{
+		{Method: "GET", Path: "/v1/verify/pack", Summary: "Verify a pack or case by its scanned GS1 element string: verified, unknown, mismatch, recalled, expired, dispensed, decommissioned or stolen",
+			Params: []api.Param{{Name: "code", In: "query", Description: "GS1 element string, bracketed ((01)...(21)...) or as scanned (FNC1 as ASCII 29)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				code := r.URL.Query().Get("code")
+				if code == "" {
+					api.WriteProblem(w, r, ErrBadCode.New("give the scanned code: ?code=(01)...(21)..."))
+					return
+				}
+				bt := app.BlockTime(snap)
+				v, err := Verify(snap, code, bt)
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				v.Height = snap.Version()
+				if !bt.IsZero() {
+					v.BlockTime = bt.UTC().Format("2006-01-02T15:04:05Z07:00")
+				}
+				api.WriteJSON(w, v)
+			})},
+		{Method: "GET", Path: "/v1/packs/{gtin}/{serial}", Summary: "A pack's own state (custody through containers: see /v1/verify/pack)", Params: packParams,
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				p, ok := GetPack(snap, r.PathValue("gtin"), r.PathValue("serial"))
+				if !ok {
+					api.WriteProblem(w, r, ErrPackNotFound.New("pack %s was never commissioned", Pack(r.PathValue("gtin"), r.PathValue("serial"))))
+					return
+				}
+				api.WriteJSON(w, p)
+			})},
+		{Method: "GET", Path: "/v1/packs/{gtin}/{serial}/history", Summary: "A pack's chain of custody, the cases it travelled in included; ?format=epcis for an EPCIS 2.0 document",
+			Params: append(packParams, api.Param{Name: "format", In: "query", Description: "json (default) or epcis"}),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				writeHistory(w, r, snap, Pack(r.PathValue("gtin"), r.PathValue("serial")))
+			})},
+		{Method: "GET", Path: "/v1/cases/{sscc}", Summary: "A case or pallet and the items directly inside it",
+			Params: append([]api.Param{{Name: "sscc", In: "path", Description: "SSCC (18 digits)"}}, page...),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				c, ok := GetCase(snap, r.PathValue("sscc"))
+				if !ok {
+					api.WriteProblem(w, r, ErrCaseNotFound.New("no case or pallet %s", r.PathValue("sscc")))
+					return
+				}
+				items, err := api.Paginate(r, Contents(snap, c.SSCC), Item.key)
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				api.WriteJSON(w, struct {
+					CaseState
+					Contents api.Page[Item] `json:"contents"`
+				}{c, items})
+			})},
+		{Method: "GET", Path: "/v1/cases/{sscc}/history", Summary: "A case's or pallet's chain of custody; ?format=epcis for EPCIS 2.0",
+			Params: []api.Param{{Name: "sscc", In: "path", Description: "SSCC"}, {Name: "format", In: "query", Description: "json (default) or epcis"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				writeHistory(w, r, snap, Case(r.PathValue("sscc")))
+			})},
+		{Method: "GET", Path: "/v1/products/{gtin}", Summary: "A product", Params: []api.Param{{Name: "gtin", In: "path", Description: "GTIN-14"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				p, ok := GetProduct(snap, r.PathValue("gtin"))
+				if !ok {
+					api.WriteProblem(w, r, ErrProductNotFound.New("no product %s", r.PathValue("gtin")))
+					return
+				}
+				api.WriteJSON(w, p)
+			})},
+		{Method: "GET", Path: "/v1/products/{gtin}/lots/{lot}", Summary: "A lot: expiry, packs commissioned, recall",
+			Params: []api.Param{{Name: "gtin", In: "path", Description: "GTIN-14"}, {Name: "lot", In: "path", Description: "lot (AI 10)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				l, ok := GetLot(snap, r.PathValue("gtin"), r.PathValue("lot"))
+				if !ok {
+					api.WriteProblem(w, r, ErrLotNotFound.New("no lot %s of %s", r.PathValue("lot"), r.PathValue("gtin")))
+					return
+				}
+				api.WriteJSON(w, l)
+			})},
+		{Method: "GET", Path: "/v1/shipments/{id}", Summary: "A shipment", Params: []api.Param{{Name: "id", In: "path", Description: "shipment id (shp-N)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				sh, ok := GetShipment(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrShipmentNotFound.New("no shipment %q", r.PathValue("id")))
+					return
+				}
+				api.WriteJSON(w, sh)
+			})},
+		{Method: "GET", Path: "/v1/orgs/{id}/shipments", Summary: "An organization's open shipments: ?direction=incoming (default) or outgoing",
+			Params: append([]api.Param{{Name: "id", In: "path", Description: "organization id"}, {Name: "direction", In: "query", Description: "incoming or outgoing"}}, page...),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				dir := r.URL.Query().Get("direction")
+				if dir != "" && dir != "incoming" && dir != "outgoing" {
+					api.WriteProblem(w, r, ErrInvalid.New("direction must be incoming or outgoing"))
+					return
+				}
+				list := Shipments(snap, r.PathValue("id"), dir != "outgoing")
+				p, err := api.Paginate(r, list, func(s Shipment) string { return fmt.Sprintf("%020d/%s", s.Height, s.ID) })
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				api.WriteJSON(w, p)
+			})},
+		{Method: "GET", Path: "/v1/recalls/{id}", Summary: "A recall", Params: []api.Param{{Name: "id", In: "path", Description: "recall id (rcl-N)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				rc, ok := GetRecall(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrRecallNotFound.New("no recall %q", r.PathValue("id")))
+					return
+				}
+				api.WriteJSON(w, rc)
+			})},
+		{Method: "GET", Path: "/v1/supply/reports", Summary: "Every suspect-product report (the regulators' view)", Params: page,
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				writeReports(w, r, Reports(snap, ""))
+			})},
+		{Method: "GET", Path: "/v1/orgs/{id}/suspect-reports", Summary: "Suspect-product reports about a manufacturer's products",
+			Params: append([]api.Param{{Name: "id", In: "path", Description: "manufacturer organization id"}}, page...),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				writeReports(w, r, Reports(snap, r.PathValue("id")))
+			})},
+	}
+}
+
+func writeReports(w http.ResponseWriter, r *http.Request, list []Report) {
+	p, err := api.Paginate(r, list, func(rp Report) string { return fmt.Sprintf("%020d", reportSeq(rp.ID)) })
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	api.WriteJSON(w, p)
+}
+
+func reportSeq(id string) uint64 {
+	var n uint64
+	for _, c := range strings.TrimPrefix(id, "rpt-") {
+		n = n*10 + uint64(c-'0')
+	}
+	return n
+}
+
+// HistoryResponse is an item's chain of custody.
+type HistoryResponse struct {
+	Item   Item           `json:"item"`
+	Code   string         `json:"code"`
+	Height int64          `json:"height"`
+	Events []HistoryEntry `json:"events"`
+}
+
+func writeHistory(w http.ResponseWriter, r *http.Request, snap *state.Snapshot, it Item) {
+	if err := it.validate(); err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	h, err := History(snap, it)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		api.WriteJSON(w, HistoryResponse{Item: it, Code: it.String(), Height: snap.Version(), Events: h})
+	case "epcis":
+		doc, err := exportEPCIS(snap, it, h)
+		if err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/ld+json")
+		api.WriteJSON(w, doc)
+	default:
+		api.WriteProblem(w, r, ErrInvalid.New("format %q is not json or epcis", f))
+	}
+}
