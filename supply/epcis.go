@@ -1,9 +1,22 @@
 package supply
 
-import (
-	"io"
+// EPCIS 2.0 (GS1's event exchange standard) in and out of the supply
+// module: ImportEPCIS (epcis_import.go) maps a trading partner's EPCIS
+// document to supply transactions, exportEPCIS (epcis_export.go) renders
+// an item's chain of custody as one. This file holds what both share: the
+// Op an event maps to, the Core Business Vocabulary (CBV) words and the
+// EPC identifiers, as format/parse pairs.
+//
+// Neither direction touches state or the clock: the import is a pure
+// function of the document, the export of the history it is given.
 
-	"github.com/medledger/medledger/state"
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/medledger/medledger/supply/gs1"
 )
 
 // Op is one transaction an EPCIS document maps to: its type (TypeCommission,
@@ -15,13 +28,371 @@ type Op struct {
 	Body  any    `json:"body"`
 }
 
-// ImportEPCIS reads an EPCIS 2.0 JSON(-LD) document and maps its events to
-// supply transactions, in document order.
-func ImportEPCIS(r io.Reader) ([]Op, error) {
-	return nil, ErrInvalid.New("EPCIS import is not built yet")
+// MaxEPCISSize is the largest EPCIS document ImportEPCIS reads, in bytes.
+const MaxEPCISSize = 256 << 20
+
+// EPCIS document and event vocabulary.
+const (
+	epcisContext       = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+	medledgerNamespace = "https://medledger.org/epcis/"
+	epcisDocument      = "EPCISDocument"
+	epcisQueryDocument = "EPCISQueryDocument"
+	epcisSchemaVersion = "2.0"
+
+	objectEvent      = "ObjectEvent"
+	aggregationEvent = "AggregationEvent"
+
+	actionAdd     = "ADD"
+	actionObserve = "OBSERVE"
+	actionDelete  = "DELETE"
+
+	// orgURIPrefix names an organization of this chain in a source or
+	// destination: urn:medledger:org:<org-id>.
+	orgURIPrefix = "urn:medledger:org:"
+	// eventURIPrefix + seq is the eventID of an exported event.
+	eventURIPrefix = "urn:medledger:event:"
+)
+
+// CBV 2.0 business steps, dispositions and source/destination types, in
+// their bare form.
+const (
+	bizCommissioning   = "commissioning"
+	bizPacking         = "packing"
+	bizUnpacking       = "unpacking"
+	bizShipping        = "shipping"
+	bizReceiving       = "receiving"
+	bizDispensing      = "dispensing"
+	bizDecommissioning = "decommissioning"
+	bizHolding         = "holding"
+
+	dispActive     = "active"
+	dispInTransit  = "in_transit"
+	dispInProgress = "in_progress"
+	dispDispensed  = "dispensed"
+	dispRecalled   = "recalled"
+	dispReturned   = "returned"
+
+	sdtOwningParty     = "owning_party"
+	sdtPossessingParty = "possessing_party"
+)
+
+// cbvWord reduces a CBV value to its bare word: "commissioning",
+// "urn:epcglobal:cbv:bizstep:commissioning",
+// "https://ref.gs1.org/cbv/BizStep-commissioning" and
+// "https://gs1.org/voc/Bizstep-commissioning" are all "commissioning". kind
+// is the vocabulary: "bizstep", "disp" or "sdt". A value in no CBV form
+// (another organization's URI) is returned whole, so that it matches no
+// word and an error can show it.
+func cbvWord(kind, v string) string {
+	var forms []string
+	switch kind {
+	case "bizstep":
+		forms = []string{"urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-", "https://gs1.org/voc/Bizstep-", "https://gs1.org/voc/BizStep-", "cbv:BizStep-"}
+	case "disp":
+		forms = []string{"urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-", "https://gs1.org/voc/Disp-", "cbv:Disp-"}
+	case "sdt":
+		forms = []string{"urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-", "https://gs1.org/voc/SDT-", "cbv:SDT-"}
+	}
+	for _, p := range forms {
+		if w, ok := strings.CutPrefix(v, p); ok {
+			return w
+		}
+	}
+	return v
 }
 
-// exportEPCIS renders an item's history as an EPCIS 2.0 JSON document.
-func exportEPCIS(r state.Reader, it Item, h []HistoryEntry) (any, error) {
-	return nil, ErrInvalid.New("EPCIS export is not built yet")
+// reasonDispositions maps a decommissioning reason to the disposition the
+// export writes. CBV has no disposition for a sample or a lost pack: those
+// are written in the medledger namespace.
+var reasonDispositions = []struct{ reason, disposition string }{
+	{"destroyed", "destroyed"},
+	{"stolen", "stolen"},
+	{"damaged", "damaged"},
+	{"expired", "expired"},
+	{"sample", "medledger:sample"},
+	{"lost", "medledger:lost"},
+}
+
+// dispositionReasons maps a decommissioning event's disposition (bare CBV
+// word, or a medledger one in either form) to a DecommissionReasons entry.
+// "inactive", CBV's generic disposition after decommissioning, says no more
+// than an absent disposition, and reads as "destroyed" as that does.
+var dispositionReasons = []struct{ disposition, reason string }{
+	{"", "destroyed"},
+	{"inactive", "destroyed"},
+	{"destroyed", "destroyed"},
+	{"stolen", "stolen"},
+	{"damaged", "damaged"},
+	{"expired", "expired"},
+	{"sample", "sample"},
+	{"sampled", "sample"},
+	{"medledger:sample", "sample"},
+	{medledgerNamespace + "sample", "sample"},
+	{"lost", "lost"},
+	{"medledger:lost", "lost"},
+	{medledgerNamespace + "lost", "lost"},
+}
+
+// --- EPC identifiers ---
+
+// maxEPCLen bounds an EPC identifier; the longest well-formed one, a
+// Digital Link with a path prefix and every serial character
+// percent-encoded, is far shorter.
+const maxEPCLen = 512
+
+// Digital Link primary keys and key qualifiers, by AI and by the short
+// names the first Digital Link release allowed.
+var dlAIs = []struct{ name, ai string }{
+	{"00", "00"}, {"sscc", "00"},
+	{"01", "01"}, {"gtin", "01"},
+	{"21", "21"}, {"ser", "21"},
+	{"10", "10"}, {"lot", "10"},
+	{"22", "22"}, {"cpv", "22"},
+}
+
+func dlAI(segment string) string {
+	for _, a := range dlAIs {
+		if a.name == segment {
+			return a.ai
+		}
+	}
+	return ""
+}
+
+// parseEPC reads an EPC naming a pack or a case: a GS1 Digital Link URI
+// (https://id.gs1.org/01/{gtin}/21/{serial}, https://id.gs1.org/00/{sscc},
+// on any host and below any path prefix) or an EPC pure identity URI
+// (urn:epc:id:sgtin:..., urn:epc:id:sscc:...). GTINs come out as GTIN-14.
+// The error says what is wrong, without repeating s.
+func parseEPC(s string) (Item, error) {
+	if len(s) > maxEPCLen {
+		return Item{}, fmt.Errorf("%d bytes, over %d: no EPC is that long", len(s), maxEPCLen)
+	}
+	if rest, ok := cutPrefixFold(s, "urn:epc:id:sgtin:"); ok {
+		return parseSGTINURN(rest)
+	}
+	if rest, ok := cutPrefixFold(s, "urn:epc:id:sscc:"); ok {
+		return parseSSCCURN(rest)
+	}
+	if _, ok := cutPrefixFold(s, "urn:epc:"); ok {
+		return Item{}, errors.New("only the pure identity URIs urn:epc:id:sgtin (a pack) and urn:epc:id:sscc (a case) name items here")
+	}
+	if _, ok := cutPrefixFold(s, "https://"); ok {
+		return parseDigitalLink(s)
+	}
+	if _, ok := cutPrefixFold(s, "http://"); ok {
+		return parseDigitalLink(s)
+	}
+	return Item{}, errors.New("not an EPC: name a pack as https://id.gs1.org/01/{gtin}/21/{serial} or urn:epc:id:sgtin:{company prefix}.{indicator and item reference}.{serial}, " +
+		"a case as https://id.gs1.org/00/{sscc} or urn:epc:id:sscc:{company prefix}.{extension and serial reference}")
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// parseSGTINURN reads the part of an SGTIN pure identity URI after
+// "urn:epc:id:sgtin:": {CompanyPrefix}.{IndicatorAndItemRef}.{Serial}, the
+// first two 13 digits together, the serial percent-escaped (EPC Tag Data
+// Standard 6.3.1). The GTIN-14 is the indicator digit, the company prefix,
+// the item reference and the computed check digit.
+func parseSGTINURN(rest string) (Item, error) {
+	parts := strings.SplitN(rest, ".", 3)
+	if len(parts) != 3 {
+		return Item{}, errors.New("an SGTIN URI is urn:epc:id:sgtin:{company prefix}.{indicator and item reference}.{serial}")
+	}
+	cp, ir, esc := parts[0], parts[1], parts[2]
+	if err := urnDigits(cp, ir, 13, "indicator and item reference"); err != nil {
+		return Item{}, err
+	}
+	data := ir[:1] + cp + ir[1:]
+	cd, _ := gs1.CheckDigit(data) // cannot fail: 13 digits
+	serial, err := unescapeURN(esc)
+	if err != nil {
+		return Item{}, fmt.Errorf("serial %q: %v", esc, err)
+	}
+	if err := validSerial(serial); err != nil {
+		return Item{}, errors.New(medledgerDetail(err))
+	}
+	return Pack(data+string(cd), serial), nil
+}
+
+// parseSSCCURN reads the part of an SSCC pure identity URI after
+// "urn:epc:id:sscc:": {CompanyPrefix}.{ExtensionAndSerialRef}, 17 digits
+// together. The SSCC is the extension digit, the company prefix, the
+// serial reference and the computed check digit.
+func parseSSCCURN(rest string) (Item, error) {
+	cp, sr, ok := strings.Cut(rest, ".")
+	if !ok {
+		return Item{}, errors.New("an SSCC URI is urn:epc:id:sscc:{company prefix}.{extension and serial reference}")
+	}
+	if err := urnDigits(cp, sr, 17, "extension and serial reference"); err != nil {
+		return Item{}, err
+	}
+	data := sr[:1] + cp + sr[1:]
+	cd, _ := gs1.CheckDigit(data) // cannot fail: 17 digits
+	return Case(data + string(cd)), nil
+}
+
+// urnDigits checks the two digit fields of an EPC URI: a GS1 company
+// prefix of 6 to 12 digits and the rest, total digits in all.
+func urnDigits(cp, rest string, total int, restName string) error {
+	if len(cp) < 6 || len(cp) > 12 || !allDigits(cp) {
+		return fmt.Errorf("company prefix %q is not 6 to 12 digits", cp)
+	}
+	if !allDigits(rest) || len(cp)+len(rest) != total || rest == "" {
+		return fmt.Errorf("%s %q must be %d digits after the %d-digit company prefix", restName, rest, total-len(cp), len(cp))
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// unescapeURN decodes the %HH escapes of an EPC URI component.
+func unescapeURN(s string) (string, error) {
+	if !strings.Contains(s, "%") {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) || unhex(s[i+1]) < 0 || unhex(s[i+2]) < 0 {
+			return "", fmt.Errorf("%q at byte %d is not a %%HH escape", s[i:min(i+3, len(s))], i)
+		}
+		b.WriteByte(byte(unhex(s[i+1])<<4 | unhex(s[i+2])))
+		i += 2
+	}
+	return b.String(), nil
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	}
+	return -1
+}
+
+// parseDigitalLink reads a GS1 Digital Link URI naming a pack
+// (.../01/{gtin}[/22/{cpv}][/10/{lot}]/21/{serial}) or a case
+// (.../00/{sscc}). The host and any path prefix are not read, nor is a
+// query string: the path names the item.
+func parseDigitalLink(s string) (Item, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return Item{}, fmt.Errorf("not a valid URI: %v", err)
+	}
+	if u.Host == "" {
+		return Item{}, errors.New("a Digital Link URI names a host, as in https://id.gs1.org/01/{gtin}/21/{serial}")
+	}
+	segs := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+	n := len(segs)
+	seg := func(i int) (string, error) {
+		v, err := url.PathUnescape(segs[i])
+		if err != nil {
+			return "", fmt.Errorf("path segment %q: bad percent-encoding", segs[i])
+		}
+		return v, nil
+	}
+	switch {
+	case n >= 2 && dlAI(segs[n-2]) == "00":
+		sscc, err := seg(n - 1)
+		if err != nil {
+			return Item{}, err
+		}
+		if err := checkKey("SSCC", sscc, 18); err != nil {
+			return Item{}, err
+		}
+		return Case(sscc), nil
+	case n >= 4 && dlAI(segs[n-2]) == "21":
+		serial, err := seg(n - 1)
+		if err != nil {
+			return Item{}, err
+		}
+		j := n - 2
+		for _, q := range []string{"10", "22"} { // qualifiers, innermost first
+			if j >= 4 && dlAI(segs[j-2]) == q {
+				j -= 2
+			}
+		}
+		if j < 2 || dlAI(segs[j-2]) != "01" {
+			return Item{}, errors.New("a serial (/21/) follows a GTIN (/01/{gtin}) in a Digital Link URI")
+		}
+		gtin, err := seg(j - 1)
+		if err != nil {
+			return Item{}, err
+		}
+		if gtin, err = gtin14(gtin); err != nil {
+			return Item{}, err
+		}
+		if err := validSerial(serial); err != nil {
+			return Item{}, errors.New(medledgerDetail(err))
+		}
+		return Pack(gtin, serial), nil
+	}
+	for _, s := range segs {
+		if dlAI(s) == "01" {
+			return Item{}, errors.New("names a product (or a lot), not one pack: add the serial, /21/{serial}")
+		}
+	}
+	return Item{}, errors.New("a Digital Link EPC ends in /01/{gtin}/21/{serial} (a pack) or /00/{sscc} (a case)")
+}
+
+// gtin14 checks a GTIN-8, -12, -13 or -14 and pads it to 14 digits.
+func gtin14(s string) (string, error) {
+	switch len(s) {
+	case 8, 12, 13, 14:
+	default:
+		return "", fmt.Errorf("GTIN %q is %d characters, want 8, 12, 13 or 14 digits", s, len(s))
+	}
+	if err := checkKey("GTIN", s, len(s)); err != nil {
+		return "", err
+	}
+	return strings.Repeat("0", 14-len(s)) + s, nil
+}
+
+// checkKey checks a GS1 key of n digits whose last is its mod-10 check
+// digit.
+func checkKey(what, s string, n int) error {
+	if len(s) != n || !allDigits(s) {
+		return fmt.Errorf("%s %q is not %d digits", what, s, n)
+	}
+	cd, _ := gs1.CheckDigit(s[:n-1]) // cannot fail: 7 to 17 digits
+	if s[n-1] != cd {
+		return fmt.Errorf("%s %s: check digit is %c, want %c", what, s, s[n-1], cd)
+	}
+	return nil
+}
+
+// medledgerDetail is the detail of a supply error, without its code.
+func medledgerDetail(err error) string {
+	var e interface{ Error() string } = err
+	if me, ok := err.(interface{ Unwrap() error }); ok && me.Unwrap() != nil {
+		return e.Error()
+	}
+	if d, ok := err.(detailer); ok {
+		return d.detail()
+	}
+	return err.Error()
 }

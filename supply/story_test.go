@@ -89,9 +89,12 @@ func (s story) expect(code, result string) supply.Verification {
 	return v
 }
 
-func startNode(t *testing.T) *daemontest.Node {
-	plugins := append(daemontest.Core(), daemon.Plugin{Module: supply.Module{}, Routes: supply.HTTPRoutes, Codes: supply.Codes})
-	return daemontest.Start(t, daemontest.Options{Plugins: plugins})
+func startNode(t testing.TB) *daemontest.Node {
+	return daemontest.Start(t, daemontest.Options{Plugins: plugins()})
+}
+
+func plugins() []daemon.Plugin {
+	return append(daemontest.Core(), daemon.Plugin{Module: supply.Module{}, Routes: supply.HTTPRoutes, Codes: supply.Codes})
 }
 
 // TestSupplyStory is the whole path against a real node: a product
