@@ -25,21 +25,13 @@ const MaxTTL = 10_000
 
 // Key prefixes owned by the app itself.
 var (
-	replayPrefix = []byte("app/replay/") // + expires(8, big endian) + len(signer)(1) + signer + nonce
+	replayPrefix = []byte("app/replay/") // + expires(8, big endian): a bucket (replay.go)
 	// blockTimeKey holds the last block's time (RFC 3339, nanoseconds), so
 	// that CheckTx after a restart judges time-bound rules by the chain's
 	// clock, not by a zero time.
 	blockTimeKey = []byte("app/block-time")
 )
 
-func replayKey(t *tx.Tx) []byte {
-	k := make([]byte, 0, len(replayPrefix)+9+len(t.Signer)+len(t.Nonce))
-	k = append(k, replayPrefix...)
-	k = binary.BigEndian.AppendUint64(k, uint64(t.Expires))
-	k = append(k, byte(len(t.Signer)))
-	k = append(k, t.Signer...)
-	return append(k, t.Nonce...)
-}
 
 // Genesis is the application state in the genesis file: each module's
 // genesis document by module name.
@@ -69,6 +61,7 @@ type App struct {
 	// state with the effects of the transactions CheckTx accepted since.
 	checkMu   sync.Mutex
 	check     *state.Cache
+	checkSeen *nonces
 	checkTime time.Time
 
 	verified *sigCache
@@ -139,6 +132,7 @@ func (a *App) resetCheck() {
 	t := BlockTime(snap)
 	a.checkMu.Lock()
 	a.check = state.NewCache(snap)
+	a.checkSeen = newNonces()
 	a.checkTime = t
 	a.checkMu.Unlock()
 }
@@ -211,7 +205,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	defer a.checkMu.Unlock()
 	overlay := state.NewCache(a.check)
 	height := a.store.Version() + 1
-	if _, err := a.run(overlay, height, a.checkTime, t); err != nil {
+	if _, err := a.run(overlay, a.checkSeen, height, a.checkTime, t); err != nil {
 		return checkResult(err), nil
 	}
 	overlay.Write()
@@ -287,7 +281,7 @@ func checkResult(err error) *abci.ResponseCheckTx {
 // run is the one validation and execution path of a transaction: it checks
 // the envelope against kv and applies the handler, writing to kv only if
 // everything succeeds.
-func (a *App) run(kv state.KV, height int64, now time.Time, t *tx.Tx) ([]abci.Event, error) {
+func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.Tx) ([]abci.Event, error) {
 	if t.ChainID != a.chainID {
 		return nil, tx.ErrWrongChain.New("transaction is for chain %q, this is %q", t.ChainID, a.chainID)
 	}
@@ -312,8 +306,8 @@ func (a *App) run(kv state.KV, height int64, now time.Time, t *tx.Tx) ([]abci.Ev
 		}
 		a.verified.add(hash, t)
 	}
-	rk := replayKey(t)
-	if kv.Get(rk) != nil {
+	re := replayEntryOf(t)
+	if seen.used(kv, t.Expires, re) {
 		return nil, tx.ErrReplayed.New("%s already used nonce %q with expiry %d", t.Signer, t.Nonce, t.Expires)
 	}
 	if !route.Policy.Allows(signer) {
@@ -324,8 +318,8 @@ func (a *App) run(kv state.KV, height int64, now time.Time, t *tx.Tx) ([]abci.Ev
 	if err := route.Handle(ctx, t.Body); err != nil {
 		return nil, err
 	}
-	overlay.Set(rk, []byte{1})
 	overlay.Write()
+	seen.add(t.Expires, re)
 	events := append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
 		{Key: "type", Value: t.Type, Index: true},
 		{Key: "signer", Value: t.Signer, Index: true},
@@ -346,11 +340,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	kv := a.store.Working()
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	a.pending = a.pending[:0]
+	seen := newNonces()
 	for i, raw := range req.Txs {
 		hash := tx.Hash(raw)
-		results[i] = a.deliver(kv, req.Height, req.Time, raw, hash)
+		results[i] = a.deliver(kv, seen, req.Height, req.Time, raw, hash)
 		a.pending = append(a.pending, Committed{Hash: hash, Height: req.Height, Index: i, Result: results[i]})
 	}
+	seen.flush(kv)
 	a.pruneReplay(kv, req.Height)
 	bt, err := req.Time.UTC().MarshalText()
 	if err != nil {
@@ -360,11 +356,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.store.WorkingHash()}, nil
 }
 
-func (a *App) deliver(kv state.KV, height int64, now time.Time, raw, hash []byte) *abci.ExecTxResult {
+func (a *App) deliver(kv state.KV, seen *nonces, height int64, now time.Time, raw, hash []byte) *abci.ExecTxResult {
 	t, err := a.decode(raw, hash)
 	if err == nil {
 		var events []abci.Event
-		events, err = a.run(kv, height, now, t)
+		events, err = a.run(kv, seen, height, now, t)
 		a.verified.remove(hash)
 		if err == nil {
 			setIndexed(events)
