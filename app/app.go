@@ -32,7 +32,6 @@ var (
 	blockTimeKey = []byte("app/block-time")
 )
 
-
 // Genesis is the application state in the genesis file: each module's
 // genesis document by module name.
 type Genesis struct {

@@ -225,7 +225,8 @@ func TestReplayPruning(t *testing.T) {
 		t.Fatalf("no replay entry expiring at %d among %q", h+2, entries)
 	}
 
-	bucket := short[:len("app/replay/")+8] // the state key holding it
+	// The state key holding it.
+	bucket := short[:len("app/replay/")+8]
 	chaintest.RequireCode(t, ch.Deliver(raw), tx.ErrReplayed, "replay at its last valid height") // h+2
 	if ch.Latest().Get(bucket) == nil {
 		t.Fatal("entry pruned at its expiry height; it must live through it")
