@@ -668,8 +668,9 @@ func recall(ctx *app.Context, raw json.RawMessage) error {
 		p.Recall = rc.ID
 		put(ctx.KV, productKey(p.GTIN), p)
 	}
-	put(ctx.KV, recallKey(rc.ID), rc)
 	ev := newEvent(ctx, EvRecall)
+	rc.Event = ev.Seq
+	put(ctx.KV, recallKey(rc.ID), rc)
 	ev.GTIN, ev.Lot, ev.Reason, ev.Recall = rc.GTIN, rc.Lot, rc.Reason, rc.ID
 	putEvent(ctx, ev)
 	ctx.Emit(EventRecalled, "recall", rc.ID, "gtin", rc.GTIN, "lot", rc.Lot, "org", rc.Org)

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/supply/gs1"
 )
 
@@ -215,7 +216,7 @@ func parseSGTINURN(rest string) (Item, error) {
 		return Item{}, fmt.Errorf("serial %q: %v", esc, err)
 	}
 	if err := validSerial(serial); err != nil {
-		return Item{}, errors.New(medledgerDetail(err))
+		return Item{}, errors.New(detailOf(err))
 	}
 	return Pack(data+string(cd), serial), nil
 }
@@ -347,12 +348,12 @@ func parseDigitalLink(s string) (Item, error) {
 			return Item{}, err
 		}
 		if err := validSerial(serial); err != nil {
-			return Item{}, errors.New(medledgerDetail(err))
+			return Item{}, errors.New(detailOf(err))
 		}
 		return Pack(gtin, serial), nil
 	}
-	for _, s := range segs {
-		if dlAI(s) == "01" {
+	for _, sg := range segs {
+		if dlAI(sg) == "01" {
 			return Item{}, errors.New("names a product (or a lot), not one pack: add the serial, /21/{serial}")
 		}
 	}
@@ -385,14 +386,72 @@ func checkKey(what, s string, n int) error {
 	return nil
 }
 
-// medledgerDetail is the detail of a supply error, without its code.
-func medledgerDetail(err error) string {
-	var e interface{ Error() string } = err
-	if me, ok := err.(interface{ Unwrap() error }); ok && me.Unwrap() != nil {
-		return e.Error()
-	}
-	if d, ok := err.(detailer); ok {
-		return d.detail()
+// detailOf is the detail of a supply error, without its code, to be
+// placed inside another message.
+func detailOf(err error) string {
+	var e *medledger.Error
+	if errors.As(err, &e) {
+		return e.Detail
 	}
 	return err.Error()
+}
+
+// digitalLink is the canonical GS1 Digital Link URI of an item, on
+// id.gs1.org: https://id.gs1.org/01/{gtin14}/21/{serial} for a pack,
+// https://id.gs1.org/00/{sscc} for a case. Every serial character outside
+// RFC 3986's unreserved set is percent-encoded ("abc/1" is abc%2F1).
+func digitalLink(it Item) string {
+	if it.IsCase() {
+		return "https://id.gs1.org/00/" + it.SSCC
+	}
+	gtin := it.GTIN
+	if len(gtin) < 14 {
+		gtin = strings.Repeat("0", 14-len(gtin)) + gtin
+	}
+	return "https://id.gs1.org/01/" + gtin + "/21/" + escapeSerial(it.Serial, func(c byte) bool {
+		return c == '-' || c == '.' || c == '_' || c == '~'
+	})
+}
+
+// epcURN is the EPC pure identity URI of an item, whose GS1 company prefix
+// is cpLen digits long (6 to 12): urn:epc:id:sgtin:... for a pack,
+// urn:epc:id:sscc:... for a case, the serial escaped as the EPC Tag Data
+// Standard requires (", %, &, /, <, >, ?). The URI cannot be formed without
+// knowing cpLen, which the GTIN or SSCC does not say.
+func epcURN(it Item, cpLen int) (string, error) {
+	if cpLen < 6 || cpLen > 12 {
+		return "", fmt.Errorf("company prefix length %d is not 6 to 12", cpLen)
+	}
+	if it.IsCase() {
+		if err := checkKey("SSCC", it.SSCC, 18); err != nil {
+			return "", err
+		}
+		s := it.SSCC
+		return "urn:epc:id:sscc:" + s[1:1+cpLen] + "." + s[:1] + s[1+cpLen:17], nil
+	}
+	g, err := gtin14(it.GTIN)
+	if err != nil {
+		return "", err
+	}
+	return "urn:epc:id:sgtin:" + g[1:1+cpLen] + "." + g[:1] + g[1+cpLen:13] + "." + escapeSerial(it.Serial, func(c byte) bool {
+		return !strings.ContainsRune("\"%&/<>?#", rune(c))
+	}), nil
+}
+
+// escapeSerial percent-encodes every byte of s that is not a letter, a
+// digit or kept by keep.
+func escapeSerial(s string, keep func(byte) bool) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c > ' ' && c < 0x7f && keep(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }

@@ -27,9 +27,10 @@ var (
 	ErrRecallNotFound   = medledger.Code{Codespace: Codespace, Code: 19, Slug: "recall-not-found", Kind: medledger.KindNotFound}
 	ErrReportNotFound   = medledger.Code{Codespace: Codespace, Code: 20, Slug: "report-not-found", Kind: medledger.KindNotFound}
 	ErrBadCode          = medledger.Code{Codespace: Codespace, Code: 21, Slug: "bad-code", Kind: medledger.KindInvalid}
+	ErrTooLarge         = medledger.Code{Codespace: Codespace, Code: 22, Slug: "too-large", Kind: medledger.KindTooLarge}
 )
 
 // Codes lists every supply code.
 var Codes = []medledger.Code{ErrInvalid, ErrProductNotFound, ErrLotNotFound, ErrPackNotFound, ErrCaseNotFound, ErrExists,
 	ErrNotCustodian, ErrNotOwner, ErrState, ErrInTransit, ErrContained, ErrShipmentNotFound, ErrWrongPartner,
-	ErrReceiptMismatch, ErrRecalled, ErrExpired, ErrNotPartner, ErrNotSuspect, ErrRecallNotFound, ErrReportNotFound, ErrBadCode}
+	ErrReceiptMismatch, ErrRecalled, ErrExpired, ErrNotPartner, ErrNotSuspect, ErrRecallNotFound, ErrReportNotFound, ErrBadCode, ErrTooLarge}

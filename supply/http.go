@@ -1,6 +1,7 @@
 package supply
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -192,7 +193,9 @@ func writeHistory(w http.ResponseWriter, r *http.Request, snap *state.Snapshot, 
 			return
 		}
 		w.Header().Set("Content-Type", "application/ld+json")
-		api.WriteJSON(w, doc)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(doc)
 	default:
 		api.WriteProblem(w, r, ErrInvalid.New("format %q is not json or epcis", f))
 	}

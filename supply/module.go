@@ -128,8 +128,8 @@ func addProduct(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeBody(raw, &b); err != nil {
 		return err
 	}
-	if !gs1.ValidGTIN(b.GTIN) {
-		return ErrInvalid.New("gtin %q is not a GTIN-14 with a valid check digit", b.GTIN)
+	if !validGTIN14(b.GTIN) {
+		return ErrInvalid.New("gtin %q is not a GTIN-14 with a valid check digit (pad shorter GTINs with leading zeros)", b.GTIN)
 	}
 	if err := validText("name", b.Name, true); err != nil {
 		return err
@@ -175,7 +175,7 @@ func addLot(ctx *app.Context, raw json.RawMessage) error {
 func ownProduct(ctx *app.Context, gtin string) (Product, error) {
 	p, ok := GetProduct(ctx.KV, gtin)
 	if !ok {
-		if !gs1.ValidGTIN(gtin) {
+		if !validGTIN14(gtin) {
 			return p, ErrInvalid.New("gtin %q is not a GTIN-14 with a valid check digit", gtin)
 		}
 		return p, ErrProductNotFound.New("no product %s: its manufacturer registers it first (supply/product)", gtin)

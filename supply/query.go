@@ -345,6 +345,16 @@ func History(r state.Reader, it Item) ([]HistoryEntry, error) {
 		if e, ok := GetEvent(r, o.p.Commissioned); ok {
 			h.add(e, "")
 		}
+		// A recall of its lot or product reaches the pack without an
+		// event of its own.
+		prod, l := productLot(r, o.p)
+		for _, id := range []string{l.Recall, prod.Recall} {
+			if rc, ok := GetRecall(r, id); ok && id != "" {
+				if e, ok := GetEvent(r, rc.Event); ok {
+					h.add(e, "")
+				}
+			}
+		}
 	}
 	h.walk(it, 0, math.MaxUint64, "", 0)
 	sort.Slice(h.out, func(i, j int) bool { return h.out[i].Seq < h.out[j].Seq })

@@ -49,7 +49,7 @@ func (it Item) validate() error {
 			return ErrInvalid.New("sscc %q is not 18 digits with a valid check digit", it.SSCC)
 		}
 	default:
-		if !gs1.ValidGTIN(it.GTIN) {
+		if !validGTIN14(it.GTIN) {
 			return ErrInvalid.New("gtin %q is not a GTIN-14 with a valid check digit", it.GTIN)
 		}
 		if err := validSerial(it.Serial); err != nil {
@@ -58,6 +58,10 @@ func (it Item) validate() error {
 	}
 	return nil
 }
+
+// validGTIN14 reports whether s is a GTIN in its 14-digit form, the only
+// form state keys use (shorter GTINs are padded with zeros: gs1.GTIN14).
+func validGTIN14(s string) bool { return len(s) == 14 && gs1.ValidGTIN(s) }
 
 // Product is a drug product registered by its manufacturer.
 type Product struct {
@@ -188,6 +192,7 @@ type Recall struct {
 	Org    string    `json:"org"`
 	Height int64     `json:"height"`
 	Time   time.Time `json:"time"`
+	Event  uint64    `json:"event"` // its event seq, for histories
 }
 
 // Report is a suspect-product report: a verifier's escalation of a suspect
