@@ -126,13 +126,14 @@ type Resolved struct {
 	Top       Item     // the outermost container, or the object itself
 	Path      []string // SSCCs from the innermost container outwards
 	Owner     string   // the custodian: the outermost container's owner
+	From      string   // who shipped it to Owner: the outermost From set, object's or container's
 	Shipment  string   // the outermost container's open shipment
 	Status    string   // the object's status, or "stolen"/"decommissioned" inherited from a container
 	Inherited string   // the SSCC the status was inherited from, if any
 }
 
 func resolve(r state.Reader, o *object) Resolved {
-	res := Resolved{Top: o.it, Owner: o.owner(), Shipment: o.shipment(), Status: o.status()}
+	res := Resolved{Top: o.it, Owner: o.owner(), From: o.from(), Shipment: o.shipment(), Status: o.status()}
 	cur := o
 	for depth := 0; cur.parent() != "" && depth <= MaxLevel; depth++ {
 		var c CaseState
@@ -141,6 +142,9 @@ func resolve(r state.Reader, o *object) Resolved {
 		}
 		res.Path = append(res.Path, c.SSCC)
 		res.Top, res.Owner, res.Shipment = Case(c.SSCC), c.Owner, c.Shipment
+		if c.From != "" { // a container packed by its holder keeps its contents' sender
+			res.From = c.From
+		}
 		if res.Status == StatusActive && (c.Status == StatusStolen || c.Status == StatusDecommissioned) {
 			res.Status, res.Inherited = c.Status, c.SSCC
 		}
@@ -304,11 +308,16 @@ func disaggregate(ctx *app.Context, raw json.RawMessage) error {
 }
 
 // detach takes o out of case c, which the caller saves: o is then held by
-// c's owner.
+// c's owner. A case that was never shipped (From empty) was packed by its
+// holder, and o keeps the sender it had.
 func detach(ctx *app.Context, o *object, c *CaseState) {
 	ctx.KV.Delete(contentKey(c.SSCC, o.it))
 	o.setParent("")
-	o.setOwner(c.Owner, c.From)
+	from := c.From
+	if from == "" {
+		from = o.from()
+	}
+	o.setOwner(c.Owner, from)
 	o.save(ctx.KV)
 	c.Count--
 }
@@ -554,9 +563,12 @@ func leave(ctx *app.Context, o *object, ev *Event, status, reason string) {
 	if sscc := o.parent(); sscc != "" {
 		var c CaseState
 		get(ctx.KV, caseKey(sscc), &c)
-		res := resolve(ctx.KV, &object{it: Case(sscc), c: &c})
+		res := resolve(ctx.KV, o)
 		detach(ctx, o, &c)
-		o.setOwner(res.Owner, c.From)
+		if c.Count == 0 {
+			c.Status = StatusUnpacked // emptied: as by unpacking, never reused
+		}
+		o.setOwner(res.Owner, res.From)
 		put(ctx.KV, caseKey(sscc), c)
 		ev.Parent = sscc
 		hist = append(hist, Case(sscc))
@@ -619,6 +631,9 @@ func decommission(ctx *app.Context, raw json.RawMessage) error {
 		objs = append(objs, o)
 	}
 	for _, o := range objs {
+		// Read it again: taking an earlier item of the list out of this
+		// case changed the case's count.
+		o, _ = loadObject(ctx.KV, o.it)
 		ev := newEvent(ctx, EvDecommission)
 		ev.Items, ev.Reason = []Item{o.it}, b.Reason
 		leave(ctx, o, &ev, status, b.Reason)

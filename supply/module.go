@@ -196,6 +196,9 @@ func newLot(ctx *app.Context, p Product, lot, expiry string) (Lot, error) {
 	if p.Recall != "" {
 		return Lot{}, ErrRecalled.New("product %s is recalled (%s): no new lots", p.GTIN, p.Recall)
 	}
+	if expired(expiry, ctx.Time) {
+		return Lot{}, ErrExpired.New("lot %s expired on %s: an expired lot is not registered", lot, expiry)
+	}
 	l := Lot{GTIN: p.GTIN, Lot: lot, Expiry: expiry, Height: ctx.Height}
 	put(ctx.KV, lotKey(l.GTIN, l.Lot), l)
 	ctx.Emit(EventLot, "gtin", l.GTIN, "lot", l.Lot, "expiry", l.Expiry)
@@ -259,6 +262,9 @@ func commission(ctx *app.Context, raw json.RawMessage) error {
 	}
 	if id := recallOf(p, l); id != "" {
 		return ErrRecalled.New("lot %s of %s is recalled (%s): it cannot be commissioned", l.Lot, l.GTIN, id)
+	}
+	if expired(l.Expiry, ctx.Time) {
+		return ErrExpired.New("lot %s of %s expired on %s: it cannot be commissioned", l.Lot, l.GTIN, l.Expiry)
 	}
 	seen := make(map[string]struct{}, len(b.Serials))
 	for _, s := range b.Serials {

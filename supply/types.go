@@ -96,7 +96,7 @@ const (
 
 // PackState is a commissioned pack. Owner, Shipment and a stolen status are
 // the pack's own only while it is outside any container (Parent empty);
-// inside one, they are read through the container (see Resolve).
+// inside one, they are read through the container (see resolve).
 type PackState struct {
 	GTIN         string `json:"gtin"`
 	Serial       string `json:"serial"`
