@@ -386,7 +386,8 @@ func putEvent(ctx *app.Context, ev Event, items ...Item) {
 }
 
 func emitMoved(ctx *app.Context, ev Event) {
-	ctx.Emit(EventMoved, "event", strconv.FormatUint(ev.Seq, 10), "type", ev.Type, "org", ev.Org, "items", strconv.Itoa(len(ev.Items)))
+	ctx.Emit(EventMoved, "event", strconv.FormatUint(ev.Seq, 10), "type", ev.Type, "org", ev.Org, "items", strconv.Itoa(len(ev.Items)),
+		"shipment", ev.Shipment)
 }
 
 // --- encoding helpers ---

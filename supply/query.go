@@ -146,7 +146,7 @@ type Verification struct {
 func ParseCode(s string) (gs1.Code, error) {
 	c, err := gs1.Parse(s)
 	if err != nil {
-		return c, ErrBadCode.Wrap(err, "%v", err)
+		return c, ErrBadCode.Wrap(err, "not a GS1 element string")
 	}
 	if c.SSCC == "" && (c.GTIN == "" || c.Serial == "") {
 		return c, ErrBadCode.New("%s names no pack: a pack is identified by its GTIN (01) and serial (21), a case by its SSCC (00)", gs1.Format(c))

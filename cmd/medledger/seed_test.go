@@ -5,12 +5,15 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/medledger/medledger/daemon/daemontest"
 	"github.com/medledger/medledger/demo"
 	"github.com/medledger/medledger/records"
+	"github.com/medledger/medledger/supply"
 )
 
 // TestDevSeedsDemoRecords: the first run of dev stores the synthetic
@@ -83,5 +86,157 @@ func TestDevSeedsDemoRecords(t *testing.T) {
 	}
 	if r := stop(); r.code != 0 {
 		t.Fatalf("second dev exited %d: %s", r.code, r.stderr)
+	} else if strings.Contains(r.stdout, "seeded") || strings.Contains(r.stdout, "warning") {
+		t.Fatalf("the second run of dev seeded again:\n%s", r.stdout)
 	}
+}
+
+// TestDevSeedsSupply: the first run of dev seeds the demo supply chain, so
+// that verify-pack answers each way at once and the README's supply tour
+// runs; a home whose supply marker is missing but whose product exists is
+// not seeded twice.
+func TestDevSeedsSupply(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "dev")
+	api := daemontest.FreeAddr(t)
+	url := "http://" + api
+	startDev := func() func() result {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan result, 1)
+		go func() {
+			done <- runCtx(t, ctx, "dev", "--home", home, "--listen", api, "--p2p", daemontest.FreeAddr(t), "--block-time", "100ms")
+		}()
+		return func() result { cancel(); return <-done }
+	}
+	stop := startDev()
+	marker := filepath.Join(home, "data", supplySeedMarker)
+	deadline := time.Now().Add(60 * time.Second)
+	for !fileExists(marker) {
+		if time.Now().After(deadline) {
+			r := stop()
+			t.Fatalf("dev did not seed the supply chain within 60 s:\n%s\n%s", r.stdout, r.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	common := []string{"--home", home, "--node", url}
+	for serial, want := range map[string]string{
+		"100012": supply.ResultVerified,  // at cityrx-pharmacy, loose
+		"100003": supply.ResultVerified,  // at cityrx-pharmacy, in the case
+		"100011": supply.ResultDispensed, // dispensed by cityrx's pharmacist
+		"101001": supply.ResultRecalled,  // lot A101
+		"100018": supply.ResultVerified,  // still at acme-pharma
+		"999999": supply.ResultUnknown,   // never commissioned
+	} {
+		var v supply.Verification
+		run(t, append([]string{"verify-pack", "(01)" + demoGTIN + "(21)" + serial, "-o", "json"}, common...)...).ok(t).json(t, &v)
+		if v.Result != want {
+			t.Errorf("verify-pack of serial %s: %s (%s), want %s", serial, v.Result, v.Reason, want)
+		}
+	}
+	var v supply.Verification
+	run(t, append([]string{"verify-pack", "(01)" + demoGTIN + "(21)100003", "-o", "json"}, common...)...).ok(t).json(t, &v)
+	if v.Custodian != "cityrx-pharmacy" || !slices.Equal(v.Containers, []string{demoSSCC}) {
+		t.Errorf("a pack of the demo case: custodian %s in %v, want cityrx-pharmacy in [%s]", v.Custodian, v.Containers, demoSSCC)
+	}
+
+	// The README's supply tour, line by line: each exits 0, and says the
+	// answer its comment names in capitals.
+	lines := readmeSupplyTour(t)
+	if len(lines) < 5 {
+		t.Fatalf("the README's supply tour has %d commands", len(lines))
+	}
+	for _, l := range lines {
+		r := run(t, append(l.args, common...)...).ok(t)
+		if l.says != "" {
+			r.says(t, l.says)
+		}
+	}
+	if r := stop(); r.code != 0 {
+		t.Fatalf("dev exited %d: %s", r.code, r.stderr)
+	}
+
+	// A home whose marker went missing: the product is there, so dev does
+	// not seed again (nor warn), and puts the marker back.
+	if err := os.Remove(marker); err != nil {
+		t.Fatal(err)
+	}
+	stop = startDev()
+	deadline = time.Now().Add(30 * time.Second)
+	for !fileExists(marker) {
+		if time.Now().After(deadline) {
+			r := stop()
+			t.Fatalf("dev did not put the supply marker back:\n%s\n%s", r.stdout, r.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := stop(); r.code != 0 || strings.Contains(r.stdout, "seeded") || strings.Contains(r.stdout, "warning") {
+		t.Fatalf("dev without the supply marker exited %d and said:\n%s", r.code, r.stdout)
+	}
+}
+
+// tourLine is one command of the README's tour: its arguments, and the
+// capitalized answer its comment promises, if any.
+type tourLine struct {
+	args []string
+	says string
+}
+
+// readmeSupplyTour reads the commands of the README's "Supply chain" tour.
+func readmeSupplyTour(t *testing.T) []tourLine {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "### Supply chain")
+	if !ok {
+		t.Fatal("README.md has no Supply chain section")
+	}
+	if i := strings.Index(section, "\n#"); i >= 0 {
+		section = section[:i]
+	}
+	var out []tourLine
+	for line := range strings.Lines(section) {
+		cmd, ok := strings.CutPrefix(line, "    ./medledger ")
+		if !ok {
+			continue
+		}
+		var l tourLine
+		cmd, comment, _ := strings.Cut(cmd, "#")
+		if w, _, _ := strings.Cut(strings.TrimSpace(comment), " "); w != "" && w == strings.ToUpper(w) {
+			l.says = strings.TrimRight(w, ":,")
+		}
+		l.args = shellWords(t, cmd)
+		out = append(out, l)
+	}
+	return out
+}
+
+// shellWords splits a command line at blanks, with single quotes.
+func shellWords(t *testing.T, s string) []string {
+	t.Helper()
+	var words []string
+	var w strings.Builder
+	in, quoted := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			quoted, in = !quoted, true
+		case (r == ' ' || r == '\t' || r == '\n') && !quoted:
+			if in {
+				words = append(words, w.String())
+				w.Reset()
+				in = false
+			}
+		default:
+			w.WriteRune(r)
+			in = true
+		}
+	}
+	if quoted {
+		t.Fatalf("unbalanced quote in %q", s)
+	}
+	if in {
+		words = append(words, w.String())
+	}
+	return words
 }
