@@ -93,7 +93,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 			defer os.RemoveAll(tmp)
 
 			var signer client.Signer
-			cfg.Node = c.nodeURL
+			cfg.Node = c.apiURL()
 			if local {
 				d, keys, err := startBenchNode(filepath.Join(tmp, "local"), blockTime)
 				if err != nil {

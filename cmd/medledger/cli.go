@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -66,7 +67,32 @@ func (c *CLI) homeDir() node.Home {
 
 func (c *CLI) keystore() keystore.Store { return keystore.Store{Dir: c.homeDir().KeysDir()} }
 
-func (c *CLI) client() *client.Client { return client.New(c.nodeURL) }
+func (c *CLI) client() *client.Client { return client.New(c.apiURL()) }
+
+// apiURL is --node when given, else the API address in the home's
+// config/medledger.json (so that --home reaches a node started with it),
+// else client.DefaultNode.
+func (c *CLI) apiURL() string {
+	if c.nodeURL != client.DefaultNode {
+		return c.nodeURL
+	}
+	b, err := os.ReadFile(c.homeDir().AppConfigFile())
+	if err != nil {
+		return c.nodeURL
+	}
+	var ac node.AppConfig
+	if json.Unmarshal(b, &ac) != nil || ac.APIListen == "" {
+		return c.nodeURL
+	}
+	host, port, err := net.SplitHostPort(ac.APIListen)
+	if err != nil {
+		return c.nodeURL
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // checkOutput refuses an unknown -o value.
 func (c *CLI) checkOutput() error {
