@@ -132,8 +132,8 @@ func (m Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 // Authenticate implements app.Identities.
 func (Module) Authenticate(r state.Reader, id, keyID string) (app.Signer, ed25519.PublicKey, error) {
 	if strings.HasPrefix(id, PatientPrefix) {
-		var p Patient
-		if !get(r, PatientKey(id), &p) {
+		p, ok := patientMemo.get(r, PatientKey(id))
+		if !ok {
 			return app.Signer{}, nil, tx.ErrUnknownSigner.New("no patient %s on this chain", id)
 		}
 		if p.Status != StatusActive {
@@ -144,12 +144,12 @@ func (Module) Authenticate(r state.Reader, id, keyID string) (app.Signer, ed2551
 		}
 		return app.Signer{ID: id, Kind: app.KindPatient, Role: RolePatient}, p.SignKey, nil
 	}
-	var mem Member
-	if !get(r, MemberKey(id), &mem) {
+	mem, ok := memberMemo.get(r, MemberKey(id))
+	if !ok {
 		return app.Signer{}, nil, tx.ErrUnknownSigner.New("no member %s on this chain", id)
 	}
-	var org Org
-	if !get(r, OrgKey(mem.Org), &org) {
+	org, ok := orgMemo.get(r, OrgKey(mem.Org))
+	if !ok {
 		return app.Signer{}, nil, tx.ErrUnknownSigner.New("organization of %s does not exist", id)
 	}
 	if org.Status != StatusActive {
@@ -166,8 +166,8 @@ func (Module) Authenticate(r state.Reader, id, keyID string) (app.Signer, ed2551
 
 // Org implements app.Identities.
 func (Module) Org(r state.Reader, id string) (app.Org, bool) {
-	var o Org
-	if !get(r, OrgKey(id), &o) {
+	o, ok := orgMemo.get(r, OrgKey(id))
+	if !ok {
 		return app.Org{}, false
 	}
 	return app.Org{ID: o.ID, Kind: o.Kind, Jurisdiction: o.Jurisdiction, Active: o.Status == StatusActive}, true

@@ -16,18 +16,27 @@ import (
 // same way, but another parser, such as a wallet showing what a user signs,
 // could read such a document differently from what executes.
 func StrictJSON(raw []byte, fields []string) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return walk(dec, 0, shape{fields: fields}, "")
+	return strict(raw, shape{fields: fields})
 }
 
 // StrictJSONFor is StrictJSON with the field names taken from v's type, at
 // every depth: nested structs, slices and pointers of structs are checked
 // against their own fields.
 func StrictJSONFor(raw []byte, v any) error {
+	return strict(raw, shapeOf(reflect.TypeOf(v)))
+}
+
+// strict checks raw against sh: with the fast scanner when it can decide,
+// else (escaped or non-ASCII keys, anything malformed) with the decoder,
+// which also words the errors.
+func strict(raw []byte, sh shape) error {
+	sc := scanner{b: raw}
+	if sc.value(0, sh) == nil {
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	return walk(dec, 0, shapeOf(reflect.TypeOf(v)), "")
+	return walk(dec, 0, sh, "")
 }
 
 // shape is what a JSON value must look like: for an object, the exact field
@@ -38,7 +47,21 @@ type shape struct {
 	elem   reflect.Type // for arrays
 }
 
+var shapeCache sync.Map // reflect.Type -> shape
+
 func shapeOf(t reflect.Type) shape {
+	if t == nil {
+		return shape{}
+	}
+	if sh, ok := shapeCache.Load(t); ok {
+		return sh.(shape)
+	}
+	sh := makeShape(t)
+	shapeCache.Store(t, sh)
+	return sh
+}
+
+func makeShape(t reflect.Type) shape {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}

@@ -1,6 +1,11 @@
 package tx
 
-import "testing"
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
 
 func TestStrictJSON(t *testing.T) {
 	fields := []string{"type", "body"}
@@ -57,4 +62,37 @@ func TestStrictJSONForNested(t *testing.T) {
 			t.Errorf("StrictJSONFor(%s) = %v, want ok=%v", tc.doc, err, tc.ok)
 		}
 	}
+}
+
+// FuzzStrictScanner: on valid JSON, the fast scanner and the decoder-based
+// walk agree on every document (the scanner passes only what the walk
+// passes, and refuses nothing the walk passes).
+func FuzzStrictScanner(f *testing.F) {
+	for _, s := range []string{
+		`{"chain_id":"c","type":"t","signer":"s","key_id":"k","nonce":"n","expires":5,"body":{"a":[1,{"b":2,"b":3}]}}`,
+		`{"type":"t","TYPE":"u"}`, `{"type":"t","type":"t"}`, `{"t\u0079pe":"x","type":"y"}`, `{"body":{"x":"\u00e9","x":"é"}}`,
+		`[{"a":1},{"a":1,"a":2}]`, `{"body":{"k":{"k":{"k":[[[]]]}}}}`, `{}`, `[]`, `"s"`, `12.5e3`, `{"expires":-1.0E+3}`,
+		`{"nonce":"a\"b","nonce":"c"}`, "{\"body\":{\"\xff\":1,\"\xfe\":2}}",
+	} {
+		f.Add([]byte(s))
+	}
+	shapes := []shape{{fields: payloadFields}, shapeOf(reflect.TypeFor[Payload]()), {}}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		for _, sh := range shapes {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			want := walk(dec, 0, sh, "") == nil
+			sc := scanner{b: raw}
+			fast := sc.value(0, sh) == nil
+			if fast && !want {
+				t.Fatalf("scanner passes what the walk refuses: %q", raw)
+			}
+			if got := strict(raw, sh) == nil; got != want {
+				t.Fatalf("strict = %v, walk = %v for %q", got, want, raw)
+			}
+		}
+	})
 }
