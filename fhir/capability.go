@@ -84,8 +84,9 @@ type capOperation struct {
 // for GET /fhir/metadata: FHIR R4 JSON only;
 //
 //	POST /fhir                          a transaction Bundle (SplitTransaction)
-//	POST /fhir/Patient/{id}/$everything  what the requester may read of a patient
-//	                                     (a POST: each read is a signed records/access transaction)
+//	GET|POST /fhir/Patient/{id}/$everything  what the requester may read of a patient
+//	                                     (each read is a signed records/access transaction, given as
+//	                                     ?access= parameters or in a POST body)
 //	GET  /fhir/Consent?patient={id}      a patient's consents (ConsentResource)
 //	GET  /fhir/AuditEvent?patient={id}   a patient's disclosures (AuditEventResource)
 //	GET  /fhir/metadata                  this statement
@@ -129,7 +130,7 @@ func CapabilityStatement(baseURL string) []byte {
 					Operation: []capOperation{{
 						Name:          "everything",
 						Definition:    "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-						Documentation: "POST /fhir/Patient/{id}/$everything with {\"txs\": [signed records/access transactions]}: a searchset Bundle of the records the signer may read (encrypted Binary, key wrapped for the reader), each read logged as a disclosure",
+						Documentation: "GET /fhir/Patient/{id}/$everything?access=<base64url of a signed records/access transaction>&access=... or POST with {\"txs\": [...]} (for many records): a searchset Bundle of the records the signer may read (encrypted Binary, key wrapped for the reader), each read logged as a disclosure",
 					}},
 				},
 				{

@@ -1,11 +1,13 @@
 package custodian
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
@@ -44,7 +46,10 @@ func (s *Service) fhirRoutes() []api.Route {
 		{Method: "GET", Path: "/fhir/AuditEvent", Summary: "FHIR searchset Bundle of the accounting of disclosures of a patient's records", Params: patient, Handler: s.fhirAuditEvents},
 		{Method: "POST", Path: "/fhir", Summary: "Store each resource of a FHIR transaction Bundle (signed request, RFC 9421, by a clinician of this custodian) in the vault; the transaction-response gives per entry the vault ref and salted digest for a records/add transaction",
 			Params: []api.Param{{Name: "patient", In: "query", Description: "the patient's pseudonymous id"}}, Handler: s.fhirTransaction},
-		{Method: "POST", Path: "/fhir/Patient/{id}/$everything", Summary: "Read a patient's records: the body {\"txs\": [...]} holds the reader's signed records/access transactions, one per record; answers a searchset Bundle of the granted documents, encrypted, as Binary resources",
+		{Method: "GET", Path: "/fhir/Patient/{id}/$everything", Summary: "Read a patient's records: each access parameter is one of the reader's signed records/access transactions (base64url), one per record; answers a searchset Bundle of the granted documents, encrypted, as Binary resources",
+			Params: []api.Param{{Name: "id", In: "path", Description: "the patient's pseudonymous id"},
+				{Name: "access", In: "query", Description: "a signed records/access transaction, base64url (repeat for each record)"}}, Handler: s.fhirEverything},
+		{Method: "POST", Path: "/fhir/Patient/{id}/$everything", Summary: "$everything for many records: the body {\"txs\": [...]} holds the reader's signed records/access transactions",
 			Params: []api.Param{{Name: "id", In: "path", Description: "the patient's pseudonymous id"}}, Handler: s.fhirEverything},
 	}
 }
@@ -217,11 +222,12 @@ type EverythingRequest struct {
 	Txs [][]byte `json:"txs"`
 }
 
-// fhirEverything answers POST /fhir/Patient/{id}/$everything.
+// fhirEverything answers GET and POST /fhir/Patient/{id}/$everything.
 //
-// $everything is a POST, not FHIR's usual GET: every read of a record is a
-// consented disclosure logged on the ledger by a records/access transaction
-// the reader signs, and the node cannot sign for the reader. The client
+// Every read of a record is a consented disclosure logged on the ledger by a
+// records/access transaction the reader signs, and the node cannot sign for
+// the reader: a GET carries them as access= parameters (base64url), a POST
+// (for more than a URL holds) in its body. The client
 // lists the patient's records (GET /v1/patients/{id}/records) and sends one
 // signed access transaction per record it wants. Each is committed; a
 // granted read yields a Binary whose data is the encrypted vault blob, with
@@ -232,7 +238,20 @@ type EverythingRequest struct {
 func (s *Service) fhirEverything(w http.ResponseWriter, r *http.Request) {
 	patient := r.PathValue("id")
 	var req EverythingRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes)).Decode(&req); err != nil || len(req.Txs) == 0 {
+	if r.Method == http.MethodGet {
+		for _, a := range r.URL.Query()["access"] {
+			raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(a, "="))
+			if err != nil {
+				writeOutcome(w, api.ErrBadRequest.New("access parameter %d is not base64url: %v", len(req.Txs)+1, err))
+				return
+			}
+			req.Txs = append(req.Txs, raw)
+		}
+		if len(req.Txs) == 0 {
+			writeOutcome(w, api.ErrBadRequest.New("give one access=<base64url of a signed records/access transaction> parameter per record to read"))
+			return
+		}
+	} else if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes)).Decode(&req); err != nil || len(req.Txs) == 0 {
 		writeOutcome(w, api.ErrBadRequest.New("body must be {\"txs\": [\"<base64 of a signed records/access transaction>\", ...]}"))
 		return
 	}

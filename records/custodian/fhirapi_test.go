@@ -3,9 +3,11 @@ package custodian_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -165,34 +167,29 @@ func TestFHIRFacade(t *testing.T) {
 		t.Fatal(err)
 	}
 	patel.ChainID = status.ChainID
-	var txs [][]byte
-	for i, purpose := range []string{records.PurposeTreatment, records.PurposeResearch} {
-		raw, err := patel.Build(records.TypeAccess, records.AccessBody{Record: recIDs[i%len(recIDs)], Purpose: purpose}, status.LatestHeight)
-		if err != nil {
-			t.Fatal(err)
+	accessTxs := func() [][]byte {
+		var txs [][]byte
+		for i, purpose := range []string{records.PurposeTreatment, records.PurposeResearch} {
+			raw, err := patel.Build(records.TypeAccess, records.AccessBody{Record: recIDs[i%len(recIDs)], Purpose: purpose}, status.LatestHeight)
+			if err != nil {
+				t.Fatal(err)
+			}
+			txs = append(txs, raw)
 		}
-		txs = append(txs, raw)
+		return txs
 	}
-	body, _ := json.Marshal(custodian.EverythingRequest{Txs: txs})
+	body, _ := json.Marshal(custodian.EverythingRequest{Txs: accessTxs()})
 	st, b = fhirDo(t, base, "POST", "/fhir/Patient/"+aliceID+"/$everything", body, nil)
-	if st != 200 {
-		t.Fatalf("$everything: %d %s", st, b)
+	checkEverything(t, st, b, recIDs[0])
+	// The same as FHIR's GET, the signed transactions as access= parameters.
+	q := url.Values{}
+	for _, raw := range accessTxs() {
+		q.Add("access", base64.RawURLEncoding.EncodeToString(raw))
 	}
-	ev := validBundle(t, "$everything", b)
-	var matches, outcomes int
-	for _, e := range ev.Entry {
-		typ, id := resourceID(e.Resource)
-		switch {
-		case e.Search != nil && e.Search.Mode == "match" && typ == "Binary" && id == recIDs[0]:
-			matches++
-		case e.Search != nil && e.Search.Mode == "outcome" && typ == "OperationOutcome" && bytes.Contains(e.Resource, []byte("no-consent")):
-			outcomes++
-		default:
-			t.Fatalf("$everything: unexpected entry %s", e.Resource)
-		}
-	}
-	if matches != 1 || outcomes != 1 {
-		t.Fatalf("$everything: %d granted, %d refused\n%s", matches, outcomes, b)
+	st, b = fhirDo(t, base, "GET", "/fhir/Patient/"+aliceID+"/$everything?"+q.Encode(), nil, nil)
+	checkEverything(t, st, b, recIDs[0])
+	if st, b = fhirDo(t, base, "GET", "/fhir/Patient/"+aliceID+"/$everything", nil, nil); st != 400 || !bytes.Contains(b, []byte("access=")) {
+		t.Fatalf("$everything without access parameters: %d %s", st, b)
 	}
 
 	// Consent and AuditEvent bundles.
@@ -220,7 +217,8 @@ func TestFHIRFacade(t *testing.T) {
 		}
 		ids = append(ids, id)
 	}
-	if len(ids) != 2 || !bytes.Contains(b, []byte(consent)) || !bytes.Contains(b, []byte(recIDs[0])) {
+	// Two reads by POST and two by GET: every one logged, refusals too.
+	if len(ids) != 4 || !bytes.Contains(b, []byte(consent)) || !bytes.Contains(b, []byte(recIDs[0])) {
 		t.Fatalf("AuditEvent: ids %v\n%s", ids, b)
 	}
 
@@ -228,4 +226,30 @@ func TestFHIRFacade(t *testing.T) {
 	if st, b = fhirDo(t, base, "GET", "/fhir/Consent", nil, nil); st != 400 {
 		t.Fatalf("Consent without patient: %d %s", st, b)
 	}
+}
+
+// checkEverything checks a $everything answer: one granted Binary (record
+// granted) and one refusal naming the missing consent.
+func checkEverything(t *testing.T, st int, b []byte, granted string) {
+	t.Helper()
+	if st != 200 {
+		t.Fatalf("$everything: %d %s", st, b)
+	}
+	ev := validBundle(t, "$everything", b)
+	var matches, outcomes int
+	for _, e := range ev.Entry {
+		typ, id := resourceID(e.Resource)
+		switch {
+		case e.Search != nil && e.Search.Mode == "match" && typ == "Binary" && id == granted:
+			matches++
+		case e.Search != nil && e.Search.Mode == "outcome" && typ == "OperationOutcome" && bytes.Contains(e.Resource, []byte("no-consent")):
+			outcomes++
+		default:
+			t.Fatalf("$everything: unexpected entry %s", e.Resource)
+		}
+	}
+	if matches != 1 || outcomes != 1 {
+		t.Fatalf("$everything: %d granted, %d refused\n%s", matches, outcomes, b)
+	}
+
 }
