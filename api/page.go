@@ -43,3 +43,14 @@ func Paginate[T any](r *http.Request, items []T, key func(T) string) (Page[T], e
 	}
 	return p, nil
 }
+
+// WritePage answers the page of items r asks for (Paginate), or the
+// problem of a bad cursor or limit.
+func WritePage[T any](w http.ResponseWriter, r *http.Request, items []T, key func(T) string) {
+	p, err := Paginate(r, items, key)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, p)
+}

@@ -122,6 +122,20 @@ func (s *Server) Snapshot(r *http.Request) (*state.Snapshot, error) {
 	return snap, err
 }
 
+// WithSnapshot adapts a handler of the committed state a request asks for
+// (Snapshot): a request for a height the node does not hold gets its
+// problem, and fn is not called.
+func (s *Server) WithSnapshot(fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		snap, err := s.Snapshot(r)
+		if err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		fn(w, r, snap)
+	}
+}
+
 func (s *Server) coreRoutes() []Route {
 	heightParam := Param{Name: "height", In: "path", Required: true, Description: "block height"}
 	return []Route{

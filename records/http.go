@@ -16,24 +16,10 @@ func HTTPRoutes(s *api.Server) []api.Route {
 	id := func(desc string) []api.Param {
 		return append([]api.Param{{Name: "id", In: "path", Description: desc}}, page...)
 	}
-	withSnap := func(fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			snap, err := s.Snapshot(r)
-			if err != nil {
-				api.WriteProblem(w, r, err)
-				return
-			}
-			fn(w, r, snap)
-		}
-	}
+	withSnap := s.WithSnapshot
 	seqKey := func(d Disclosure) string { return fmt.Sprintf("%020d", d.Seq) }
 	list := func(w http.ResponseWriter, r *http.Request, ds []Disclosure) {
-		p, err := api.Paginate(r, ds, seqKey)
-		if err != nil {
-			api.WriteProblem(w, r, err)
-			return
-		}
-		api.WriteJSON(w, p)
+		api.WritePage(w, r, ds, seqKey)
 	}
 	return []api.Route{
 		{Method: "GET", Path: "/v1/records/{id}", Summary: "A record's fingerprint: patient pseudonym, custodian, resource types, category, salted digest, status",
@@ -48,12 +34,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			})},
 		{Method: "GET", Path: "/v1/patients/{id}/records", Summary: "A patient's records, oldest first", Params: id("patient id (pat-...)"),
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
-				p, err := api.Paginate(r, PatientRecords(snap, r.PathValue("id")), func(rec Record) string { return fmt.Sprintf("%020d", rec.Height) + rec.ID })
-				if err != nil {
-					api.WriteProblem(w, r, err)
-					return
-				}
-				api.WriteJSON(w, p)
+				api.WritePage(w, r, PatientRecords(snap, r.PathValue("id")), func(rec Record) string { return fmt.Sprintf("%020d", rec.Height) + rec.ID })
 			})},
 		{Method: "GET", Path: "/v1/consents/{id}", Summary: "One consent", Params: []api.Param{{Name: "id", In: "path", Description: "consent id (con-N)"}},
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
@@ -66,12 +47,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			})},
 		{Method: "GET", Path: "/v1/patients/{id}/consents", Summary: "Every consent a patient granted, revoked ones too", Params: id("patient id"),
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
-				p, err := api.Paginate(r, PatientConsents(snap, r.PathValue("id")), func(c Consent) string { return c.ID })
-				if err != nil {
-					api.WriteProblem(w, r, err)
-					return
-				}
-				api.WriteJSON(w, p)
+				api.WritePage(w, r, PatientConsents(snap, r.PathValue("id")), func(c Consent) string { return c.ID })
 			})},
 		{Method: "GET", Path: "/v1/patients/{id}/disclosures", Summary: "Accounting of disclosures: every read of a patient's records, refused and break-glass ones included", Params: id("patient id"),
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {

@@ -14,16 +14,7 @@ import (
 // HTTPRoutes are the supply module's read-only REST routes.
 func HTTPRoutes(s *api.Server) []api.Route {
 	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
-	withSnap := func(fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			snap, err := s.Snapshot(r)
-			if err != nil {
-				api.WriteProblem(w, r, err)
-				return
-			}
-			fn(w, r, snap)
-		}
-	}
+	withSnap := s.WithSnapshot
 	packParams := []api.Param{{Name: "gtin", In: "path", Description: "GTIN-14"}, {Name: "serial", In: "path", Description: "serial number (AI 21)"}}
 	return []api.Route{
 		{Method: "GET", Path: "/v1/verify/pack", Summary: "Verify a pack or case by its scanned GS1 element string: verified, unknown, mismatch, recalled, expired, dispensed, decommissioned or stolen",
@@ -120,12 +111,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 					return
 				}
 				list := Shipments(snap, r.PathValue("id"), dir != "outgoing")
-				p, err := api.Paginate(r, list, func(s Shipment) string { return fmt.Sprintf("%020d/%s", s.Height, s.ID) })
-				if err != nil {
-					api.WriteProblem(w, r, err)
-					return
-				}
-				api.WriteJSON(w, p)
+				api.WritePage(w, r, list, func(s Shipment) string { return fmt.Sprintf("%020d/%s", s.Height, s.ID) })
 			})},
 		{Method: "GET", Path: "/v1/recalls/{id}", Summary: "A recall", Params: []api.Param{{Name: "id", In: "path", Description: "recall id (rcl-N)"}},
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
@@ -149,12 +135,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 }
 
 func writeReports(w http.ResponseWriter, r *http.Request, list []Report) {
-	p, err := api.Paginate(r, list, func(rp Report) string { return fmt.Sprintf("%020d", reportSeq(rp.ID)) })
-	if err != nil {
-		api.WriteProblem(w, r, err)
-		return
-	}
-	api.WriteJSON(w, p)
+	api.WritePage(w, r, list, func(rp Report) string { return fmt.Sprintf("%020d", reportSeq(rp.ID)) })
 }
 
 func reportSeq(id string) uint64 {
