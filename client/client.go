@@ -51,6 +51,13 @@ func IsCode(err error, codespace, slug string) bool {
 	return errors.As(err, &e) && e.Codespace == codespace && e.Title == slug
 }
 
+// IsProblem reports whether err is the node's answer (a problem document),
+// not a failure to reach it.
+func IsProblem(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -115,6 +122,13 @@ func (c *Client) Status(ctx context.Context) (api.StatusResponse, error) {
 func (c *Client) Submit(ctx context.Context, raw []byte, mode string) (api.TxResponse, error) {
 	var r api.TxResponse
 	return r, c.do(ctx, http.MethodPost, "/v1/tx?mode="+url.QueryEscape(mode), api.TxRequest{Tx: raw}, &r)
+}
+
+// SubmitBatch sends signed transactions with POST /v1/txs (mode async or
+// sync): one result per transaction, in order.
+func (c *Client) SubmitBatch(ctx context.Context, raws [][]byte, mode string) (api.BatchResponse, error) {
+	var r api.BatchResponse
+	return r, c.do(ctx, http.MethodPost, "/v1/txs", api.BatchRequest{Txs: raws, Mode: mode}, &r)
 }
 
 // Tx looks up a committed transaction by hex hash.

@@ -302,26 +302,12 @@ func recallOf(p Product, l Lot) string {
 
 // --- validation ---
 
-var cset82 = func() (t [256]bool) {
-	for _, c := range []byte("!\"%&'()*+,-./:;<=>?_") {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-		t[c+'a'-'A'] = true
-	}
-	return t
-}()
-
 func validSerial(s string) error {
 	if len(s) == 0 || len(s) > 20 {
 		return ErrInvalid.New("serial %q must be 1 to 20 characters", s)
 	}
 	for i := 0; i < len(s); i++ {
-		if !cset82[s[i]] {
+		if !gs1.InCharset82(s[i]) {
 			return ErrInvalid.New("serial %q: character %q is outside GS1's character set 82", s, s[i])
 		}
 	}
@@ -333,7 +319,7 @@ func validLotName(s string) error {
 		return ErrInvalid.New("lot %q must be 1 to 20 characters", s)
 	}
 	for i := 0; i < len(s); i++ {
-		if !cset82[s[i]] || s[i] == '/' {
+		if !gs1.InCharset82(s[i]) || s[i] == '/' {
 			return ErrInvalid.New("lot %q: character %q is not allowed (GS1 character set 82 without '/')", s, s[i])
 		}
 	}

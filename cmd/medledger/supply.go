@@ -445,8 +445,11 @@ func (c *CLI) sendBulk(cl *client.Client, txs []bulkTx, opt bulkOptions) (bulkRe
 			size += n
 			raws = append(raws, raw)
 		}
-		var br api.BatchResponse
-		if err := postJSON(ctx, cl, "/v1/txs", api.BatchRequest{Txs: raws, Mode: "sync"}, &br); err != nil {
+		br, err := cl.SubmitBatch(ctx, raws, "sync")
+		if err != nil {
+			if !client.IsProblem(err) {
+				err = withHint(err, "is the node running? start one with medledger dev, or pass --node URL")
+			}
 			sendErr = err
 			break
 		}
@@ -647,37 +650,6 @@ func subscribeCommits(ctx context.Context, base string) (<-chan api.CommitEvent,
 		}
 	}()
 	return events, nil
-}
-
-// postJSON posts in as JSON to path and decodes the answer into out; a
-// problem document comes back as a *client.Error.
-func postJSON(ctx context.Context, cl *client.Client, path string, in, out any) error {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cl.Base+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := cl.HTTP.Do(req)
-	if err != nil {
-		return withHint(fmt.Errorf("node %s unreachable: %w", cl.Base, err), "is the node running? start one with medledger dev, or pass --node URL")
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode >= 300 {
-		var p api.Problem
-		if json.Unmarshal(body, &p) == nil && p.Title != "" {
-			return &client.Error{Problem: p}
-		}
-		return fmt.Errorf("POST %s: HTTP %d: %s", path, res.StatusCode, bytes.TrimSpace(body))
-	}
-	return json.Unmarshal(body, out)
 }
 
 // --- progress ---

@@ -112,6 +112,10 @@ var cset82 = func() (t [256]bool) {
 	return t
 }()
 
+// InCharset82 reports whether c is in GS1 AI encodable character set 82,
+// the characters of serials and lots.
+func InCharset82(c byte) bool { return cset82[c] }
+
 // Parse parses a GS1 element string in the bracketed or the raw form (see
 // the package doc), resolving the century of dates around
 // FixedReferenceYear. Every error is an *Error.
