@@ -72,6 +72,33 @@ func TestBatchRefused(t *testing.T) {
 	waitTx(t, hashOf(good))
 }
 
+// TestBatchStopOnError: with stop_on_error, nothing after the first refused
+// transaction is sent: the rest answer api/not-sent and never commit.
+func TestBatchStopOnError(t *testing.T) {
+	chen := node.Keys["northside-hospital/dr-chen"]
+	alice := node.Keys["patient/alice"]
+	first := sign(t, chen, anchorPayload(t, chen, newDigest(t)))
+	refused := sign(t, alice, anchorPayload(t, alice, newDigest(t))) // patients may not anchor
+	after := sign(t, chen, anchorPayload(t, chen, newDigest(t)))
+	body, _ := json.Marshal(api.BatchRequest{Txs: [][]byte{first, refused, after}, StopOnError: true})
+	res, b := call(t, "POST", "/v1/txs", "application/json", body)
+	var out api.BatchResponse
+	if err := json.Unmarshal(b, &out); err != nil || res.StatusCode != 200 || len(out.Results) != 3 {
+		t.Fatalf("batch: %d %v %s", res.StatusCode, err, b)
+	}
+	if out.Results[0].Problem != nil || out.Results[1].Problem == nil || out.Results[1].Problem.Title != "unauthorized" ||
+		out.Results[2].Problem == nil || out.Results[2].Problem.Title != "not-sent" {
+		t.Fatalf("stop_on_error results: %s", b)
+	}
+	waitTx(t, hashOf(first))
+	// Two more blocks: the transaction after the refusal was never sent.
+	h := node.Store.Version()
+	node.WaitHeight(t, h+2)
+	if _, err := node.Client.Tx(context.Background(), hashOf(after), false); err == nil {
+		t.Fatal("the transaction after the refusal committed")
+	}
+}
+
 // TestCommitStream subscribes to GET /v1/stream/commits, commits a
 // transaction and waits for the event that names it.
 func TestCommitStream(t *testing.T) {

@@ -85,6 +85,7 @@ var (
 	ErrTooLarge    = medledger.Code{Codespace: "api", Code: 3, Slug: "too-large", Kind: medledger.KindTooLarge}
 	ErrUnavailable = medledger.Code{Codespace: "api", Code: 4, Slug: "unavailable", Kind: medledger.KindUnavailable}
 	ErrTimeout     = medledger.Code{Codespace: "api", Code: 5, Slug: "commit-timeout", Kind: medledger.KindUnavailable}
+	ErrNotSent     = medledger.Code{Codespace: "api", Code: 6, Slug: "not-sent", Kind: medledger.KindConflict}
 )
 
 // WriteJSON answers v as JSON with status 200.

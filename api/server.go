@@ -295,6 +295,10 @@ const MaxBatchBodyBytes = 16 << 20
 type BatchRequest struct {
 	Txs  [][]byte `json:"txs"`            // each base64
 	Mode string   `json:"mode,omitempty"` // overrides ?mode=
+	// StopOnError sends nothing after the first refused transaction: the
+	// rest answer api/not-sent. For transactions that depend on each other
+	// in order, such as an EPCIS document's events.
+	StopOnError bool `json:"stop_on_error,omitempty"`
 }
 
 // BatchResponse answers POST /v1/txs: one result per transaction, in the
@@ -340,9 +344,18 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := BatchResponse{Results: make([]BatchResult, len(req.Txs))}
+	refused := -1
 	for i, raw := range req.Txs {
 		hexHash := upperHex(tx.Hash(raw))
 		out.Results[i].Hash = hexHash
+		if i > 0 && out.Results[i-1].Problem != nil && refused < 0 {
+			refused = i - 1
+		}
+		if req.StopOnError && refused >= 0 {
+			p := ProblemOf(ErrNotSent.New("not sent: transaction %d of the batch was refused first (stop_on_error)", refused))
+			out.Results[i].Problem = &p
+			continue
+		}
 		if err := s.app.PreVerify(raw); err != nil {
 			p := ProblemOf(err)
 			out.Results[i].Problem = &p

@@ -124,11 +124,11 @@ func (c *Client) Submit(ctx context.Context, raw []byte, mode string) (api.TxRes
 	return r, c.do(ctx, http.MethodPost, "/v1/tx?mode="+url.QueryEscape(mode), api.TxRequest{Tx: raw}, &r)
 }
 
-// SubmitBatch sends signed transactions with POST /v1/txs (mode async or
-// sync): one result per transaction, in order.
-func (c *Client) SubmitBatch(ctx context.Context, raws [][]byte, mode string) (api.BatchResponse, error) {
+// SubmitBatch sends signed transactions with POST /v1/txs: one result per
+// transaction, in order.
+func (c *Client) SubmitBatch(ctx context.Context, req api.BatchRequest) (api.BatchResponse, error) {
 	var r api.BatchResponse
-	return r, c.do(ctx, http.MethodPost, "/v1/txs", api.BatchRequest{Txs: raws, Mode: mode}, &r)
+	return r, c.do(ctx, http.MethodPost, "/v1/txs", req, &r)
 }
 
 // Tx looks up a committed transaction by hex hash.

@@ -445,7 +445,9 @@ func (c *CLI) sendBulk(cl *client.Client, txs []bulkTx, opt bulkOptions) (bulkRe
 			size += n
 			raws = append(raws, raw)
 		}
-		br, err := cl.SubmitBatch(ctx, raws, "sync")
+		// Later transactions may depend on earlier ones: the node sends
+		// none after the first it refuses.
+		br, err := cl.SubmitBatch(ctx, api.BatchRequest{Txs: raws, Mode: "sync", StopOnError: true})
 		if err != nil {
 			if !client.IsProblem(err) {
 				err = withHint(err, "is the node running? start one with medledger dev, or pass --node URL")
@@ -1711,9 +1713,9 @@ On the first transaction the chain refuses, the import stops and says which
 event failed, why, and how many events committed before it. Committed events
 stay committed: fix the event and resume with --from N (event N of the
 eventList, counting from 0; N.K resumes at the K-th transaction of event N).
-The node checks each transaction of a batch on its own, so events after the
-failed one may have committed too; the message names them, and --skip N,...
-leaves them out when resuming.`,
+The node sends nothing of a batch after a transaction it refuses; one that
+fails only in its block may be followed by later events that committed: the
+message names them, and --skip N,... leaves them out when resuming.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]

@@ -315,17 +315,17 @@ func TestSupplyImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.run(t, "supply", "import", file, "--as", "acme-pharma/packager").refused(t, "eventList[2] (supply/ship) refused").refused(t, "not-trading-partner")
-	// Events 3 and 4 were in the same batch and do not depend on event 2:
-	// they committed, and the resume command leaves them out.
-	resume := "--from 2 --skip 3,4"
+	// Events 3 and 4 were in the same batch: the node sent nothing after
+	// the refusal (stop_on_error), so the import resumes at event 2.
+	resume := "--from 2"
 	if !strings.Contains(r.stderr, "2 events committed before it") || !strings.Contains(r.stderr, resume) {
 		t.Fatalf("the refusal does not say what committed and how to resume (%s):\n%s", resume, r.stderr)
 	}
 	if v := e.verifyJSON(t, packCode("E001")); v.Result != supply.ResultVerified || v.Custodian != "acme-pharma" || len(v.Containers) != 1 {
 		t.Fatalf("after the failed import, a packed pack verifies as %+v", v)
 	}
-	if v := e.verifyJSON(t, packCode("F001")); v.Result != supply.ResultVerified {
-		t.Fatalf("after the failed import, a pack of event 3 verifies as %+v", v)
+	if v := e.verifyJSON(t, packCode("F001")); v.Result != supply.ResultUnknown {
+		t.Fatalf("after the failed import, a pack of event 3 (not sent) verifies as %+v", v)
 	}
 
 	if err := os.WriteFile(file, []byte(epcisDoc("medsupply-dist")), 0o600); err != nil {
@@ -341,7 +341,7 @@ func TestSupplyImport(t *testing.T) {
 		} `json:"transactions"`
 	}
 	e.runJSON(t, &out, append([]string{"supply", "import", file, "--as", "acme-pharma/packager"}, strings.Fields(resume)...)...)
-	if out.Events != 1 || out.Committed != 1 || out.From != "2" || len(out.Transactions) != 1 || out.Transactions[0].Event != 2 || out.Transactions[0].Type != supply.TypeShip {
+	if out.Events != 3 || out.Committed != 3 || out.From != "2" || len(out.Transactions) != 3 || out.Transactions[0].Event != 2 || out.Transactions[0].Type != supply.TypeShip {
 		t.Fatalf("resumed import -o json = %+v", out)
 	}
 	if v := e.verifyJSON(t, packCode("E002")); v.InTransitTo != "medsupply-dist" {
