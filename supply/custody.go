@@ -617,8 +617,9 @@ func decommission(ctx *app.Context, raw json.RawMessage) error {
 		}
 		seen[it.key()] = struct{}{}
 		res := resolve(ctx.KV, o)
-		// A theft in transit is reported by either end of the shipment.
-		if res.Shipment != "" && b.Reason == "stolen" {
+		// A theft or loss in transit is reported by either end of the
+		// shipment.
+		if res.Shipment != "" && (b.Reason == "stolen" || b.Reason == "lost") {
 			var sh Shipment
 			get(ctx.KV, shipmentKey(res.Shipment), &sh)
 			if sh.From == ctx.Signer.Org || sh.To == ctx.Signer.Org {

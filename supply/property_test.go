@@ -464,7 +464,7 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 			}
 			seen[ikey(it)] = true
 			r := m.resolve(x)
-			if r.shipment != "" && b.Reason == "stolen" {
+			if r.shipment != "" && (b.Reason == "stolen" || b.Reason == "lost") {
 				if sh := m.shipment(r.shipment); sh.from == org || sh.to == org {
 					r.shipment, r.owner, note = "", org, "stolen in transit"
 				}
