@@ -87,6 +87,10 @@ func Start(cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCoreData(h, store.Version()); err != nil {
+		store.Close()
+		return nil, err
+	}
 	mods := make([]app.Module, 0, len(cfg.Plugins))
 	api.RegisterCodes(tx.Codes...)
 	api.RegisterCodes(api.ErrBadRequest, api.ErrNotFound, api.ErrTooLarge, api.ErrUnavailable, api.ErrTimeout)
@@ -206,6 +210,23 @@ func (d *Daemon) stop() error {
 
 // checkChainMarker refuses a home whose application data belongs to another
 // chain: data/app/chain-id is written on first start and compared after.
+// checkCoreData refuses application state without CometBFT's: blocks can
+// rebuild the application's state (the handshake replays them), but not
+// the other way round, and CometBFT would stop with a panic.
+func checkCoreData(h node.Home, appVersion int64) error {
+	if appVersion == 0 {
+		return nil
+	}
+	for _, db := range []string{"blockstore.db", "state.db"} {
+		p := filepath.Join(string(h), "data", db)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("the application state in %s is at height %d, but CometBFT's %s is missing: the blocks it was built from are gone, and this node cannot go on from it; restore the whole data folder from one backup (see docs/operators.md)",
+				h.AppDataDir(), appVersion, p)
+		}
+	}
+	return nil
+}
+
 func checkChainMarker(h node.Home, chainID string) error {
 	p := h.AppDataDir() + "/chain-id"
 	b, err := os.ReadFile(p)
