@@ -86,6 +86,8 @@ var (
 	ErrUnavailable = medledger.Code{Codespace: "api", Code: 4, Slug: "unavailable", Kind: medledger.KindUnavailable}
 	ErrTimeout     = medledger.Code{Codespace: "api", Code: 5, Slug: "commit-timeout", Kind: medledger.KindUnavailable}
 	ErrNotSent     = medledger.Code{Codespace: "api", Code: 6, Slug: "not-sent", Kind: medledger.KindConflict}
+	// ErrMethod is answered with 405 and an Allow header.
+	ErrMethod = medledger.Code{Codespace: "api", Code: 7, Slug: "method-not-allowed", Kind: medledger.KindInvalid}
 )
 
 // WriteJSON answers v as JSON with status 200.

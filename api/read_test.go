@@ -38,12 +38,16 @@ func TestReadRefused(t *testing.T) {
 		{"GET", "/v1/nothing", 404, "api", "not-found"},
 		{"GET", "/v2/status", 404, "api", "not-found"},
 		{"GET", "/", 404, "api", "not-found"},
-		{"DELETE", "/v1/orgs", 404, "api", "not-found"},
-		{"PUT", "/v1/tx", 404, "api", "not-found"},
-		{"POST", "/openapi.json", 404, "api", "not-found"},
+		{"DELETE", "/v1/orgs", 405, "api", "method-not-allowed"},
+		{"PUT", "/v1/tx", 405, "api", "method-not-allowed"},
+		{"POST", "/openapi.json", 405, "api", "method-not-allowed"},
+		{"DELETE", "/v1/nothing", 404, "api", "not-found"},
 	} {
 		res, b := call(t, tc.method, tc.path, "", nil)
 		wantProblem(t, tc.method+" "+tc.path, res, b, tc.status, tc.codespace, tc.title)
+		if tc.status == 405 && res.Header.Get("Allow") == "" {
+			t.Errorf("%s %s: 405 without an Allow header", tc.method, tc.path)
+		}
 	}
 }
 

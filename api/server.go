@@ -88,9 +88,32 @@ func New(a *app.App, rpc RPC) *Server {
 	}
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, s.OpenAPI()) })
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := s.allowed(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			p := ProblemOf(ErrMethod.New("%s is not served on %s; it answers %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			p.Status = http.StatusMethodNotAllowed
+			writeProblem(w, p)
+			return
+		}
 		WriteProblem(w, r, ErrNotFound.New("no route %s %s; GET /openapi.json lists them", r.Method, r.URL.Path))
 	})
 	return s
+}
+
+// allowed lists the methods that have a route for r's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Handle adds a route.
