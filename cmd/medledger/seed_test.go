@@ -20,27 +20,9 @@ import (
 // records and Alice's consent, so a lakeside-clinic clinician can read
 // Alice's record at once; a second run does not seed again.
 func TestDevSeedsDemoRecords(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "dev")
-	api := daemontest.FreeAddr(t)
-	url := "http://" + api
-	startDev := func() func() result {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan result, 1)
-		go func() {
-			done <- runCtx(t, ctx, "dev", "--home", home, "--listen", api, "--p2p", daemontest.FreeAddr(t), "--block-time", "100ms")
-		}()
-		return func() result { cancel(); return <-done }
-	}
+	home, url, startDev := devHome(t)
 	stop := startDev()
-	marker := filepath.Join(home, "data", seedMarker)
-	deadline := time.Now().Add(60 * time.Second)
-	for !fileExists(marker) {
-		if time.Now().After(deadline) {
-			r := stop()
-			t.Fatalf("dev did not seed within 60 s:\n%s\n%s", r.stdout, r.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitSeeded(t, stop, filepath.Join(home, "data", seedMarker), "demo records")
 	common := []string{"--home", home, "--node", url}
 	var recs []records.Record
 	run(t, append([]string{"records", "list", "--patient", "patient/alice", "-o", "json"}, common...)...).ok(t).json(t, &recs)
@@ -73,7 +55,7 @@ func TestDevSeedsDemoRecords(t *testing.T) {
 
 	// A second run reopens the chain and does not seed twice.
 	stop = startDev()
-	deadline = time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for run(t, append([]string{"status"}, common...)...).code != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("dev did not restart")
@@ -96,27 +78,10 @@ func TestDevSeedsDemoRecords(t *testing.T) {
 // runs; a home whose supply marker is missing but whose product exists is
 // not seeded twice.
 func TestDevSeedsSupply(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "dev")
-	api := daemontest.FreeAddr(t)
-	url := "http://" + api
-	startDev := func() func() result {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan result, 1)
-		go func() {
-			done <- runCtx(t, ctx, "dev", "--home", home, "--listen", api, "--p2p", daemontest.FreeAddr(t), "--block-time", "100ms")
-		}()
-		return func() result { cancel(); return <-done }
-	}
+	home, url, startDev := devHome(t)
 	stop := startDev()
 	marker := filepath.Join(home, "data", supplySeedMarker)
-	deadline := time.Now().Add(60 * time.Second)
-	for !fileExists(marker) {
-		if time.Now().After(deadline) {
-			r := stop()
-			t.Fatalf("dev did not seed the supply chain within 60 s:\n%s\n%s", r.stdout, r.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitSeeded(t, stop, marker, "supply chain")
 	common := []string{"--home", home, "--node", url}
 	for serial, want := range map[string]string{
 		"100012": supply.ResultVerified,  // at cityrx-pharmacy, loose
@@ -160,14 +125,7 @@ func TestDevSeedsSupply(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop = startDev()
-	deadline = time.Now().Add(30 * time.Second)
-	for !fileExists(marker) {
-		if time.Now().After(deadline) {
-			r := stop()
-			t.Fatalf("dev did not put the supply marker back:\n%s\n%s", r.stdout, r.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitSeeded(t, stop, marker, "supply chain again (put the marker back)")
 	if r := stop(); r.code != 0 || strings.Contains(r.stdout, "seeded") || strings.Contains(r.stdout, "warning") {
 		t.Fatalf("dev without the supply marker exited %d and said:\n%s", r.code, r.stdout)
 	}
@@ -239,4 +197,33 @@ func shellWords(t *testing.T, s string) []string {
 		words = append(words, w.String())
 	}
 	return words
+}
+
+// devHome returns a dev home folder, its API URL and a function that runs
+// medledger dev on it (on free ports, 100 ms blocks) until the function it
+// returns stops it.
+func devHome(t *testing.T) (home, url string, startDev func() func() result) {
+	home = filepath.Join(t.TempDir(), "dev")
+	api := daemontest.FreeAddr(t)
+	return home, "http://" + api, func() func() result {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan result, 1)
+		go func() {
+			done <- runCtx(t, ctx, "dev", "--home", home, "--listen", api, "--p2p", daemontest.FreeAddr(t), "--block-time", "100ms")
+		}()
+		return func() result { cancel(); return <-done }
+	}
+}
+
+// waitSeeded waits up to 60 s for dev to write its seeding marker.
+func waitSeeded(t *testing.T, stop func() result, marker, what string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !fileExists(marker) {
+		if time.Now().After(deadline) {
+			r := stop()
+			t.Fatalf("dev did not seed the %s within 60 s:\n%s\n%s", what, r.stdout, r.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
