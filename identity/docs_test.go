@@ -6,14 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/identity"
+	"github.com/medledger/medledger/internal/doctest"
 	"github.com/medledger/medledger/notary"
 )
 
@@ -22,56 +21,20 @@ import (
 // notary's transaction types, policies and codes (the notary has no docs
 // test of its own), and the app's expiry bound.
 
-var txDocFile = filepath.Join("..", "docs", "transactions.md")
-
-func readTxDoc(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(txDocFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// docSection returns the text under the heading line that contains title,
-// up to the next heading.
-func docSection(t *testing.T, doc, title string) string {
-	t.Helper()
-	lines := strings.Split(doc, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "#") && strings.Contains(l, title) {
-			var out []string
-			for _, m := range lines[i+1:] {
-				if strings.HasPrefix(m, "#") {
-					break
-				}
-				out = append(out, m)
-			}
-			return strings.Join(out, "\n")
-		}
-	}
-	t.Fatalf("%s has no heading with %q", txDocFile, title)
-	return ""
-}
-
-var docKindNames = map[medledger.Kind]string{
-	medledger.KindInvalid: "invalid", medledger.KindUnauthorized: "unauthorized", medledger.KindNotFound: "not found",
-	medledger.KindConflict: "conflict", medledger.KindTooLarge: "too large", medledger.KindGone: "gone",
-	medledger.KindUnavailable: "unavailable",
-}
+var txDocFile = doctest.TxDoc
 
 // TestDocCodes fails when a code is missing from its codespace's error table,
 // documented with another slug or kind, or when a table lists a code that
 // does not exist.
 func TestDocCodes(t *testing.T) {
-	doc := readTxDoc(t)
+	doc := doctest.Read(t, txDocFile)
 	for codespace, codes := range map[string][]medledger.Code{identity.Codespace: identity.Codes, notary.Codespace: notary.Codes} {
-		sec := docSection(t, doc, "(codespace `"+codespace+"`)")
+		sec := doctest.Section(t, doc, "(codespace `"+codespace+"`)")
 		for _, c := range codes {
 			if c.Codespace != codespace {
 				t.Errorf("%s is listed among the %s codes", c.Slug, codespace)
 			}
-			row := fmt.Sprintf("| %d | `%s` | %s |", c.Code, c.Slug, docKindNames[c.Kind])
+			row := fmt.Sprintf("| %d | `%s` | %s |", c.Code, c.Slug, doctest.KindNames[c.Kind])
 			if !strings.Contains(sec, "\n"+row) {
 				t.Errorf("the %s error table has no row starting %q", codespace, row)
 			}
@@ -123,8 +86,8 @@ func policyRow(r app.Route) string {
 // TestDocTypes fails when a transaction type has no section of its own or
 // its row in the authorization table does not match its policy.
 func TestDocTypes(t *testing.T) {
-	doc := readTxDoc(t)
-	sec := docSection(t, doc, "Transaction types")
+	doc := doctest.Read(t, txDocFile)
+	sec := doctest.Section(t, doc, "Transaction types")
 	routes := append(notary.Module{}.Routes(), identity.Module{}.Routes()...)
 	for _, r := range routes {
 		if row := policyRow(r); !strings.Contains(sec, "\n"+row+"\n") {
@@ -148,7 +111,7 @@ func TestDocTypes(t *testing.T) {
 
 // TestDocRoles checks the table of roles by organization kind.
 func TestDocRoles(t *testing.T) {
-	sec := docSection(t, readTxDoc(t), "`identity/add-member`")
+	sec := doctest.Section(t, doctest.Read(t, txDocFile), "`identity/add-member`")
 	for _, k := range identity.Kinds {
 		row := fmt.Sprintf("| %s | %s |", k, strings.Join(identity.RolesByKind[k], ", "))
 		if !strings.Contains(sec, "\n"+row+"\n") {
@@ -162,7 +125,7 @@ func TestDocRoles(t *testing.T) {
 
 // TestDocConstants checks the numbers and derivations the page states.
 func TestDocConstants(t *testing.T) {
-	doc := readTxDoc(t)
+	doc := doctest.Read(t, txDocFile)
 	days := int(identity.ProposalTTL.Hours() / 24)
 	if identity.ProposalTTL.Hours() != float64(days*24) {
 		t.Fatalf("ProposalTTL %s is not whole days; the page says days", identity.ProposalTTL)

@@ -1,13 +1,10 @@
 package identity_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/daemon/daemontest"
@@ -22,22 +19,7 @@ func TestMain(m *testing.M) { daemontest.Main(m, daemontest.Options{}, &node, ni
 
 func get(t *testing.T, path string) (*http.Response, []byte) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", node.URL()+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, b
+	return node.Get(t, path)
 }
 
 func getJSON(t *testing.T, path string, out any) {

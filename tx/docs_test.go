@@ -3,61 +3,23 @@ package tx_test
 import (
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/medledger/medledger"
+	"github.com/medledger/medledger/internal/doctest"
 	"github.com/medledger/medledger/tx"
 )
 
 // docFile is the normative description of the envelope for integrators.
-var docFile = filepath.Join("..", "docs", "transactions.md")
-
-func readDoc(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(docFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// section returns the text under the heading line that contains title, up
-// to the next heading.
-func section(t *testing.T, doc, title string) string {
-	t.Helper()
-	lines := strings.Split(doc, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "#") && strings.Contains(l, title) {
-			var out []string
-			for _, m := range lines[i+1:] {
-				if strings.HasPrefix(m, "#") {
-					break
-				}
-				out = append(out, m)
-			}
-			return strings.Join(out, "\n")
-		}
-	}
-	t.Fatalf("%s has no heading with %q", docFile, title)
-	return ""
-}
-
-var kindNames = map[medledger.Kind]string{
-	medledger.KindInvalid: "invalid", medledger.KindUnauthorized: "unauthorized", medledger.KindNotFound: "not found",
-	medledger.KindConflict: "conflict", medledger.KindTooLarge: "too large", medledger.KindGone: "gone",
-	medledger.KindUnavailable: "unavailable",
-}
+var docFile = doctest.TxDoc
 
 // TestDocCodes fails when a code of tx.Codes is missing from the error
 // table of docs/transactions.md, or is documented with another slug or kind,
 // or when the table lists a code that does not exist.
 func TestDocCodes(t *testing.T) {
-	sec := section(t, readDoc(t), "(codespace `tx`)")
+	sec := doctest.Section(t, doctest.Read(t, docFile), "(codespace `tx`)")
 	for _, c := range tx.Codes {
-		row := fmt.Sprintf("| %d | `%s` | %s |", c.Code, c.Slug, kindNames[c.Kind])
+		row := fmt.Sprintf("| %d | `%s` | %s |", c.Code, c.Slug, doctest.KindNames[c.Kind])
 		if !strings.Contains(sec, "\n"+row) {
 			t.Errorf("the tx error table has no row starting %q", row)
 		}
@@ -75,7 +37,7 @@ func TestDocCodes(t *testing.T) {
 
 // TestDocLimits checks the envelope's constants as the page states them.
 func TestDocLimits(t *testing.T) {
-	doc := readDoc(t)
+	doc := doctest.Read(t, docFile)
 	for _, want := range []string{
 		fmt.Sprintf("**%d bytes**", tx.MaxBytes),
 		fmt.Sprintf("over %d bytes", tx.MaxBytes),
@@ -94,7 +56,7 @@ func TestDocLimits(t *testing.T) {
 // TestDocWorkedExample checks that the worked example is the first test
 // vector, value for value.
 func TestDocWorkedExample(t *testing.T) {
-	sec := section(t, readDoc(t), "Worked example")
+	sec := doctest.Section(t, doctest.Read(t, docFile), "Worked example")
 	v := readVectors(t)[0]
 	raw, err := hex.DecodeString(v.Tx)
 	if err != nil {

@@ -5,7 +5,10 @@
 package daemontest
 
 import (
+	"context"
+	"io"
 	"net"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -88,6 +91,28 @@ func Start(t testing.TB, o Options) *Node {
 	})
 	n.WaitHeight(t, 2)
 	return n
+}
+
+// Get sends GET path to the node's API and returns the response and its
+// body, failing the test if the node cannot be reached.
+func (n *Node) Get(t testing.TB, path string) (*http.Response, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", n.URL()+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
 }
 
 // WaitHeight waits until the node has committed height h.
