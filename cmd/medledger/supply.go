@@ -1139,13 +1139,9 @@ func (c *CLI) supplyUnpackCmd() *cobra.Command {
 
 // --- shipping ---
 
-// openShipment is the shipment item is in transit in at height (0: the
-// latest), or "".
-func (c *CLI) openShipment(it supply.Item, height int64) string {
+// openShipment is the shipment item is in transit in, or "".
+func (c *CLI) openShipment(it supply.Item) string {
 	q := "/v1/verify/pack?code=" + url.QueryEscape(it.String())
-	if height > 0 {
-		q += "&height=" + strconv.FormatInt(height, 10)
-	}
 	var v supply.Verification
 	if c.client().Get(c.ctx, q, &v) != nil {
 		return ""
@@ -1176,12 +1172,12 @@ func (c *CLI) supplyShipCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t, _, err := c.sendSupply(as, supply.TypeShip, supply.ShipBody{To: to, Items: its})
+			t, res, err := c.sendSupply(as, supply.TypeShip, supply.ShipBody{To: to, Items: its})
 			if err != nil {
 				return err
 			}
 			from, _, _ := strings.Cut(t.Signer, "/")
-			v := shipmentView{t, c.openShipment(its[0], t.Height), from, to, codesOf(its)}
+			v := shipmentView{t, eventAttr(res, supply.EventMoved, "shipment"), from, to, codesOf(its)}
 			return c.print(v, func(w io.Writer) {
 				fmt.Fprintf(w, "shipped %s to %s", plural(len(its), "item"), to)
 				if v.Shipment != "" {
@@ -1227,7 +1223,7 @@ shipment is the one the first item travels in.`,
 				}
 				its = sh.Items
 			case id == "":
-				id = c.openShipment(its[0], 0)
+				id = c.openShipment(its[0])
 			}
 			t, _, err := c.sendSupply(as, supply.TypeReceive, supply.ReceiveBody{Shipment: id, Items: its})
 			if err != nil {
@@ -1269,12 +1265,12 @@ func (c *CLI) supplyReturnCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t, _, err := c.sendSupply(as, supply.TypeReturn, supply.ReturnBody{Items: its})
+			t, res, err := c.sendSupply(as, supply.TypeReturn, supply.ReturnBody{Items: its})
 			if err != nil {
 				return err
 			}
 			from, _, _ := strings.Cut(t.Signer, "/")
-			v := shipmentView{sent: t, Shipment: c.openShipment(its[0], t.Height), From: from, Items: codesOf(its)}
+			v := shipmentView{sent: t, Shipment: eventAttr(res, supply.EventMoved, "shipment"), From: from, Items: codesOf(its)}
 			var sh supply.Shipment
 			if v.Shipment != "" && c.client().Get(c.ctx, "/v1/shipments/"+url.PathEscape(v.Shipment), &sh) == nil {
 				v.To = sh.To
