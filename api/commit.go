@@ -55,3 +55,42 @@ func (s *Server) SubmitCommit(ctx context.Context, raw []byte) (app.Committed, e
 		return app.Committed{}, &ProblemError{p}
 	}
 }
+
+func (s *Server) await(hash string) chan app.Committed {
+	ch := make(chan app.Committed, 1)
+	s.mu.Lock()
+	s.waiters[hash] = ch
+	s.mu.Unlock()
+	return ch
+}
+
+func (s *Server) forget(hash string) {
+	s.mu.Lock()
+	delete(s.waiters, hash)
+	s.mu.Unlock()
+}
+
+func (s *Server) committed(height int64, txs []app.Committed) {
+	if s.feed.Subscribed() {
+		ev := CommitEvent{Height: height, Txs: make([]CommitTx, len(txs))}
+		for i, c := range txs {
+			ev.Txs[i] = CommitTx{Hash: upperHex(c.Hash), Code: c.Result.Code, Codespace: c.Result.Codespace}
+		}
+		s.feed.Publish(ev)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.waiters) == 0 {
+		return
+	}
+	for _, c := range txs {
+		h := fmt.Sprintf("%X", c.Hash)
+		if ch, ok := s.waiters[h]; ok {
+			select {
+			case ch <- c:
+			default:
+			}
+			delete(s.waiters, h)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+// The commit feed: GET /v1/stream/commits, server-sent events.
+
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// CommitEvent is the data of one "commit" event of GET /v1/stream/commits:
+// a committed block's transactions, in block order.
+type CommitEvent struct {
+	Height int64      `json:"height"`
+	Txs    []CommitTx `json:"txs"`
+}
+
+// CommitTx is one transaction of a CommitEvent.
+type CommitTx struct {
+	Hash      string `json:"hash"` // upper-case hex, as GET /v1/tx/{hash} prints it
+	Code      uint32 `json:"code"` // 0: applied; else refused, with Codespace
+	Codespace string `json:"codespace,omitempty"`
+}
+
+// FeedBuffer is how many blocks a commit-stream subscriber may fall behind
+// before it is disconnected.
+const FeedBuffer = 64
+
+// CommitFeed fans committed blocks out to server-sent-event subscribers.
+// Publish never blocks the chain: a subscriber that falls FeedBuffer
+// blocks behind is disconnected (its stream ends) and must reconnect and
+// look up what it missed with GET /v1/tx/{hash}. The zero value is ready.
+type CommitFeed struct {
+	mu   sync.Mutex
+	subs map[chan []byte]struct{}
+}
+
+// Subscribed reports whether anyone listens, so a publisher can skip the
+// work of building an event.
+func (f *CommitFeed) Subscribed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs) > 0
+}
+
+// Publish sends ev to every subscriber without waiting.
+func (f *CommitFeed) Publish(ev CommitEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.subs) == 0 {
+		return
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return // NOTE: plain strings and integers always encode
+	}
+	for ch := range f.subs {
+		select {
+		case ch <- b:
+		default:
+			close(ch)
+			delete(f.subs, ch)
+		}
+	}
+}
+
+// ServeHTTP streams "commit" events (text/event-stream) until the client
+// goes away or falls behind.
+func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		WriteProblem(w, r, ErrUnavailable.New("this connection cannot stream"))
+		return
+	}
+	ch := make(chan []byte, FeedBuffer)
+	f.mu.Lock()
+	if f.subs == nil {
+		f.subs = map[chan []byte]struct{}{}
+	}
+	f.subs[ch] = struct{}{}
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.subs, ch)
+		f.mu.Unlock()
+	}()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, ": subscribed\n\n")
+	fl.Flush()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case b, ok := <-ch:
+			if !ok {
+				io.WriteString(w, "event: overflow\ndata: {}\n\n")
+				fl.Flush()
+				return
+			}
+			io.WriteString(w, "event: commit\ndata: ")
+			w.Write(b)
+			io.WriteString(w, "\n\n")
+			fl.Flush()
+		case <-keepalive.C:
+			io.WriteString(w, ": keepalive\n\n")
+			fl.Flush()
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
