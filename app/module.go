@@ -39,6 +39,10 @@ type Org struct {
 }
 
 // Identities is what the app and the modules ask of the identity module.
+// Modules MUST ask it rather than read the identity module's state keys
+// (DESIGN.md: modules never read each other's keys). Every method reads
+// only r and is deterministic; a storage failure panics, as any read of
+// state does.
 type Identities interface {
 	// Authenticate returns the active signer id whose current key is keyID,
 	// and that key. Returns tx.ErrUnknownSigner, tx.ErrSuspended or
@@ -46,6 +50,14 @@ type Identities interface {
 	Authenticate(r state.Reader, id, keyID string) (Signer, ed25519.PublicKey, error)
 	// Org returns the organization id; ok is false if there is none.
 	Org(r state.Reader, id string) (org Org, ok bool)
+	// Patient reports whether id is a patient enrolled on this chain,
+	// active or suspended. It returns no error: an id that is malformed or
+	// names no patient (a member id, say) is false.
+	Patient(r state.Reader, id string) bool
+	// Member reports whether id ("org/member") is a member on this chain,
+	// active or suspended, whatever the state of its organization. It
+	// returns no error: an id that is malformed or names no member is false.
+	Member(r state.Reader, id string) bool
 }
 
 // Grant allows one role of one kind of organization; "*" matches any.

@@ -173,6 +173,17 @@ func (Module) Org(r state.Reader, id string) (app.Org, bool) {
 	return app.Org{ID: o.ID, Kind: o.Kind, Jurisdiction: o.Jurisdiction, Active: o.Status == StatusActive}, true
 }
 
+// Patient implements app.Identities. Only an id with PatientPrefix is
+// looked up, so no other id costs a read.
+func (Module) Patient(r state.Reader, id string) bool {
+	return strings.HasPrefix(id, PatientPrefix) && r.Get(PatientKey(id)) != nil
+}
+
+// Member implements app.Identities.
+func (Module) Member(r state.Reader, id string) bool {
+	return r.Get(MemberKey(id)) != nil
+}
+
 // --- handlers ---
 
 // ProposeBody proposes a change to the consortium's membership.

@@ -107,7 +107,7 @@ func add(ctx *app.Context, raw json.RawMessage) error {
 	if !validRef(b.Ref) {
 		return ErrInvalid.New("ref must be the vault document id: 1 to 128 letters, digits and -_.:")
 	}
-	if !patientExists(ctx.KV, b.Patient) {
+	if !ctx.IDs.Patient(ctx.KV, b.Patient) {
 		return ErrPatientNotFound.New("no patient %q on this chain", b.Patient)
 	}
 	n := nextSeq(ctx.KV, keySeqRecord)
@@ -117,12 +117,6 @@ func add(ctx *app.Context, raw json.RawMessage) error {
 	ctx.KV.Set(byPatientKey(rec.Patient, rec.ID), []byte{})
 	ctx.Emit(EventAdded, "record", rec.ID, "patient", rec.Patient, "custodian", rec.Custodian, "category", rec.Category)
 	return nil
-}
-
-// patientExists asks the identity module's state through the app's view:
-// the records module reads identity only by its documented key format.
-func patientExists(r state.Reader, id string) bool {
-	return strings.HasPrefix(id, "pat-") && r.Get([]byte("identity/patient/"+id)) != nil
 }
 
 // GrantBody grants a consent.
@@ -199,7 +193,7 @@ func grant(ctx *app.Context, raw json.RawMessage) error {
 }
 
 func validGrantee(ctx *app.Context, g string) error {
-	org, member, isMember := strings.Cut(g, "/")
+	org, _, isMember := strings.Cut(g, "/")
 	o, ok := ctx.IDs.Org(ctx.KV, org)
 	if !ok || g == "" {
 		return ErrGranteeNotFound.New("no organization %q to grant to", org)
@@ -207,7 +201,9 @@ func validGrantee(ctx *app.Context, g string) error {
 	if !o.Active {
 		return ErrGranteeNotFound.New("organization %s is suspended", org)
 	}
-	if isMember && ctx.KV.Get([]byte("identity/member/"+org+"/"+member)) == nil {
+	// NOTE: a suspended member is still a grantee one may name; while
+	// suspended they cannot sign, so cannot read.
+	if isMember && !ctx.IDs.Member(ctx.KV, g) {
 		return ErrGranteeNotFound.New("no member %s", g)
 	}
 	return nil
