@@ -32,9 +32,35 @@ const FeedBuffer = 64
 // Publish never blocks the chain: a subscriber that falls FeedBuffer
 // blocks behind is disconnected (its stream ends) and must reconnect and
 // look up what it missed with GET /v1/tx/{hash}. The zero value is ready.
+//
+// A stream never ends by itself, so a server that shuts down MUST Close
+// the feed (http.Server.RegisterOnShutdown), or its graceful shutdown waits
+// for every stream until it times out.
 type CommitFeed struct {
-	mu   sync.Mutex
-	subs map[chan []byte]struct{}
+	mu     sync.Mutex
+	subs   map[chan []byte]struct{}
+	closed chan struct{} // closed by Close; made on first use, under mu
+}
+
+// closing returns the channel that Close closes. The caller holds f.mu.
+func (f *CommitFeed) closing() chan struct{} {
+	if f.closed == nil {
+		f.closed = make(chan struct{})
+	}
+	return f.closed
+}
+
+// Close ends every open stream at once and refuses new ones (503): the
+// server is shutting down. Close is idempotent.
+func (f *CommitFeed) Close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.closing()
+	select {
+	case <-c:
+	default:
+		close(c)
+	}
 }
 
 // Subscribed reports whether anyone listens, so a publisher can skip the
@@ -67,7 +93,7 @@ func (f *CommitFeed) Publish(ev CommitEvent) {
 }
 
 // ServeHTTP streams "commit" events (text/event-stream) until the client
-// goes away or falls behind.
+// goes away, falls behind, or the feed is closed.
 func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -76,6 +102,14 @@ func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ch := make(chan []byte, FeedBuffer)
 	f.mu.Lock()
+	closed := f.closing()
+	select {
+	case <-closed:
+		f.mu.Unlock()
+		WriteProblem(w, r, ErrUnavailable.New("the node is shutting down; reconnect when it is back"))
+		return
+	default:
+	}
 	if f.subs == nil {
 		f.subs = map[chan []byte]struct{}{}
 	}
@@ -109,6 +143,8 @@ func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, ": keepalive\n\n")
 			fl.Flush()
 		case <-r.Context().Done():
+			return
+		case <-closed:
 			return
 		}
 	}

@@ -109,6 +109,12 @@ func (s *Server) Handle(r Route) {
 // Routes lists the routes served, in registration order.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
+// CloseStreams ends every open commit stream (GET /v1/stream/commits) at
+// once and refuses new ones. An http.Server serving s MUST call it when it
+// shuts down (RegisterOnShutdown): the streams never end by themselves,
+// and Shutdown would wait for them until its deadline.
+func (s *Server) CloseStreams() { s.feed.Close() }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
