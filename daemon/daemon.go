@@ -166,6 +166,9 @@ func Start(cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
 		http: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
+	// Shutdown waits for every request to finish, and a commit stream never
+	// does: end the streams when shutdown begins.
+	d.http.RegisterOnShutdown(srv.CloseStreams)
 	go func() {
 		err := d.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
