@@ -126,7 +126,7 @@ func (s *Server) coreRoutes() []Route {
 			Params: []Param{{Name: "mode", In: "query", Description: "async (after decoding), sync (after CheckTx, default) or commit (after the block commits)"}}, Handler: s.submit},
 		{Method: "POST", Path: "/v1/txs", Summary: "Submit up to 1000 signed transactions at once (body: {\"txs\": [base64, ...]}); answers {\"results\": [{\"hash\", \"problem\"}]}, one per transaction in order, problem absent when accepted",
 			Params: []Param{{Name: "mode", In: "query", Description: "async (after decoding) or sync (after CheckTx, default); learn commits from GET /v1/stream/commits"}}, Handler: s.submitBatch},
-		{Method: "GET", Path: "/v1/stream/commits", Summary: "Server-sent events: one 'commit' event per committed block, data {\"height\", \"txs\": [{\"hash\", \"code\", \"codespace\"}]}; a client that falls behind is disconnected", Handler: s.feed.ServeHTTP},
+		{Method: "GET", Path: "/v1/stream/commits", Summary: "Server-sent events: one 'commit' event per committed block, data {\"height\", \"txs\": [{\"hash\", \"code\", \"codespace\"}]}; a client that falls behind is disconnected, and every stream ends when the node stops", Handler: s.feed.ServeHTTP},
 		{Method: "GET", Path: "/v1/tx/{hash}", Summary: "A committed transaction, its result, and with prove=true its inclusion proof",
 			Params: []Param{{Name: "hash", In: "path", Required: true, Description: "transaction hash, hex"}, {Name: "prove", In: "query", Description: "true for a Merkle proof of inclusion in the block's data hash"}}, Handler: s.getTx},
 		{Method: "GET", Path: "/v1/blocks/{height}", Summary: "A block's header, commit signatures and transaction hashes; height 'latest' for the newest", Params: []Param{heightParam}, Handler: s.block},
