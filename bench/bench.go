@@ -15,12 +15,9 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +31,7 @@ import (
 	"time"
 
 	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/client"
 )
 
 // Source makes the i-th transaction of a run. It MUST be safe to call from
@@ -149,24 +147,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// Status is what the harness reads of GET /v1/status.
-func Status(ctx context.Context, hc *http.Client, node string) (api.StatusResponse, error) {
-	var st api.StatusResponse
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/v1/status", nil)
-	if err != nil {
-		return st, err
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return st, fmt.Errorf("node %s unreachable: %w", node, err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return st, fmt.Errorf("GET %s/v1/status: HTTP %d", node, res.StatusCode)
-	}
-	return st, json.NewDecoder(res.Body).Decode(&st)
-}
-
 // Presign calls src for 0..n-1 on all cores and returns the transactions.
 func Presign(src Source, n int) ([][]byte, error) {
 	out := make([][]byte, n)
@@ -240,6 +220,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		DisableCompression:  true,
 	}}
 	defer hc.CloseIdleConnections()
+	cl := client.New(cfg.Node)
+	cl.HTTP = hc
 
 	pool := cfg.Pool
 	res.Presigned = len(pool)
@@ -247,10 +229,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	// Subscribe before sending anything, so no commit is missed.
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	events, streamErr, err := subscribe(streamCtx, cfg.Node)
+	stream, err := cl.Commits(streamCtx)
 	if err != nil {
 		return res, err
 	}
+	events := stream.C
 
 	tr := &tracker{pending: make(map[[32]byte]time.Time, cfg.MaxInflight)}
 	slots := make(chan struct{}, cfg.MaxInflight)
@@ -307,7 +290,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					hashes = append(hashes, h)
 					tr.add(h, now)
 				}
-				titles, err := submit(sendCtx, hc, cfg.Node, raws)
+				titles, err := submit(sendCtx, cl, raws)
 				refused := 0
 				for i, h := range hashes {
 					title := ""
@@ -357,7 +340,7 @@ loop:
 		select {
 		case ev, ok := <-events:
 			if !ok {
-				streamFailure = <-streamErr
+				streamFailure = stream.Err()
 				break loop
 			}
 			at := time.Now()
@@ -470,120 +453,35 @@ func countErr(mu *sync.Mutex, errs map[string]int64, title string) {
 // application/octet-stream, more to POST /v1/txs. It returns for each
 // transaction the problem title of its refusal ("" when accepted), or an
 // error if the node did not answer.
-func submit(ctx context.Context, hc *http.Client, node string, raws [][]byte) ([]string, error) {
-	var req *http.Request
+func submit(ctx context.Context, cl *client.Client, raws [][]byte) ([]string, error) {
+	titles := make([]string, len(raws))
 	var err error
 	if len(raws) == 1 {
-		req, err = http.NewRequestWithContext(ctx, http.MethodPost, node+"/v1/tx?mode=sync", bytes.NewReader(raws[0]))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/octet-stream")
-		}
+		_, err = cl.SubmitRaw(ctx, raws[0], "sync")
 	} else {
-		var body []byte
-		body, err = json.Marshal(api.BatchRequest{Txs: raws, Mode: "sync"})
+		var br api.BatchResponse
+		br, err = cl.SubmitBatch(ctx, api.BatchRequest{Txs: raws, Mode: "sync"})
 		if err == nil {
-			req, err = http.NewRequestWithContext(ctx, http.MethodPost, node+"/v1/txs", bytes.NewReader(body))
-		}
-		if err == nil {
-			req.Header.Set("Content-Type", "application/json")
+			if len(br.Results) != len(raws) {
+				return nil, fmt.Errorf("batch answer has %d results for %d transactions", len(br.Results), len(raws))
+			}
+			for i, r := range br.Results {
+				if r.Problem != nil {
+					titles[i] = r.Problem.Title
+				}
+			}
+			return titles, nil
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	titles := make([]string, len(raws))
-	if res.StatusCode != http.StatusOK {
-		var p api.Problem
-		title := fmt.Sprintf("HTTP %d", res.StatusCode)
-		if json.NewDecoder(res.Body).Decode(&p) == nil && p.Title != "" {
-			title = p.Title
-		}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		// A refusal of the whole request: every transaction shares it.
 		for i := range titles {
-			titles[i] = title
+			titles[i] = ce.Title
 		}
 		return titles, nil
 	}
-	if len(raws) == 1 {
-		_, err = io.Copy(io.Discard, res.Body)
-		return titles, err
-	}
-	var br api.BatchResponse
-	if err := json.NewDecoder(res.Body).Decode(&br); err != nil {
-		return nil, fmt.Errorf("batch answer: %w", err)
-	}
-	if len(br.Results) != len(raws) {
-		return nil, fmt.Errorf("batch answer has %d results for %d transactions", len(br.Results), len(raws))
-	}
-	for i, r := range br.Results {
-		if r.Problem != nil {
-			titles[i] = r.Problem.Title
-		}
-	}
-	return titles, nil
-}
-
-// subscribe opens the commit stream and returns its events; when the
-// stream ends, events is closed and streamErr holds why (nil after ctx
-// ends).
-func subscribe(ctx context.Context, node string) (<-chan api.CommitEvent, <-chan error, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/v1/stream/commits", nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("node %s unreachable: %w", node, err)
-	}
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		res.Body.Close()
-		return nil, nil, fmt.Errorf("GET %s/v1/stream/commits: HTTP %d %s: the node does not stream commits (is it older than this CLI?)", node, res.StatusCode, res.Header.Get("Content-Type"))
-	}
-	events := make(chan api.CommitEvent, 1024)
-	errc := make(chan error, 1)
-	go func() {
-		defer res.Body.Close()
-		defer close(events)
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 64<<10), 256<<20)
-		var event string
-		for sc.Scan() {
-			line := sc.Bytes()
-			switch {
-			case bytes.HasPrefix(line, []byte("event: ")):
-				event = string(line[len("event: "):])
-			case bytes.HasPrefix(line, []byte("data: ")) && event == "commit":
-				var ev api.CommitEvent
-				if err := json.Unmarshal(line[len("data: "):], &ev); err != nil {
-					errc <- fmt.Errorf("bad commit event: %w", err)
-					return
-				}
-				select {
-				case events <- ev:
-				case <-ctx.Done():
-					errc <- nil
-					return
-				}
-			case bytes.HasPrefix(line, []byte("data: ")) && event == "overflow":
-				errc <- errors.New("the node disconnected this client for falling behind")
-				return
-			}
-		}
-		if ctx.Err() != nil {
-			errc <- nil
-			return
-		}
-		err := sc.Err()
-		if err == nil {
-			err = io.ErrUnexpectedEOF
-		}
-		errc <- err
-	}()
-	return events, errc, nil
+	return titles, err
 }
 
 // percentiles returns p50, p95, p99 and max in milliseconds (nearest rank).

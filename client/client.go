@@ -38,11 +38,41 @@ func New(base string) *Client {
 	return &Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
 }
 
-// Error is a problem document returned by the node.
+// Error is a problem document returned by the node: a refusal or a
+// failure the node reports, with its stable code.
 type Error struct{ api.Problem }
 
+// Error is "CODE (codespace/N, HTTP n): detail", the one form in which
+// medledger shows a node's error; the parts the problem lacks are left out.
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s (%s/%d, HTTP %d): %s", e.Title, e.Codespace, e.Code, e.Status, e.Detail)
+	var where []string
+	if e.Codespace != "" {
+		where = append(where, fmt.Sprintf("%s/%d", e.Codespace, e.Code))
+	}
+	if e.Status != 0 {
+		where = append(where, fmt.Sprintf("HTTP %d", e.Status))
+	}
+	s := e.Title
+	if len(where) > 0 {
+		s += " (" + strings.Join(where, ", ") + ")"
+	}
+	return s + ": " + e.Detail
+}
+
+// UnreachableError is a node that did not answer: not running, another
+// address, or the network between.
+type UnreachableError struct {
+	Node string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string { return fmt.Sprintf("node %s unreachable: %v", e.Node, e.Err) }
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// IsUnreachable reports whether err is a node that did not answer.
+func IsUnreachable(err error) bool {
+	var u *UnreachableError
+	return errors.As(err, &u)
 }
 
 // IsCode reports whether err is a node error of codespace and slug.
@@ -83,7 +113,10 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 func (c *Client) send(req *http.Request, out any) error {
 	res, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("node %s unreachable: %w", c.Base, err)
+		if req.Context().Err() != nil {
+			return req.Context().Err()
+		}
+		return &UnreachableError{Node: c.Base, Err: err}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
@@ -122,6 +155,18 @@ func (c *Client) Status(ctx context.Context) (api.StatusResponse, error) {
 func (c *Client) Submit(ctx context.Context, raw []byte, mode string) (api.TxResponse, error) {
 	var r api.TxResponse
 	return r, c.do(ctx, http.MethodPost, "/v1/tx?mode="+url.QueryEscape(mode), api.TxRequest{Tx: raw}, &r)
+}
+
+// SubmitRaw sends one signed transaction as application/octet-stream, the
+// cheapest form for the node to read; mode as in Submit.
+func (c *Client) SubmitRaw(ctx context.Context, raw []byte, mode string) (api.TxResponse, error) {
+	var r api.TxResponse
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base+"/v1/tx?mode="+url.QueryEscape(mode), bytes.NewReader(raw))
+	if err != nil {
+		return r, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	return r, c.send(req, &r)
 }
 
 // SubmitBatch sends signed transactions with POST /v1/txs: one result per

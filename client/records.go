@@ -6,20 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/httpsig"
 	"github.com/medledger/medledger/records"
-	"github.com/medledger/medledger/records/custodian"
 	"github.com/medledger/medledger/vault"
 )
 
 // UploadDocument stores a FHIR document in the custodian node's vault with a
 // request signed by s (RFC 9421), returning the ref and salted digest to put
 // in a records/add transaction.
-func (c *Client) UploadDocument(ctx context.Context, s Signer, doc []byte) (custodian.UploadResponse, error) {
-	var out custodian.UploadResponse
+func (c *Client) UploadDocument(ctx context.Context, s Signer, doc []byte) (records.UploadResponse, error) {
+	var out records.UploadResponse
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base+"/v1/records/documents", bytes.NewReader(doc))
 	if err != nil {
 		return out, err
@@ -58,7 +58,7 @@ func (c *Client) AddRecord(ctx context.Context, s Signer, patient string, doc []
 // ReadResult is a document read from its custodian, decrypted and checked
 // against the record's on-chain salted digest.
 type ReadResult struct {
-	custodian.ReadResponse
+	records.ReadResponse
 	Document []byte
 }
 
@@ -80,7 +80,7 @@ func (c *Client) ReadRecord(ctx context.Context, s Signer, id, purpose, breakGla
 		return ReadResult{}, err
 	}
 	b, _ := json.Marshal(api.TxRequest{Tx: raw})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base+"/v1/records/"+id+"/read", bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base+"/v1/records/"+url.PathEscape(id)+"/read", bytes.NewReader(b))
 	if err != nil {
 		return ReadResult{}, err
 	}
@@ -93,8 +93,8 @@ func (c *Client) ReadRecord(ctx context.Context, s Signer, id, purpose, breakGla
 	if err != nil {
 		return ReadResult{}, fmt.Errorf("decrypt record %s: %w", id, err)
 	}
-	var rec records.Record
-	if err := c.Get(ctx, "/v1/records/"+id, &rec); err != nil {
+	rec, err := c.Record(ctx, id)
+	if err != nil {
 		return ReadResult{}, err
 	}
 	if doc.Digest.String() != rec.Digest {
@@ -102,4 +102,36 @@ func (c *Client) ReadRecord(ctx context.Context, s Signer, id, purpose, breakGla
 	}
 	out.Document = doc.Plaintext
 	return out, nil
+}
+
+// Record reads a record's fingerprint (never its document).
+func (c *Client) Record(ctx context.Context, id string) (records.Record, error) {
+	var r records.Record
+	return r, c.Get(ctx, "/v1/records/"+url.PathEscape(id), &r)
+}
+
+// PatientRecords lists a patient's records, oldest first.
+func (c *Client) PatientRecords(ctx context.Context, patient string) ([]records.Record, error) {
+	return All[records.Record](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/records", nil)
+}
+
+// PatientConsents lists every consent a patient granted, revoked ones too.
+func (c *Client) PatientConsents(ctx context.Context, patient string) ([]records.Consent, error) {
+	return All[records.Consent](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/consents", nil)
+}
+
+// PatientDisclosures is a patient's accounting of disclosures: every read
+// of their records, refused and break-glass ones included.
+func (c *Client) PatientDisclosures(ctx context.Context, patient string) ([]records.Disclosure, error) {
+	return All[records.Disclosure](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/disclosures", nil)
+}
+
+// OrgDisclosures lists the disclosures of the records org holds; with
+// breakGlass, instead every break-glass read by org's members.
+func (c *Client) OrgDisclosures(ctx context.Context, org string, breakGlass bool) ([]records.Disclosure, error) {
+	path := "/v1/orgs/" + url.PathEscape(org) + "/disclosures"
+	if breakGlass {
+		path = "/v1/orgs/" + url.PathEscape(org) + "/break-glass"
+	}
+	return All[records.Disclosure](ctx, c, path, nil)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,15 +18,12 @@ import (
 
 	"github.com/medledger/medledger/bench"
 	"github.com/medledger/medledger/client"
+	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/demo"
 	"github.com/medledger/medledger/node"
 	"github.com/medledger/medledger/notary"
 )
-
-func init() {
-	extraCommands = append(extraCommands, (*CLI).benchCmd)
-}
 
 // benchTTL is the expiry, in blocks past the current height, of the
 // transactions a bench signs: long enough for a presigned pool to outlive
@@ -75,16 +71,16 @@ the node: on a small machine it costs the node part of its throughput.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if baseline != "" && baseline != "kvstore" {
-				return withHint(fmt.Errorf("unknown baseline %q", baseline), "the only baseline is kvstore")
+				return cmdline.Hint(fmt.Errorf("unknown baseline %q", baseline), "the only baseline is kvstore")
 			}
 			if cfg.Duration <= 0 {
-				return withHint(errors.New("--duration must be positive"), "e.g. --duration 20s")
+				return cmdline.Hint(errors.New("--duration must be positive"), "e.g. --duration 20s")
 			}
 			if presign < 0 {
 				presign = int(min(cfg.Duration.Seconds()*10_000, 1_000_000))
 			}
-			if c.output != "json" {
-				cfg.Progress = c.stdout
+			if !c.JSON() {
+				cfg.Progress = c.Stdout
 			}
 			tmp, err := os.MkdirTemp("", "medledger-bench-")
 			if err != nil {
@@ -93,7 +89,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 			defer os.RemoveAll(tmp)
 
 			var signer client.Signer
-			cfg.Node = c.apiURL()
+			cfg.Node = c.APIURL()
 			if local {
 				d, keys, err := startBenchNode(filepath.Join(tmp, "local"), blockTime)
 				if err != nil {
@@ -103,17 +99,17 @@ the node: on a small machine it costs the node part of its throughput.`,
 				cfg.Node = d.URL()
 				k, ok := keys[as]
 				if !ok {
-					return withHint(fmt.Errorf("no demo identity %s", as), "use a demo member, e.g. --as northside-hospital/dr-chen")
+					return cmdline.Hint(fmt.Errorf("no demo identity %s", as), "use a demo member, e.g. --as northside-hospital/dr-chen")
 				}
 				signer = client.Signer{Key: k}
 			} else {
-				if signer, err = c.signer(as); err != nil {
+				if signer, err = c.Signer(as); err != nil {
 					return err
 				}
 			}
-			st, err := bench.Status(c.ctx, http.DefaultClient, cfg.Node)
+			st, err := client.New(cfg.Node).Status(c.Ctx)
 			if err != nil {
-				return withHint(err, "start a node with medledger dev, or pass --node URL, or use --local")
+				return cmdline.Hint(err, "start a node with medledger dev, or pass --node URL, or use --local")
 			}
 			signer.ChainID, signer.TTL = st.ChainID, benchTTL
 			run := runID()
@@ -122,11 +118,11 @@ the node: on a small machine it costs the node part of its throughput.`,
 			if err != nil {
 				return err
 			}
-			c.logf("bench: signing %d %s transactions as %s\n", presign, notary.TypeAnchor, signer.Key.ID)
+			c.Logf("bench: signing %d %s transactions as %s\n", presign, notary.TypeAnchor, signer.Key.ID)
 			if cfg.Pool, err = bench.Presign(cfg.Source, presign); err != nil {
 				return err
 			}
-			c.logf("bench: sending to %s for %s, concurrency %d, batch %d\n", cfg.Node, cfg.Duration, cfg.Concurrency, cfg.Batch)
+			c.Logf("bench: sending to %s for %s, concurrency %d, batch %d\n", cfg.Node, cfg.Duration, cfg.Concurrency, cfg.Batch)
 
 			if cpuprofile != "" {
 				f, err := os.Create(cpuprofile)
@@ -141,7 +137,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 			if memprofile != "" {
 				runtime.MemProfileRate = 64 << 10
 			}
-			res, err := bench.Run(c.ctx, cfg)
+			res, err := bench.Run(c.Ctx, cfg)
 			if cpuprofile != "" {
 				pprof.StopCPUProfile()
 			}
@@ -151,7 +147,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 				}
 			}
 			if err != nil {
-				return withHint(err, "is %s a medledger node of this version? see medledger bench --help", cfg.Node)
+				return cmdline.Hint(err, "is %s a medledger node of this version? see medledger bench --help", cfg.Node)
 			}
 			rep := benchReport{Result: res}
 			if baseline == "kvstore" {
@@ -159,7 +155,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 					// NOTE: the local node must not share the cores with the baseline.
 					rep.Result.Target = "medledger (in-process)"
 				}
-				c.logf("bench: baseline: CometBFT kvstore example app in-process, %d-byte transactions\n", len(sample))
+				c.Logf("bench: baseline: CometBFT kvstore example app in-process, %d-byte transactions\n", len(sample))
 				kv, err := bench.StartKVStore(filepath.Join(tmp, "kvstore"), blockTime)
 				if err != nil {
 					return fmt.Errorf("start kvstore baseline: %w", err)
@@ -170,7 +166,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 				if bcfg.Pool, err = bench.Presign(bcfg.Source, presign); err != nil {
 					return err
 				}
-				bres, err := bench.Run(c.ctx, bcfg)
+				bres, err := bench.Run(c.Ctx, bcfg)
 				if e := kv.Stop(); e != nil && err == nil {
 					err = e
 				}
@@ -183,7 +179,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 					rep.Ratio = res.CommittedTPS / bres.CommittedTPS
 				}
 			}
-			return c.print(rep, func(w io.Writer) {
+			return c.Print(rep, func(w io.Writer) {
 				printResult(w, res)
 				if rep.Baseline != nil {
 					fmt.Fprintln(w)

@@ -9,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/demo"
+	"github.com/medledger/medledger/keystore"
 	"github.com/medledger/medledger/node"
 )
 
@@ -22,12 +24,12 @@ func (c *CLI) devCmd() *cobra.Command {
 		Short: "Run a single-validator chain with the demo consortium (created on first run, reopened after)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h := c.homeDir()
+			h := c.HomeDir()
 			if !h.Exists() {
 				if err := initDev(h, listen, p2p, blockTime); err != nil {
 					return err
 				}
-				c.logf("created the demo consortium in %s\n", h)
+				c.Logf("created the demo consortium in %s\n", h)
 			}
 			return c.runNode(h, listen, true, c.seedDemo)
 		},
@@ -46,7 +48,7 @@ func initDev(h node.Home, listen, p2p string, blockTime time.Duration) error {
 	if err := node.Init(h, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: keys.AppState(), APIListen: listen, P2PListen: p2p, BlockTime: blockTime}); err != nil {
 		return err
 	}
-	return keys.Save(keystoreOf(h))
+	return keys.Save(keystore.Store{Dir: h.KeysDir()})
 }
 
 // runNode starts the node in h and serves until the context ends.
@@ -55,11 +57,11 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool, after ...func(h node
 	cfg.Home, cfg.APIListen = h, listen
 	_, ac, err := node.LoadConfig(h)
 	if err != nil {
-		return withHint(err, "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
+		return cmdline.Hint(err, "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
 	}
-	svcs, protected, err := services(c.ctx, h, ac.Operator)
+	svcs, protected, err := services(c.Ctx, h, ac.Operator)
 	if err != nil {
-		return withHint(err, "the vault in %s/data/vault could not be opened; is another node running from this home?", h)
+		return cmdline.Hint(err, "the vault in %s/data/vault could not be opened; is another node running from this home?", h)
 	}
 	cfg.Services = svcs
 	if os.Getenv("MEDLEDGER_COMET_LOG") != "" {
@@ -72,30 +74,30 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool, after ...func(h node
 		}
 		var ne *os.PathError
 		if errors.As(err, &ne) {
-			return withHint(err, "check that %s is a medledger home and readable", h)
+			return cmdline.Hint(err, "check that %s is a medledger home and readable", h)
 		}
-		return withHint(err, "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
+		return cmdline.Hint(err, "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
 	}
-	c.logf("medledger: chain %s, node %s\n", d.App.ChainID(), d.Node.CMT.NodeInfo().ID())
-	c.logf("medledger: home      %s\n", h)
-	c.logf("medledger: API       %s\n", d.URL())
+	c.Logf("medledger: chain %s, node %s\n", d.App.ChainID(), d.Node.CMT.NodeInfo().ID())
+	c.Logf("medledger: home      %s\n", h)
+	c.Logf("medledger: API       %s\n", d.URL())
 	if dev {
-		c.logf("medledger: demo keys %s (unencrypted: for development only)\n", h.KeysDir())
+		c.Logf("medledger: demo keys %s (unencrypted: for development only)\n", h.KeysDir())
 	}
 	if !protected {
-		c.logf("medledger: vault key %s is not passphrase-protected (set MEDLEDGER_VAULT_PASSPHRASE on a real node)\n", h.ConfigDir()+"/vault_key.json")
+		c.Logf("medledger: vault key %s is not passphrase-protected (set MEDLEDGER_VAULT_PASSPHRASE on a real node)\n", h.ConfigDir()+"/vault_key.json")
 	}
 	for _, fn := range after {
 		if err := fn(h, d); err != nil {
-			c.logf("medledger: warning: %v\n", err)
+			c.Logf("medledger: warning: %v\n", err)
 		}
 	}
-	c.logf("medledger: press Ctrl-C to stop\n")
-	if c.output == "json" {
-		c.print(map[string]string{"chain_id": d.App.ChainID(), "home": string(h), "api": d.URL(), "keys": h.KeysDir()}, func(io.Writer) {})
+	c.Logf("medledger: press Ctrl-C to stop\n")
+	if c.JSON() {
+		c.Print(map[string]string{"chain_id": d.App.ChainID(), "home": string(h), "api": d.URL(), "keys": h.KeysDir()}, func(io.Writer) {})
 	}
-	<-c.ctx.Done()
-	c.logf("medledger: stopping at height %d\n", d.Store.Version())
+	<-c.Ctx.Done()
+	c.Logf("medledger: stopping at height %d\n", d.Store.Version())
 	if err := d.Stop(); err != nil {
 		return fmt.Errorf("stop: %w", err)
 	}

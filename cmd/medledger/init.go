@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/demo"
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/keystore"
@@ -37,12 +38,12 @@ is generated into the home's keystore, protected by the passphrase in
 --passphrase-file (or unencrypted with --insecure-keystore, for tests).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h := c.homeDir()
-			if c.home == "" {
-				return withHint(errors.New("--home is required"), "name a folder for the new node, e.g. --home ./node1")
+			h := c.HomeDir()
+			if c.Home == "" {
+				return cmdline.Hint(errors.New("--home is required"), "name a folder for the new node, e.g. --home ./node1")
 			}
 			if h.Exists() {
-				return withHint(fmt.Errorf("%s is initialized already", h), "choose another --home, or remove it to start over")
+				return cmdline.Hint(fmt.Errorf("%s is initialized already", h), "choose another --home, or remove it to start over")
 			}
 			var keys map[string]*keystore.Key
 			var pass []byte
@@ -59,10 +60,10 @@ is generated into the home's keystore, protected by the passphrase in
 					org.Name = org.ID
 				}
 				if err := org.Validate(); err != nil {
-					return withHint(err, "see medledger init --help")
+					return cmdline.Hint(err, "see medledger init --help")
 				}
 				if passFile == "" && !insecure {
-					return withHint(errors.New("the founding admin's key needs a passphrase"), "give --passphrase-file FILE, or --insecure-keystore for a throwaway node")
+					return cmdline.Hint(errors.New("the founding admin's key needs a passphrase"), "give --passphrase-file FILE, or --insecure-keystore for a throwaway node")
 				}
 				if passFile != "" {
 					b, err := os.ReadFile(passFile)
@@ -80,12 +81,12 @@ is generated into the home's keystore, protected by the passphrase in
 				gb, _ := json.Marshal(g)
 				o.AppState, _ = json.Marshal(app.Genesis{Modules: map[string]json.RawMessage{"identity": gb}})
 			default:
-				return withHint(errors.New("say who founds the consortium"), "give --demo, or --org ID --org-kind KIND")
+				return cmdline.Hint(errors.New("say who founds the consortium"), "give --demo, or --org ID --org-kind KIND")
 			}
 			if err := node.Init(h, o); err != nil {
 				return err
 			}
-			ks := keystoreOf(h)
+			ks := keystore.Store{Dir: h.KeysDir()}
 			for _, k := range keys {
 				p := pass
 				if withDemo {
@@ -95,7 +96,7 @@ is generated into the home's keystore, protected by the passphrase in
 					return err
 				}
 			}
-			return c.print(map[string]any{"home": string(h), "chain_id": o.ChainID, "genesis": h.GenesisFile()}, func(w io.Writer) {
+			return c.Print(map[string]any{"home": string(h), "chain_id": o.ChainID, "genesis": h.GenesisFile()}, func(w io.Writer) {
 				fmt.Fprintf(w, "initialized %s for chain %s\nstart it with: medledger start --home %s\n", h, o.ChainID, h)
 			})
 		},

@@ -11,13 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/keystore"
 )
-
-func init() {
-	extraCommands = append(extraCommands, (*CLI).keysCmd)
-}
 
 // keyView is the public part of a key file as keys list, show and add
 // print it. It never holds secret material.
@@ -66,10 +63,10 @@ func (c *CLI) keysListCmd() *cobra.Command {
 		Short: "List the keys: local name, on-chain id, key id, and whether encrypted",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ks := c.keystore()
+			ks := c.Keystore()
 			files, err := ks.List()
 			if err != nil {
-				return withHint(err, "check that %s is a keystore and readable", ks.Dir)
+				return cmdline.Hint(err, "check that %s is a keystore and readable", ks.Dir)
 			}
 			out := make([]keyView, 0, len(files))
 			plain := 0
@@ -79,7 +76,7 @@ func (c *CLI) keysListCmd() *cobra.Command {
 					plain++
 				}
 			}
-			return c.print(out, func(w io.Writer) {
+			return c.Print(out, func(w io.Writer) {
 				if len(out) == 0 {
 					fmt.Fprintf(w, "no keys in %s\n  create one with: medledger keys add ORG/NAME\n", ks.Dir)
 					return
@@ -104,12 +101,12 @@ func (c *CLI) keysShowCmd() *cobra.Command {
 		Short: "Show a key's public keys (base64), key id and on-chain id",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := c.keyInfo(args[0])
+			f, err := c.KeyInfo(args[0])
 			if err != nil {
 				return err
 			}
 			v := viewOf(f, true)
-			return c.print(v, func(w io.Writer) { printKey(w, v) })
+			return c.Print(v, func(w io.Writer) { printKey(w, v) })
 		},
 	}
 }
@@ -122,13 +119,13 @@ func printKey(w io.Writer, v keyView) {
 // keyInfo reads the public part of a key of the keystore, with a hint when
 // there is no such key.
 func (c *CLI) keyInfo(name string) (keystore.File, error) {
-	ks := c.keystore()
+	ks := c.Keystore()
 	f, err := ks.Info(name)
 	if errors.Is(err, keystore.ErrNotFound) {
-		return f, withHint(err, "medledger keys list shows the keys in %s; medledger keys add %s creates one", ks.Dir, name)
+		return f, cmdline.Hint(err, "medledger keys list shows the keys in %s; medledger keys add %s creates one", ks.Dir, name)
 	}
 	if err != nil {
-		return f, withHint(err, "key names are org/member or patient/name")
+		return f, cmdline.Hint(err, "key names are org/member or patient/name")
 	}
 	return f, nil
 }
@@ -161,22 +158,22 @@ as the member's id, then send rotate-key:
 			}
 			if id != "" {
 				if patient {
-					return withHint(errors.New("--id does not apply to a patient key"), "a patient's id is derived from the key; drop --id")
+					return cmdline.Hint(errors.New("--id does not apply to a patient key"), "a patient's id is derived from the key; drop --id")
 				}
 				if err := checkKeyName(id); err != nil || strings.HasPrefix(id, "patient/") {
-					return withHint(fmt.Errorf("--id %q is not a member id", id), "give the member's id as org/member")
+					return cmdline.Hint(fmt.Errorf("--id %q is not a member id", id), "give the member's id as org/member")
 				}
 			}
 			pass := os.Getenv("MEDLEDGER_PASSPHRASE")
 			switch {
 			case insecure && pass != "":
-				return withHint(errors.New("both MEDLEDGER_PASSPHRASE and --insecure are given"), "drop --insecure to encrypt the key, or unset MEDLEDGER_PASSPHRASE to store it unencrypted")
+				return cmdline.Hint(errors.New("both MEDLEDGER_PASSPHRASE and --insecure are given"), "drop --insecure to encrypt the key, or unset MEDLEDGER_PASSPHRASE to store it unencrypted")
 			case !insecure && pass == "":
-				return withHint(errors.New("the new key needs a passphrase"), "set MEDLEDGER_PASSPHRASE, or give --insecure to store it unencrypted (development only)")
+				return cmdline.Hint(errors.New("the new key needs a passphrase"), "set MEDLEDGER_PASSPHRASE, or give --insecure to store it unencrypted (development only)")
 			}
-			ks := c.keystore()
+			ks := c.Keystore()
 			if _, err := ks.Info(name); err == nil {
-				return withHint(fmt.Errorf("%w: %s", keystore.ErrExists, name), "choose another name; medledger keys show %s shows the existing key", name)
+				return cmdline.Hint(fmt.Errorf("%w: %s", keystore.ErrExists, name), "choose another name; medledger keys show %s shows the existing key", name)
 			}
 			k, err := keystore.Generate(name)
 			if err != nil {
@@ -190,12 +187,12 @@ as the member's id, then send rotate-key:
 			}
 			if err := ks.Save(k, []byte(pass)); err != nil {
 				if errors.Is(err, keystore.ErrExists) {
-					return withHint(err, "choose another name")
+					return cmdline.Hint(err, "choose another name")
 				}
 				return err
 			}
 			v := keyView{Name: k.Name, ID: k.ID, KeyID: k.KeyID(), Encrypted: pass != "", SignPub: k.SignPub(), EncPub: k.EncPub()}
-			return c.print(v, func(w io.Writer) {
+			return c.Print(v, func(w io.Writer) {
 				fmt.Fprintf(w, "created %s in %s\n", name, ks.Dir)
 				printKey(w, v)
 				org, member, _ := strings.Cut(k.ID, "/")
@@ -226,7 +223,7 @@ as the member's id, then send rotate-key:
 func checkKeyName(name string) error {
 	org, member, ok := strings.Cut(name, "/")
 	if !ok || !validPart(org) || !validPart(member) {
-		return withHint(fmt.Errorf("key name %q is not org/member or patient/name", name),
+		return cmdline.Hint(fmt.Errorf("key name %q is not org/member or patient/name", name),
 			"use 2 to 64 lowercase letters, digits and '-' on each side of the '/', e.g. northside-hospital/dr-chen")
 	}
 	return nil

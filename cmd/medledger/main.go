@@ -12,12 +12,13 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/medledger/medledger/cmdline"
 )
 
 func main() {
@@ -34,48 +35,19 @@ func main() {
 
 // Run runs the command line args and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cli := &CLI{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	env := &cmdline.Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Modules: modules()}
+	cli := &CLI{Env: env}
 	root := cli.root()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
-		printError(stderr, err)
-		var ee *exitError
+		cmdline.PrintError(stdout, stderr, err, env.JSON())
+		var ee *cmdline.ExitError
 		if errors.As(err, &ee) {
-			return ee.code
+			return ee.Code
 		}
 		return 1
 	}
 	return 0
-}
-
-// hinted is an error with a hint that names the fix.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-
-func withHint(err error, format string, args ...any) error {
-	return &hinted{err: err, hint: fmt.Sprintf(format, args...)}
-}
-
-// exitError carries a specific exit code (e.g. verify's "not anchored").
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func printError(w io.Writer, err error) {
-	fmt.Fprintf(w, "medledger: error: %v\n", err)
-	var h *hinted
-	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(w, "medledger: hint: %s\n", h.hint)
-	}
 }

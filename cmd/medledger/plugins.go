@@ -5,28 +5,43 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/identity"
+	identitycli "github.com/medledger/medledger/identity/cli"
 	"github.com/medledger/medledger/node"
-	"github.com/medledger/medledger/notary"
-	"github.com/medledger/medledger/records"
+	notarycli "github.com/medledger/medledger/notary/cli"
+	recordscli "github.com/medledger/medledger/records/cli"
 	"github.com/medledger/medledger/records/custodian"
-	"github.com/medledger/medledger/supply"
+	supplycli "github.com/medledger/medledger/supply/cli"
 )
 
-// plugins are the modules this node runs, in order. Adding a module to
-// medledger is one line here.
-func plugins() []daemon.Plugin {
-	return []daemon.Plugin{
-		{Module: identity.Module{}, Routes: identity.HTTPRoutes, Codes: identity.Codes},
-		{Module: notary.Module{}, Routes: notary.HTTPRoutes, Codes: notary.Codes},
-		{Module: records.Module{}, Routes: records.HTTPRoutes, Codes: records.Codes},
-		{Module: supply.Module{}, Routes: supply.HTTPRoutes, Codes: supply.Codes},
+// modules are the modules this binary runs, in order. Adding a module to
+// medledger is one line here: its cli package's Module brings its
+// transactions, routes, error codes, commands, hints and demo data.
+func modules() []cmdline.Module {
+	return []cmdline.Module{
+		identitycli.Module,
+		notarycli.Module,
+		recordscli.Module,
+		supplycli.Module,
 	}
 }
 
+// plugins are the modules' parts of the node.
+func plugins() []daemon.Plugin {
+	var out []daemon.Plugin
+	for _, m := range modules() {
+		out = append(out, m.Plugin)
+	}
+	return out
+}
+
+// identities is the module that answers who signers are (app.Identities).
+var identities = identity.Module{}
+
 func daemonConfig() daemon.Config {
-	return daemon.Config{Identities: identity.Module{}, Plugins: plugins()}
+	return daemon.Config{Identities: identities, Plugins: plugins()}
 }
 
 // services are the off-chain services of a node in home h: the records
@@ -39,5 +54,5 @@ func services(ctx context.Context, h node.Home, operator string) ([]daemon.Servi
 	if err != nil {
 		return nil, false, err
 	}
-	return []daemon.Service{&custodian.Service{Org: operator, Vault: v, IDs: identity.Module{}, CloseVault: closeVault}}, len(pass) > 0, nil
+	return []daemon.Service{&custodian.Service{Org: operator, Vault: v, IDs: identities, CloseVault: closeVault}}, len(pass) > 0, nil
 }

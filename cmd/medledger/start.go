@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/medledger/medledger/cmdline"
 	"github.com/spf13/cobra"
 )
 
@@ -11,9 +12,9 @@ func (c *CLI) startCmd() *cobra.Command {
 		Short: "Run the node in --home (made by init or testnet)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h := c.homeDir()
+			h := c.HomeDir()
 			if !h.Exists() {
-				return withHint(errNotHome(h), "create it with medledger init --home %s, or medledger testnet", h)
+				return cmdline.Hint(errNotHome(h), "create it with medledger init --home %s, or medledger testnet", h)
 			}
 			return c.runNode(h, listen, false)
 		},

@@ -9,13 +9,10 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/spf13/cobra"
 
+	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/demo"
 	"github.com/medledger/medledger/node"
 )
-
-func init() {
-	extraCommands = append(extraCommands, (*CLI).testnetCmd)
-}
 
 // testnetNode is one node of a written testnet, as printed.
 type testnetNode struct {
@@ -50,13 +47,13 @@ Blocks are made while more than two thirds of the voting power runs
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return withHint(errors.New("--out is required"), "name a new folder for the network, e.g. --out ./testnet")
+				return cmdline.Hint(errors.New("--out is required"), "name a new folder for the network, e.g. --out ./testnet")
 			}
 			if err := node.Testnet(out, o); err != nil {
 				if errors.Is(err, node.ErrTestnetNotEmpty) {
-					return withHint(err, "give a new --out folder, or remove %s to start over", out)
+					return cmdline.Hint(err, "give a new --out folder, or remove %s to start over", out)
 				}
-				return withHint(err, "see medledger testnet --help")
+				return cmdline.Hint(err, "see medledger testnet --help")
 			}
 			nodes, err := readTestnet(out, o.Validators)
 			if err != nil {
@@ -66,7 +63,7 @@ Blocks are made while more than two thirds of the voting power runs
 			if chainID == "" {
 				chainID = node.DefaultTestnetChainID
 			}
-			return c.print(map[string]any{"chain_id": chainID, "out": out, "keys": node.TestnetKeysDir(out), "nodes": nodes}, func(w io.Writer) {
+			return c.Print(map[string]any{"chain_id": chainID, "out": out, "keys": node.TestnetKeysDir(out), "nodes": nodes}, func(w io.Writer) {
 				fmt.Fprintf(w, "wrote a %d-validator network for chain %s in %s\n", len(nodes), chainID, out)
 				fmt.Fprintf(w, "demo keys (unencrypted, for development only): %s\n\n", node.TestnetKeysDir(out))
 				fmt.Fprintf(w, "start each node in its own terminal:\n")

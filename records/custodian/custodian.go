@@ -93,15 +93,6 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// UploadResponse answers POST /v1/records/documents.
-type UploadResponse struct {
-	Ref           string   `json:"ref"`
-	Digest        string   `json:"digest"`
-	ResourceTypes []string `json:"resource_types"`
-	Category      string   `json:"category"`
-	Size          int      `json:"size"`
-}
-
 func (s *Service) lookup(snap state.Reader) httpsig.KeyLookup {
 	return func(keyID string) (ed25519.PublicKey, error) {
 		signer, kid, err := httpsig.SplitKeyID(keyID)
@@ -145,20 +136,8 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 		api.WriteProblem(w, r, err)
 		return
 	}
-	api.WriteJSON(w, UploadResponse{Ref: rec.ID.String(), Digest: rec.Digest.String(), ResourceTypes: parsed.Types,
+	api.WriteJSON(w, records.UploadResponse{Ref: rec.ID.String(), Digest: rec.Digest.String(), ResourceTypes: parsed.Types,
 		Category: fhir.Category(parsed.ResourceType, doc), Size: rec.Size})
-}
-
-// ReadResponse answers POST /v1/records/{id}/read.
-type ReadResponse struct {
-	Record     string `json:"record"`
-	Disclosure uint64 `json:"disclosure"`
-	Ground     string `json:"ground"`
-	BreakGlass bool   `json:"break_glass"`
-	Height     int64  `json:"height"`
-	Digest     string `json:"digest"`      // the record's salted digest on chain
-	Blob       []byte `json:"blob"`        // the encrypted document (vault blob)
-	WrappedKey []byte `json:"wrapped_key"` // its data key, wrapped for the reader's X25519 key
 }
 
 func (s *Service) read(w http.ResponseWriter, r *http.Request) {
@@ -180,57 +159,57 @@ func (s *Service) read(w http.ResponseWriter, r *http.Request) {
 // once its disclosure has committed granted, returns the encrypted document
 // with its key wrapped for the reader. A refusal is a records/no-consent
 // *api.ProblemError carrying the transaction hash and height.
-func (s *Service) access(ctx context.Context, raw []byte, record, patient string) (ReadResponse, error) {
+func (s *Service) access(ctx context.Context, raw []byte, record, patient string) (records.ReadResponse, error) {
 	t, err := tx.Decode(raw)
 	if err != nil {
-		return ReadResponse{}, err
+		return records.ReadResponse{}, err
 	}
 	var body records.AccessBody
 	if t.Type != records.TypeAccess || json.Unmarshal(t.Body, &body) != nil || (record != "" && body.Record != record) {
-		return ReadResponse{}, api.ErrBadRequest.New("the transaction must be a records/access for record %s", cmp.Or(record, "of this patient"))
+		return records.ReadResponse{}, api.ErrBadRequest.New("the transaction must be a records/access for record %s", cmp.Or(record, "of this patient"))
 	}
 	rec, ok := records.GetRecord(s.Store.Latest(), body.Record)
 	if !ok || (patient != "" && rec.Patient != patient) {
 		if patient != "" {
-			return ReadResponse{}, records.ErrRecordNotFound.New("no record %q of patient %s", body.Record, patient)
+			return records.ReadResponse{}, records.ErrRecordNotFound.New("no record %q of patient %s", body.Record, patient)
 		}
-		return ReadResponse{}, records.ErrRecordNotFound.New("no record %q", body.Record)
+		return records.ReadResponse{}, records.ErrRecordNotFound.New("no record %q", body.Record)
 	}
 	if rec.Custodian != s.Org {
-		return ReadResponse{}, records.ErrNotCustodianNode.New("record %s is held by %s; send the request to its node, this one serves %s", rec.ID, rec.Custodian, s.Org)
+		return records.ReadResponse{}, records.ErrNotCustodianNode.New("record %s is held by %s; send the request to its node, this one serves %s", rec.ID, rec.Custodian, s.Org)
 	}
 	c, err := s.API.SubmitCommit(ctx, raw)
 	if err != nil {
-		return ReadResponse{}, err
+		return records.ReadResponse{}, err
 	}
 	seq, outcome, missing := disclosureOf(c)
 	snap := s.Store.Latest()
 	d, ok := findDisclosure(snap, rec.Patient, seq)
 	if !ok {
-		return ReadResponse{}, fmt.Errorf("disclosure %d of %s not found after commit", seq, rec.ID)
+		return records.ReadResponse{}, fmt.Errorf("disclosure %d of %s not found after commit", seq, rec.ID)
 	}
 	if outcome != records.OutcomeGranted {
 		p := api.ProblemOf(records.ErrNoConsent.New("record %s: %s", rec.ID, missing))
 		p.Hash, p.Height = fmt.Sprintf("%X", tx.Hash(raw)), c.Height
-		return ReadResponse{}, &api.ProblemError{Problem: p}
+		return records.ReadResponse{}, &api.ProblemError{Problem: p}
 	}
 	encKey, ok := s.IDs.EncKey(snap, t.Signer)
 	if !ok {
-		return ReadResponse{}, tx.ErrUnknownSigner.New("no encryption key for %s", t.Signer)
+		return records.ReadResponse{}, tx.ErrUnknownSigner.New("no encryption key for %s", t.Signer)
 	}
 	id, err := vault.ParseDocID(rec.Ref)
 	if err != nil {
-		return ReadResponse{}, err
+		return records.ReadResponse{}, err
 	}
 	blob, err := s.Vault.Get(ctx, id)
 	if err != nil {
-		return ReadResponse{}, goneOr(err, rec.ID)
+		return records.ReadResponse{}, goneOr(err, rec.ID)
 	}
 	wk, err := s.Vault.Wrap(ctx, id, encKey)
 	if err != nil {
-		return ReadResponse{}, goneOr(err, rec.ID)
+		return records.ReadResponse{}, goneOr(err, rec.ID)
 	}
-	return ReadResponse{Record: rec.ID, Disclosure: d.Seq, Ground: d.Ground, BreakGlass: d.BreakGlass, Height: c.Height,
+	return records.ReadResponse{Record: rec.ID, Disclosure: d.Seq, Ground: d.Ground, BreakGlass: d.BreakGlass, Height: c.Height,
 		Digest: rec.Digest, Blob: blob, WrappedKey: wk}, nil
 }
 

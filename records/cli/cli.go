@@ -1,11 +1,15 @@
-package main
+// Package cli is the records module's part of the command line: add a
+// patient's FHIR document at its custodian, list records, read one under
+// consent or by breaking glass, erase; grant, revoke and list consents;
+// the accounting of disclosures. Its demo seed stores synthetic records
+// for the demo patients.
+package cli
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -13,14 +17,31 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medledger/medledger/client"
-	"github.com/medledger/medledger/identity"
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/cmdline"
+	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/records"
 )
 
-func init() {
-	extraCommands = append(extraCommands, (*CLI).recordsCmd, (*CLI).consentCmd, (*CLI).disclosuresCmd)
+// Module is the records module as cmd/medledger wires it.
+var Module = cmdline.Module{
+	Plugin: daemon.Plugin{Module: records.Module{}, Routes: records.HTTPRoutes, Codes: records.Codes},
+	Commands: func(e *cmdline.Env) []*cobra.Command {
+		c := &cmds{e}
+		return []*cobra.Command{c.recordsCmd(), c.consentCmd(), c.disclosuresCmd()}
+	},
+	Hints: hints,
+	Seed:  &cmdline.Seed{Marker: "demo-seeded", Run: seed},
 }
+
+// cmds builds the module's commands on the shared environment.
+type cmds struct{ *cmdline.Env }
+
+// patientPrefix starts every patient's pseudonymous id.
+//
+// NOTE: the id's form is the identity module's; the CLI only tells an id
+// from a key name with it, and the node checks the id itself.
+const patientPrefix = "pat-"
 
 // defaultConsentTerm is how long a consent runs without --until.
 const defaultConsentTerm = 90 * 24 * time.Hour
@@ -28,135 +49,47 @@ const defaultConsentTerm = 90 * 24 * time.Hour
 // patientID resolves a patient given on the command line: a raw id
 // (pat-...), or a local keystore key name patient/NAME (or just NAME), whose
 // on-chain id is the key's id.
-func (c *CLI) patientID(name string) (string, error) {
+func (c *cmds) patientID(name string) (string, error) {
 	if name == "" {
-		return "", withHint(errors.New("no patient given"), "name the patient with --patient patient/NAME (a local key) or --patient pat-... (an id)")
+		return "", cmdline.Hint(errors.New("no patient given"), "name the patient with --patient patient/NAME (a local key) or --patient pat-... (an id)")
 	}
-	if strings.HasPrefix(name, identity.PatientPrefix) {
+	if strings.HasPrefix(name, patientPrefix) {
 		return name, nil
 	}
 	if !strings.Contains(name, "/") {
 		name = "patient/" + name
 	}
 	if !strings.HasPrefix(name, "patient/") {
-		return "", withHint(fmt.Errorf("%s is not a patient", name), "a patient is patient/NAME (a local key) or an id pat-...")
+		return "", cmdline.Hint(fmt.Errorf("%s is not a patient", name), "a patient is patient/NAME (a local key) or an id pat-...")
 	}
-	f, err := c.keyInfo(name)
+	f, err := c.KeyInfo(name)
 	if err != nil {
 		return "", err
 	}
-	if !strings.HasPrefix(f.ID, identity.PatientPrefix) {
-		return "", withHint(fmt.Errorf("key %s signs as %s, not as a patient", name, f.ID), "make a patient key with medledger keys add patient/NAME")
+	if !strings.HasPrefix(f.ID, patientPrefix) {
+		return "", cmdline.Hint(fmt.Errorf("key %s signs as %s, not as a patient", name, f.ID), "make a patient key with medledger keys add patient/NAME")
 	}
 	return f.ID, nil
 }
 
 // patientOf is the patient of a list command: --patient, else --as.
-func (c *CLI) patientOf(patient, as string) (string, error) {
+func (c *cmds) patientOf(patient, as string) (string, error) {
 	if patient == "" {
 		patient = as
 	}
 	if patient == "" {
-		return "", withHint(errors.New("--patient or --as is required"), "name the patient, e.g. --as patient/alice or --patient pat-...")
+		return "", cmdline.Hint(errors.New("--patient or --as is required"), "name the patient, e.g. --as patient/alice or --patient pat-...")
 	}
 	return c.patientID(patient)
 }
 
-// recordsError adds hints to the records module's and the custodian's
-// refusals; others get CLI.sendError's hints.
-func (c *CLI) recordsError(err error, as string) error {
-	var e *client.Error
-	if !errors.As(err, &e) {
-		return c.sendError(err)
-	}
-	if e.Codespace == "fhir" {
-		return withHint(err, "the file must be a valid FHIR R4 JSON resource or Bundle; fix what the error names")
-	}
-	if e.Codespace == "tx" && e.Title == "unauthorized" {
-		switch {
-		case strings.Contains(e.Detail, records.TypeGrant), strings.Contains(e.Detail, records.TypeRevoke), strings.Contains(e.Detail, records.TypeErase):
-			return withHint(err, "only patients grant, revoke and erase, their own records and consents: sign --as patient/NAME")
-		case strings.Contains(e.Detail, "store documents"):
-			return withHint(err, "add records as a clinician of the node's organization, or send them to your organization's node with --node URL")
-		}
-	}
-	if e.Codespace != records.Codespace {
-		return c.sendError(err)
-	}
-	hint := ""
-	switch e.Title {
-	case "no-consent":
-		org, _, _ := strings.Cut(as, "/")
-		if org == "" || org == "patient" {
-			org = "ORG"
-		}
-		hint = fmt.Sprintf("ask the patient to grant it: medledger consent grant --as patient/NAME --to %s --purpose PURPOSE; in an emergency a clinician may read with --break-glass REASON (%s), which is logged for review",
-			org, strings.Join(records.BreakGlassReasons, ", "))
-	case "record-not-found":
-		hint = "medledger records list --patient patient/NAME lists a patient's records"
-	case "patient-not-found":
-		hint = "enroll the patient first: medledger tx identity enroll-patient --key patient/NAME --as ORG/MEMBER"
-	case "grantee-not-found":
-		hint = "grant to an active organization (medledger query orgs lists them) or to one of its members, ORG/NAME"
-	case "consent-not-found":
-		hint = "medledger consent list --as patient/NAME lists a patient's consents"
-	case "not-your-record":
-		hint = "sign --as the patient the record or consent belongs to"
-	case "consent-revoked":
-		hint = "nothing to do: the consent is revoked already (medledger consent list shows it)"
-	case "record-erased":
-		hint = "the patient erased this record: its document is destroyed for good"
-	case "break-glass-not-allowed":
-		hint = "only clinicians of hospitals and clinics may break glass; ask the patient for consent instead"
-	case "duplicate-record":
-		hint = "the document is recorded already: medledger records list --patient patient/NAME shows it"
-	case "not-custodian":
-		hint = "send the request to the node of the record's custodian with --node URL"
-	case "invalid":
-		hint = "fix the value the error names; see --help"
-	}
-	if hint != "" {
-		return withHint(err, "%s", hint)
-	}
-	return c.sendError(err)
+// send signs and sends a records transaction as as and waits for its
+// block; it returns the transaction and the events it emitted.
+func (c *cmds) send(as, typ string, body any) (cmdline.Sent, api.TxResponse, error) {
+	return c.Send(as, typ, body)
 }
 
-// sendRecords signs and sends a records transaction as as, with records hints.
-func (c *CLI) sendRecords(as, typ string, body any) (sent, []eventView, error) {
-	s, err := c.signer(as)
-	if err != nil {
-		return sent{}, nil, err
-	}
-	res, err := c.client().Send(c.ctx, s, typ, body, "commit")
-	if err != nil {
-		return sent{}, nil, c.recordsError(err, as)
-	}
-	var evs []eventView
-	for _, e := range res.Events {
-		ev := eventView{Type: e.Type, Attrs: map[string]string{}}
-		for _, a := range e.Attributes {
-			ev.Attrs[a.Key] = a.Value
-		}
-		evs = append(evs, ev)
-	}
-	return sent{Type: typ, Signer: s.Key.ID, Hash: res.Hash, Height: res.Height}, evs, nil
-}
-
-type eventView struct {
-	Type  string
-	Attrs map[string]string
-}
-
-func attrOf(evs []eventView, typ, key string) string {
-	for _, e := range evs {
-		if e.Type == typ {
-			return e.Attrs[key]
-		}
-	}
-	return ""
-}
-
-func (c *CLI) recordsCmd() *cobra.Command {
+func (c *cmds) recordsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "records",
 		Short: "Patients' health records: add a FHIR document, list, read under consent or break glass, erase",
@@ -171,7 +104,7 @@ Send records commands to the custodian's node (--node).`,
 	return cmd
 }
 
-func (c *CLI) recordsAddCmd() *cobra.Command {
+func (c *cmds) recordsAddCmd() *cobra.Command {
 	var as, patient string
 	cmd := &cobra.Command{
 		Use:   "add FILE --patient patient/NAME --as ORG/CLINICIAN",
@@ -179,7 +112,7 @@ func (c *CLI) recordsAddCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if patient == "" {
-				return withHint(errors.New("--patient is required"), "name the patient, e.g. --patient patient/alice (a local key) or --patient pat-...")
+				return cmdline.Hint(errors.New("--patient is required"), "name the patient, e.g. --patient patient/alice (a local key) or --patient pat-...")
 			}
 			pid, err := c.patientID(patient)
 			if err != nil {
@@ -189,15 +122,15 @@ func (c *CLI) recordsAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := c.signer(as)
+			s, err := c.Signer(as)
 			if err != nil {
 				return err
 			}
-			id, err := c.client().AddRecord(c.ctx, s, pid, doc)
+			id, err := c.Client().AddRecord(c.Ctx, s, pid, doc)
 			if err != nil {
-				return c.recordsError(err, as)
+				return c.Explain(err, records.TypeAdd, as)
 			}
-			return c.print(struct {
+			return c.Print(struct {
 				ID      string `json:"id"`
 				Patient string `json:"patient"`
 				Author  string `json:"author"`
@@ -208,11 +141,11 @@ func (c *CLI) recordsAddCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
-	asFlag(cmd, &as, "northside-hospital/dr-chen")
+	cmdline.AsFlag(cmd, &as, "northside-hospital/dr-chen")
 	return cmd
 }
 
-func (c *CLI) recordsListCmd() *cobra.Command {
+func (c *cmds) recordsListCmd() *cobra.Command {
 	var as, patient string
 	cmd := &cobra.Command{
 		Use:   "list --as patient/NAME | --patient ID",
@@ -223,16 +156,16 @@ func (c *CLI) recordsListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			recs, err := getAll[records.Record](c, "/v1/patients/"+url.PathEscape(pid)+"/records")
+			recs, err := c.Client().PatientRecords(c.Ctx, pid)
 			if err != nil {
-				return c.queryError(err, "")
+				return c.ReadFail(err, "")
 			}
-			return c.print(recs, func(w io.Writer) {
+			return c.Print(recs, func(w io.Writer) {
 				if len(recs) == 0 {
 					fmt.Fprintf(w, "no records for %s\n", pid)
 					return
 				}
-				table(w, "ID\tCATEGORY\tTYPES\tCUSTODIAN\tAUTHOR\tSTATUS\tTIME", func(tw io.Writer) {
+				cmdline.Table(w, "ID\tCATEGORY\tTYPES\tCUSTODIAN\tAUTHOR\tSTATUS\tTIME", func(tw io.Writer) {
 					for _, r := range recs {
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Category, strings.Join(r.ResourceTypes, ","), r.Custodian, r.Author, r.Status, r.Time.Format(time.RFC3339))
 					}
@@ -245,7 +178,7 @@ func (c *CLI) recordsListCmd() *cobra.Command {
 	return cmd
 }
 
-func (c *CLI) recordsGetCmd() *cobra.Command {
+func (c *cmds) recordsGetCmd() *cobra.Command {
 	var as, purpose, breakGlass, out string
 	cmd := &cobra.Command{
 		Use:   "get ID --as ORG/MEMBER|patient/NAME [--purpose TREAT] [--break-glass REASON] [--out FILE]",
@@ -266,18 +199,18 @@ hospitals and clinics only); the read is flagged for review. Reasons: ` + string
 				purpose = records.PurposeEmergencyTreatment
 			}
 			if !slices.Contains(records.Purposes, purpose) {
-				return withHint(fmt.Errorf("purpose %q is not known", purpose), "give --purpose one of %s", strings.Join(records.Purposes, ", "))
+				return cmdline.Hint(fmt.Errorf("purpose %q is not known", purpose), "give --purpose one of %s", strings.Join(records.Purposes, ", "))
 			}
 			if breakGlass != "" && !slices.Contains(records.BreakGlassReasons, breakGlass) {
-				return withHint(fmt.Errorf("break-glass reason %q is not known", breakGlass), "give --break-glass one of %s", strings.Join(records.BreakGlassReasons, ", "))
+				return cmdline.Hint(fmt.Errorf("break-glass reason %q is not known", breakGlass), "give --break-glass one of %s", strings.Join(records.BreakGlassReasons, ", "))
 			}
-			s, err := c.signer(as)
+			s, err := c.Signer(as)
 			if err != nil {
 				return err
 			}
-			res, err := c.client().ReadRecord(c.ctx, s, args[0], purpose, breakGlass)
+			res, err := c.Client().ReadRecord(c.Ctx, s, args[0], purpose, breakGlass)
 			if err != nil {
-				return c.recordsError(err, as)
+				return c.Explain(err, records.TypeAccess, as)
 			}
 			if out != "" {
 				if err := os.WriteFile(out, res.Document, 0o600); err != nil {
@@ -300,56 +233,56 @@ hospitals and clinics only); the read is flagged for review. Reasons: ` + string
 			if out == "" && json.Valid(res.Document) {
 				view.Document = res.Document
 			}
-			if c.output == "json" {
+			if c.JSON() {
 				if out == "" && view.Document == nil {
-					return withHint(errors.New("the document is not JSON"), "pass --out FILE to save it")
+					return cmdline.Hint(errors.New("the document is not JSON"), "pass --out FILE to save it")
 				}
-				return c.print(view, nil)
+				return c.Print(view, nil)
 			}
 			if res.BreakGlass {
-				fmt.Fprintf(c.stderr, "medledger: break-glass read of %s logged as disclosure %d, for review\n", res.Record, res.Disclosure)
+				fmt.Fprintf(c.Stderr, "medledger: break-glass read of %s logged as disclosure %d, for review\n", res.Record, res.Disclosure)
 			}
 			if out == "" {
-				_, err := c.stdout.Write(res.Document)
+				_, err := c.Stdout.Write(res.Document)
 				return err
 			}
-			fmt.Fprintf(c.stdout, "wrote %s (%d bytes)\n  record     %s\n  disclosure %d (%s)\n  height     %d\n", out, len(res.Document), res.Record, res.Disclosure, res.Ground, res.Height)
+			fmt.Fprintf(c.Stdout, "wrote %s (%d bytes)\n  record     %s\n  disclosure %d (%s)\n  height     %d\n", out, len(res.Document), res.Record, res.Disclosure, res.Ground, res.Height)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&purpose, "purpose", records.PurposeTreatment, "purpose of use ("+strings.Join(records.Purposes, ", ")+"); default ETREAT with --break-glass")
 	cmd.Flags().StringVar(&breakGlass, "break-glass", "", "emergency reason to read without consent ("+strings.Join(records.BreakGlassReasons, ", ")+")")
 	cmd.Flags().StringVar(&out, "out", "", "write the document to FILE instead of stdout")
-	asFlag(cmd, &as, "lakeside-clinic/dr-patel")
+	cmdline.AsFlag(cmd, &as, "lakeside-clinic/dr-patel")
 	return cmd
 }
 
-func (c *CLI) recordsEraseCmd() *cobra.Command {
+func (c *cmds) recordsEraseCmd() *cobra.Command {
 	var as string
 	cmd := &cobra.Command{
 		Use:   "erase ID --as patient/NAME",
 		Short: "Erase one of your records: the custodian destroys its document; the fingerprint stays as a tombstone",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, _, err := c.sendRecords(as, records.TypeErase, records.RecordRef{Record: args[0]})
+			t, _, err := c.send(as, records.TypeErase, records.RecordRef{Record: args[0]})
 			if err != nil {
 				return err
 			}
-			return c.print(struct {
-				sent
+			return c.Print(struct {
+				cmdline.Sent
 				Record string `json:"record"`
 				Status string `json:"status"`
 			}{t, args[0], records.StatusErased}, func(w io.Writer) {
 				fmt.Fprintf(w, "erased %s\n", args[0])
-				t.text(w)
+				t.Text(w)
 			})
 		},
 	}
-	asFlag(cmd, &as, "patient/alice")
+	cmdline.AsFlag(cmd, &as, "patient/alice")
 	return cmd
 }
 
-func (c *CLI) consentCmd() *cobra.Command {
+func (c *cmds) consentCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "consent",
 		Short: "A patient's consents: grant an organization or member access to records, revoke, list",
@@ -369,12 +302,12 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, withHint(fmt.Errorf("--until %q is not a date", s), "give YYYY-MM-DD (through that day, UTC) or an RFC 3339 time such as 2027-01-31T18:00:00Z")
+		return time.Time{}, cmdline.Hint(fmt.Errorf("--until %q is not a date", s), "give YYYY-MM-DD (through that day, UTC) or an RFC 3339 time such as 2027-01-31T18:00:00Z")
 	}
 	return t, nil
 }
 
-func (c *CLI) consentGrantCmd() *cobra.Command {
+func (c *cmds) consentGrantCmd() *cobra.Command {
 	var as, to, until string
 	var scope, categories, recs, purposes, jurisdictions []string
 	cmd := &cobra.Command{
@@ -389,7 +322,7 @@ records. Reading from another jurisdiction than the record's custodian needs
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to == "" {
-				return withHint(errors.New("--to is required"), "name the organization (or ORG/MEMBER) to grant access to, e.g. --to lakeside-clinic")
+				return cmdline.Hint(errors.New("--to is required"), "name the organization (or ORG/MEMBER) to grant access to, e.g. --to lakeside-clinic")
 			}
 			notAfter, err := parseUntil(until, time.Now())
 			if err != nil {
@@ -397,18 +330,18 @@ records. Reading from another jurisdiction than the record's custodian needs
 			}
 			for _, p := range purposes {
 				if !slices.Contains(records.Purposes, p) {
-					return withHint(fmt.Errorf("purpose %q is not known", p), "give --purpose one or more of %s", strings.Join(records.Purposes, ", "))
+					return cmdline.Hint(fmt.Errorf("purpose %q is not known", p), "give --purpose one or more of %s", strings.Join(records.Purposes, ", "))
 				}
 			}
 			body := records.GrantBody{Grantee: to, Scope: records.Scope{ResourceTypes: scope, Categories: categories, Records: recs},
 				Purposes: purposes, NotAfter: notAfter.UTC(), Jurisdictions: jurisdictions}
-			t, evs, err := c.sendRecords(as, records.TypeGrant, body)
+			t, res, err := c.send(as, records.TypeGrant, body)
 			if err != nil {
 				return err
 			}
-			id := attrOf(evs, records.EventGranted, "consent")
-			return c.print(struct {
-				sent
+			id := cmdline.EventAttr(res, records.EventGranted, "consent")
+			return c.Print(struct {
+				cmdline.Sent
 				ID       string        `json:"id"`
 				Grantee  string        `json:"grantee"`
 				Scope    records.Scope `json:"scope"`
@@ -427,36 +360,36 @@ records. Reading from another jurisdiction than the record's custodian needs
 	f.StringSliceVar(&purposes, "purpose", []string{records.PurposeTreatment}, "purposes allowed, repeatable or comma-separated ("+strings.Join(records.Purposes, ", ")+")")
 	f.StringVar(&until, "until", "", "last day (YYYY-MM-DD, UTC) or RFC 3339 end time (default: 90 days from now)")
 	f.StringSliceVar(&jurisdictions, "jurisdictions", nil, "jurisdictions besides the custodian's where the records may be read, e.g. DE,FR")
-	asFlag(cmd, &as, "patient/alice")
+	cmdline.AsFlag(cmd, &as, "patient/alice")
 	return cmd
 }
 
-func (c *CLI) consentRevokeCmd() *cobra.Command {
+func (c *cmds) consentRevokeCmd() *cobra.Command {
 	var as string
 	cmd := &cobra.Command{
 		Use:   "revoke ID --as patient/NAME",
 		Short: "Revoke one of your consents; reads under it are refused from the next block",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, _, err := c.sendRecords(as, records.TypeRevoke, records.ConsentRef{Consent: args[0]})
+			t, _, err := c.send(as, records.TypeRevoke, records.ConsentRef{Consent: args[0]})
 			if err != nil {
 				return err
 			}
-			return c.print(struct {
-				sent
+			return c.Print(struct {
+				cmdline.Sent
 				Consent string `json:"consent"`
 				Status  string `json:"status"`
 			}{t, args[0], records.ConsentRevoked}, func(w io.Writer) {
 				fmt.Fprintf(w, "revoked %s\n", args[0])
-				t.text(w)
+				t.Text(w)
 			})
 		},
 	}
-	asFlag(cmd, &as, "patient/alice")
+	cmdline.AsFlag(cmd, &as, "patient/alice")
 	return cmd
 }
 
-func (c *CLI) consentListCmd() *cobra.Command {
+func (c *cmds) consentListCmd() *cobra.Command {
 	var as, patient string
 	cmd := &cobra.Command{
 		Use:   "list --as patient/NAME | --patient ID",
@@ -467,16 +400,16 @@ func (c *CLI) consentListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cs, err := getAll[records.Consent](c, "/v1/patients/"+url.PathEscape(pid)+"/consents")
+			cs, err := c.Client().PatientConsents(c.Ctx, pid)
 			if err != nil {
-				return c.queryError(err, "")
+				return c.ReadFail(err, "")
 			}
-			return c.print(cs, func(w io.Writer) {
+			return c.Print(cs, func(w io.Writer) {
 				if len(cs) == 0 {
 					fmt.Fprintf(w, "no consents by %s\n", pid)
 					return
 				}
-				table(w, "ID\tGRANTEE\tPURPOSES\tSCOPE\tUNTIL\tSTATUS", func(tw io.Writer) {
+				cmdline.Table(w, "ID\tGRANTEE\tPURPOSES\tSCOPE\tUNTIL\tSTATUS", func(tw io.Writer) {
 					for _, k := range cs {
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Grantee, strings.Join(k.Purposes, ","), scopeText(k.Scope), k.NotAfter.Format(time.RFC3339), k.Status)
 					}
@@ -506,7 +439,7 @@ func scopeText(s records.Scope) string {
 	return strings.Join(parts, " ")
 }
 
-func (c *CLI) disclosuresCmd() *cobra.Command {
+func (c *cmds) disclosuresCmd() *cobra.Command {
 	var as, patient, org string
 	var breakGlass bool
 	cmd := &cobra.Command{
@@ -520,32 +453,29 @@ and --break-glass, every break-glass read by the organization's members, for
 review.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var path string
+			var ds []records.Disclosure
+			var err error
 			switch {
 			case org != "":
-				path = "/v1/orgs/" + url.PathEscape(org) + "/disclosures"
-				if breakGlass {
-					path = "/v1/orgs/" + url.PathEscape(org) + "/break-glass"
-				}
+				ds, err = c.Client().OrgDisclosures(c.Ctx, org, breakGlass)
 			case breakGlass:
-				return withHint(errors.New("--break-glass needs --org"), "e.g. medledger disclosures --org lakeside-clinic --break-glass")
+				return cmdline.Hint(cmdline.Usage("--break-glass needs --org"), "e.g. medledger disclosures --org lakeside-clinic --break-glass")
 			default:
-				pid, err := c.patientOf(patient, as)
-				if err != nil {
-					return err
+				pid, perr := c.patientOf(patient, as)
+				if perr != nil {
+					return perr
 				}
-				path = "/v1/patients/" + url.PathEscape(pid) + "/disclosures"
+				ds, err = c.Client().PatientDisclosures(c.Ctx, pid)
 			}
-			ds, err := getAll[records.Disclosure](c, path)
 			if err != nil {
-				return c.queryError(err, "")
+				return c.ReadFail(err, "")
 			}
-			return c.print(ds, func(w io.Writer) {
+			return c.Print(ds, func(w io.Writer) {
 				if len(ds) == 0 {
 					fmt.Fprintln(w, "no disclosures")
 					return
 				}
-				table(w, "SEQ\tTIME\tREADER\tRECORD\tPURPOSE\tOUTCOME\tGROUND\tBREAK-GLASS\tDETAIL", func(tw io.Writer) {
+				cmdline.Table(w, "SEQ\tTIME\tREADER\tRECORD\tPURPOSE\tOUTCOME\tGROUND\tBREAK-GLASS\tDETAIL", func(tw io.Writer) {
 					for _, d := range ds {
 						bg, detail := "-", d.Consent
 						if d.BreakGlass {

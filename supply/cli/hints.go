@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"github.com/medledger/medledger/cmdline"
+	"github.com/medledger/medledger/supply"
+)
+
+// hints name the fix for the supply module's refusals. Who may send a
+// transaction (tx/unauthorized) is worded from the module's policies.
+var hints = []cmdline.CodeHint{
+	{Code: supply.ErrInvalid, Text: "fix the value the error names; see --help"},
+	{Code: supply.ErrBadCode, Text: codeHint},
+	{Code: supply.ErrProductNotFound, Text: "its manufacturer registers it first: medledger supply product add --gtin GTIN --name NAME --as ORG/admin"},
+	{Code: supply.ErrLotNotFound, Text: "give the lot's --expiry YYMMDD to register it as you commission, or register it with medledger supply lot add"},
+	{Code: supply.ErrPackNotFound, Text: "check the code: medledger verify-pack CODE says what the chain knows of it"},
+	{Code: supply.ErrCaseNotFound, Text: "a case comes to be when it is packed: medledger supply pack --sscc SSCC --items ..."},
+	{Code: supply.ErrExists, Type: supply.TypeCommission, Text: "a serial is commissioned once per GTIN: commission other serials (--count N draws new ones)"},
+	{Code: supply.ErrExists, Text: "nothing to do: it is on the chain already"},
+	{Code: supply.ErrNotCustodian, Text: "only the organization holding an item moves it: medledger verify-pack CODE shows who holds it"},
+	{Code: supply.ErrNotOwner, Text: "only the product's manufacturer does this (a recall: or a regulator): sign --as one of its members"},
+	{Code: supply.ErrState, Text: "medledger verify-pack CODE shows its status; medledger supply history CODE how it got there"},
+	{Code: supply.ErrInTransit, Text: "the addressee receives it first: medledger supply shipments --org ORG lists the open shipments"},
+	{Code: supply.ErrContained, Text: "move the case that holds it, or take it out first: medledger supply unpack --sscc SSCC --items CODE"},
+	{Code: supply.ErrShipmentNotFound, Text: "medledger supply shipments --org ORG lists an organization's open shipments"},
+	{Code: supply.ErrWrongPartner, Text: "the shipment's addressee receives it: sign --as one of its members"},
+	{Code: supply.ErrReceiptMismatch, Text: "list exactly the items shipped, or give only --shipment ID to receive what was shipped"},
+	{Code: supply.ErrRecalled, Text: "a recalled pack must not be dispensed, nor a recalled lot commissioned: take the packs out with medledger supply decommission --reason destroyed --items ..."},
+	{Code: supply.ErrExpired, Text: "an expired pack must not be dispensed: medledger supply decommission --reason expired --items CODE"},
+	{Code: supply.ErrNotPartner, Text: "ship to an active manufacturer, distributor, pharmacy or hospital: medledger query orgs lists them"},
+	{Code: supply.ErrNotSuspect, Text: "the pack verifies as genuine (medledger verify-pack CODE): there is nothing to report"},
+	{Code: supply.ErrRecallNotFound, Text: "check the id; medledger supply reports lists the suspect-product reports"},
+	{Code: supply.ErrReportNotFound, Text: "check the id; medledger supply reports lists the suspect-product reports"},
+	{Code: supply.ErrTooLarge, Text: "split the work: name cases instead of their packs, or send fewer items at a time"},
+}

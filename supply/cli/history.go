@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/medledger/medledger/client"
+	"github.com/medledger/medledger/cmdline"
+	"github.com/medledger/medledger/supply"
+	"github.com/spf13/cobra"
+)
+
+// --- history ---
+
+func (c *cmds) supplyHistoryCmd() *cobra.Command {
+	var epcis bool
+	cmd := &cobra.Command{
+		Use:   "history CODE [--epcis]",
+		Short: "A pack's or case's chain of custody, the cases it travelled in included",
+		Long: `A pack's or case's chain of custody, oldest first: its own events, and
+those of the cases and pallets it travelled in while it was inside them
+(the VIA column names them). --epcis prints it as an EPCIS 2.0 JSON-LD
+document instead.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			it, err := itemOf(args[0])
+			if err != nil {
+				return err
+			}
+			path := "/v1/packs/" + url.PathEscape(it.GTIN) + "/" + url.PathEscape(it.Serial) + "/history"
+			if it.IsCase() {
+				path = "/v1/cases/" + url.PathEscape(it.SSCC) + "/history"
+			}
+			notFound := "medledger verify-pack " + it.String() + " says what the chain knows of it"
+			if epcis {
+				var raw json.RawMessage
+				if err := c.Client().Get(c.Ctx, path+"?format=epcis", &raw); err != nil {
+					return c.ReadFail(err, notFound)
+				}
+				var b bytes.Buffer
+				if err := json.Indent(&b, raw, "", "  "); err != nil {
+					return err
+				}
+				b.WriteByte('\n')
+				_, err := c.Stdout.Write(b.Bytes())
+				return err
+			}
+			var h supply.HistoryResponse
+			if err := c.Client().Get(c.Ctx, path, &h); err != nil {
+				return c.ReadFail(err, notFound)
+			}
+			return c.Print(h, func(w io.Writer) {
+				fmt.Fprintf(w, "chain of custody of %s (height %d)\n", h.Code, h.Height)
+				cmdline.Table(w, "SEQ\tTIME\tEVENT\tBY\tDETAIL\tVIA", func(tw io.Writer) {
+					for _, e := range h.Events {
+						via := "-"
+						if e.Via != "" {
+							via = e.Via
+						}
+						fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Type, e.Actor, historyDetail(it, e), via)
+					}
+				})
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&epcis, "epcis", false, "print the history as an EPCIS 2.0 JSON-LD document")
+	return cmd
+}
+
+// historyDetail says what an event of it's history did.
+func historyDetail(it supply.Item, e supply.HistoryEntry) string {
+	switch e.Type {
+	case supply.EvCommission:
+		return fmt.Sprintf("lot %s, expiry %s, %s", e.Lot, e.Expiry, plural(e.ItemCount, "pack"))
+	case supply.EvAggregate:
+		if it.IsCase() && e.Parent == it.SSCC {
+			return fmt.Sprintf("%s packed into it", plural(e.ItemCount, "item"))
+		}
+		return "packed into " + supply.Case(e.Parent).String()
+	case supply.EvDisaggregate:
+		if it.IsCase() && e.Parent == it.SSCC {
+			return fmt.Sprintf("%s taken out", plural(e.ItemCount, "item"))
+		}
+		return "taken out of " + supply.Case(e.Parent).String()
+	case supply.EvShip:
+		return fmt.Sprintf("shipment %s, %s -> %s", e.Shipment, e.From, e.To)
+	case supply.EvReturn:
+		return fmt.Sprintf("return %s, %s -> %s", e.Shipment, e.From, e.To)
+	case supply.EvReceive:
+		return fmt.Sprintf("shipment %s from %s, received by %s", e.Shipment, e.From, e.To)
+	case supply.EvDispense:
+		if e.Parent != "" && it.IsCase() {
+			return fmt.Sprintf("%s dispensed from it", e.Items[0])
+		}
+		return "dispensed"
+	case supply.EvDecommission:
+		if e.Parent != "" && it.IsCase() && len(e.Items) > 0 {
+			return fmt.Sprintf("%s decommissioned (%s)", e.Items[0], e.Reason)
+		}
+		return "decommissioned: " + e.Reason
+	case supply.EvRecall:
+		return fmt.Sprintf("recall %s: %s", e.Recall, e.Reason)
+	}
+	return ""
+}
+
+// --- verification at the counter ---
+
+func (c *cmds) verifyPackCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify-pack CODE",
+		Short: "Verify a drug pack (or case) by its barcode: genuine and saleable, or why not",
+		Long: `Verify a drug pack, or a case, by the GS1 element string of its barcode:
+bracketed as printed ((01)00312345678906(21)SN1(10)A100(17)271231) or raw as a
+scanner sends it, the variable-length fields ended by the GS separator
+(ASCII 29).
+
+The answer is one of ` + strings.Join(supply.Results, ", ") + `,
+with the reason, the product, lot and expiry, who holds the pack and the cases
+it is in. A lot or expiry in the code that differ from those the serial was
+commissioned with answer mismatch. Every answer exits 0; a code that does not
+parse exits 1 with the parser's reason. A suspect answer is worth a report:
+medledger supply report CODE --as ORG/MEMBER.
+
+This is the node's answer, read from its latest state.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			code := args[0]
+			if _, err := supply.ParseCode(code); err != nil {
+				return badCode(code, err)
+			}
+			var raw json.RawMessage
+			if err := c.Client().Get(c.Ctx, "/v1/verify/pack?code="+url.QueryEscape(code), &raw); err != nil {
+				var e *client.Error
+				if errors.As(err, &e) && e.Codespace == supply.Codespace && e.Title == "bad-code" {
+					return cmdline.Hint(fmt.Errorf("code %q does not parse: %s", code, e.Detail), codeHint)
+				}
+				return c.ReadFail(err, "")
+			}
+			if c.JSON() {
+				return c.Print(raw, nil)
+			}
+			var v supply.Verification
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return fmt.Errorf("the node's answer is not a verification: %w", err)
+			}
+			return c.Print(v, func(w io.Writer) { verificationText(w, v, code) })
+		},
+	}
+}
+
+// verificationText prints a verification for the person at the counter.
+func verificationText(w io.Writer, v supply.Verification, code string) {
+	fmt.Fprintf(w, "%s: %s\n", strings.ToUpper(v.Result), v.Reason)
+	line := func(k, format string, args ...any) {
+		fmt.Fprintf(w, "  %-11s "+format+"\n", append([]any{k}, args...)...)
+	}
+	line("code", "%s", v.Code)
+	switch {
+	case v.Product != "":
+		line("product", "%s (GTIN %s, by %s)", v.Product, v.GTIN, v.Manufacturer)
+	case v.GTIN != "":
+		line("product", "GTIN %s: not registered", v.GTIN)
+	}
+	if v.Lot != "" || v.Expiry != "" {
+		exp := v.Expiry
+		if d, err := supply.ParseExpiry(v.Expiry); err == nil {
+			exp = fmt.Sprintf("%s (%s)", v.Expiry, d)
+		}
+		if exp == "" {
+			exp = "-"
+		}
+		line("lot", "%s, expiry %s", v.Lot, exp)
+	}
+	if v.Packs > 0 {
+		line("packs", "%d inside", v.Packs)
+	}
+	if v.Status != "" {
+		line("status", "%s", v.Status)
+	}
+	if v.Custodian != "" {
+		line("custodian", "%s", v.Custodian)
+	}
+	if v.InTransitTo != "" {
+		line("in transit", "to %s (shipment %s)", v.InTransitTo, v.Shipment)
+	}
+	if len(v.Containers) > 0 {
+		var cs []string
+		for _, s := range v.Containers {
+			cs = append(cs, supply.Case(s).String())
+		}
+		line("in case", "%s", strings.Join(cs, " in "))
+	}
+	if v.Recall != "" {
+		line("recall", "%s: %s", v.Recall, v.RecallReason)
+	}
+	if v.Height > 0 {
+		at := fmt.Sprintf("height %d", v.Height)
+		if v.BlockTime != "" {
+			at += ", " + v.BlockTime
+		}
+		line("as of", "%s", at)
+	}
+	if v.Suspect {
+		if v.Code != "" {
+			code = v.Code
+		}
+		fmt.Fprintf(w, "  suspect: do not sell it; report it with medledger supply report '%s' --as ORG/MEMBER\n", code)
+	}
+}

@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/medledger/medledger/client"
+	"github.com/medledger/medledger/cmdline"
+	"github.com/medledger/medledger/supply"
+	"github.com/spf13/cobra"
+)
+
+// --- leaving the chain ---
+
+func (c *cmds) supplyDispenseCmd() *cobra.Command {
+	var as string
+	cmd := &cobra.Command{
+		Use:   "dispense CODE --as ORG/pharmacist",
+		Short: "Dispense a pack to a patient (a pharmacy's pharmacist); the patient is not named",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			it, err := packOf(args[0])
+			if err != nil {
+				return err
+			}
+			t, _, err := c.Send(as, supply.TypeDispense, supply.DispenseBody{GTIN: it.GTIN, Serial: it.Serial})
+			if err != nil {
+				return err
+			}
+			return c.Print(struct {
+				cmdline.Sent
+				Code   string `json:"code"`
+				Status string `json:"status"`
+			}{t, it.String(), supply.StatusDispensed}, func(w io.Writer) {
+				fmt.Fprintf(w, "dispensed %s\n", it)
+				t.Text(w)
+			})
+		},
+	}
+	cmdline.AsFlag(cmd, &as, "cityrx-pharmacy/pharmacist")
+	return cmd
+}
+
+func (c *cmds) supplyDecommissionCmd() *cobra.Command {
+	var as, reason string
+	var items itemsFlag
+	cmd := &cobra.Command{
+		Use:   "decommission --reason REASON --items CODE,... --as ORG/MEMBER",
+		Short: "Take packs or cases out of the supply chain: " + strings.Join(supply.DecommissionReasons, ", "),
+		Long: `Take packs or cases you hold out of the supply chain for a reason: ` + strings.Join(supply.DecommissionReasons, ", ") + `.
+
+A pack decommissioned as stolen answers "stolen" to verify-pack; either end
+of a shipment may report its items stolen while they are in transit.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(supply.DecommissionReasons, reason) {
+				return cmdline.Hint(fmt.Errorf("reason %q is not known", reason), "give --reason one of %s", strings.Join(supply.DecommissionReasons, ", "))
+			}
+			its, err := items.items(true)
+			if err != nil {
+				return err
+			}
+			t, _, err := c.Send(as, supply.TypeDecommission, supply.DecommissionBody{Items: its, Reason: reason})
+			if err != nil {
+				return err
+			}
+			return c.Print(struct {
+				cmdline.Sent
+				Reason string   `json:"reason"`
+				Items  []string `json:"items"`
+			}{t, reason, codesOf(its)}, func(w io.Writer) {
+				fmt.Fprintf(w, "decommissioned %s (%s)\n", plural(len(its), "item"), reason)
+				t.Text(w)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why: "+strings.Join(supply.DecommissionReasons, ", "))
+	items.register(cmd, "what is decommissioned")
+	cmdline.AsFlag(cmd, &as, "cityrx-pharmacy/pharmacist")
+	return cmd
+}
+
+func (c *cmds) supplyRecallCmd() *cobra.Command {
+	var as, gtin, lot, reason string
+	cmd := &cobra.Command{
+		Use:   "recall --gtin GTIN [--lot LOT] --reason TEXT --as ORG/MEMBER",
+		Short: "Recall a lot, or every lot of a product (its manufacturer's admin, or a regulator)",
+		Long: `Recall a lot, or without --lot every lot of a product.
+
+The recall is written once, on the lot or the product, and reaches every pack
+at once, and every case holding one: verify-pack answers "recalled" and
+dispensing is refused. --reason is shown to whoever verifies a pack: say what
+is wrong with the product, and nothing about any patient.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			g, err := gtinOf(gtin)
+			if err != nil {
+				return err
+			}
+			if lot != "" {
+				if err := checkLot(g, lot); err != nil {
+					return err
+				}
+			}
+			if strings.TrimSpace(reason) == "" {
+				return cmdline.Hint(errors.New("--reason is required"), "say what is wrong with the product, e.g. --reason 'potency below specification'")
+			}
+			t, res, err := c.Send(as, supply.TypeRecall, supply.RecallBody{GTIN: g, Lot: lot, Reason: reason})
+			if err != nil {
+				return err
+			}
+			id := cmdline.EventAttr(res, supply.EventRecalled, "recall")
+			return c.Print(struct {
+				cmdline.Sent
+				ID     string `json:"id"`
+				GTIN   string `json:"gtin"`
+				Lot    string `json:"lot,omitempty"`
+				Reason string `json:"reason"`
+			}{t, id, g, lot, reason}, func(w io.Writer) {
+				what := "every lot of " + g
+				if lot != "" {
+					what = "lot " + lot + " of " + g
+				}
+				fmt.Fprintf(w, "recalled %s: %s\n  recall %s\n", what, reason, id)
+				t.Text(w)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&gtin, "gtin", "", "the product's GTIN")
+	f.StringVar(&lot, "lot", "", "the lot recalled (default: every lot)")
+	f.StringVar(&reason, "reason", "", "why the product is recalled")
+	cmdline.AsFlag(cmd, &as, "acme-pharma/admin")
+	return cmd
+}
+
+// --- suspect products ---
+
+func (c *cmds) supplyReportCmd() *cobra.Command {
+	var as string
+	cmd := &cobra.Command{
+		Use:   "report CODE --as ORG/MEMBER",
+		Short: "Report a suspect pack (one verify-pack does not answer verified for) to the regulators and its manufacturer",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := supply.ParseCode(args[0]); err != nil {
+				return badCode(args[0], err)
+			}
+			t, res, err := c.Send(as, supply.TypeReport, supply.ReportBody{Code: args[0]})
+			if err != nil {
+				return err
+			}
+			id, result := cmdline.EventAttr(res, supply.EventReported, "report"), cmdline.EventAttr(res, supply.EventReported, "result")
+			manufacturer := cmdline.EventAttr(res, supply.EventReported, "manufacturer")
+			return c.Print(struct {
+				cmdline.Sent
+				ID           string `json:"id"`
+				Code         string `json:"code"`
+				Result       string `json:"result"`
+				Manufacturer string `json:"manufacturer,omitempty"`
+			}{t, id, args[0], result, manufacturer}, func(w io.Writer) {
+				fmt.Fprintf(w, "reported %s (%s) as %s\n", args[0], result, id)
+				t.Text(w)
+			})
+		},
+	}
+	cmdline.AsFlag(cmd, &as, "cityrx-pharmacy/pharmacist")
+	return cmd
+}
+
+func (c *cmds) supplyReportsCmd() *cobra.Command {
+	var manufacturer string
+	cmd := &cobra.Command{
+		Use:   "reports [--manufacturer ORG]",
+		Short: "List suspect-product reports: all of them, or those about a manufacturer's products",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := "/v1/supply/reports"
+			if manufacturer != "" {
+				path = "/v1/orgs/" + url.PathEscape(manufacturer) + "/suspect-reports"
+			}
+			list, err := client.All[supply.Report](c.Ctx, c.Client(), path, nil)
+			if err != nil {
+				return c.ReadFail(err, "")
+			}
+			return c.Print(list, func(w io.Writer) {
+				if len(list) == 0 {
+					fmt.Fprintln(w, "no suspect-product reports")
+					return
+				}
+				cmdline.Table(w, "ID\tRESULT\tCODE\tMANUFACTURER\tREPORTER\tHEIGHT\tTIME", func(tw io.Writer) {
+					for _, r := range list {
+						m := r.Manufacturer
+						if m == "" {
+							m = "-"
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Result, r.Code, m, r.Reporter, r.Height, r.Time.Format(time.RFC3339))
+					}
+				})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&manufacturer, "manufacturer", "", "only reports about this manufacturer's products")
+	return cmd
+}
