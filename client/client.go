@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/keystore"
 	"github.com/medledger/medledger/tx"
@@ -253,4 +254,11 @@ func (c *Client) Send(ctx context.Context, s Signer, typ string, body any, mode 
 		return api.TxResponse{}, err
 	}
 	return c.Submit(ctx, raw, mode)
+}
+
+// HasCode reports whether err is a node error of code c (its codespace and
+// number; the slug is not compared).
+func HasCode(err error, c medledger.Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Codespace == c.Codespace && e.Code == c.Code
 }

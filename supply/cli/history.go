@@ -3,10 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -33,14 +31,10 @@ document instead.`,
 			if err != nil {
 				return err
 			}
-			path := "/v1/packs/" + url.PathEscape(it.GTIN) + "/" + url.PathEscape(it.Serial) + "/history"
-			if it.IsCase() {
-				path = "/v1/cases/" + url.PathEscape(it.SSCC) + "/history"
-			}
 			notFound := "medledger verify-pack " + it.String() + " says what the chain knows of it"
 			if epcis {
-				var raw json.RawMessage
-				if err := c.Client().Get(c.Ctx, path+"?format=epcis", &raw); err != nil {
+				raw, err := c.Client().HistoryEPCIS(c.Ctx, it)
+				if err != nil {
 					return c.ReadFail(err, notFound)
 				}
 				var b bytes.Buffer
@@ -48,11 +42,11 @@ document instead.`,
 					return err
 				}
 				b.WriteByte('\n')
-				_, err := c.Stdout.Write(b.Bytes())
+				_, err = c.Stdout.Write(b.Bytes())
 				return err
 			}
-			var h supply.HistoryResponse
-			if err := c.Client().Get(c.Ctx, path, &h); err != nil {
+			h, err := c.Client().History(c.Ctx, it)
+			if err != nil {
 				return c.ReadFail(err, notFound)
 			}
 			return c.Print(h, func(w io.Writer) {
@@ -135,20 +129,18 @@ This is the node's answer, read from its latest state.`,
 			if _, err := supply.ParseCode(code); err != nil {
 				return badCode(code, err)
 			}
-			var raw json.RawMessage
-			if err := c.Client().Get(c.Ctx, "/v1/verify/pack?code="+url.QueryEscape(code), &raw); err != nil {
-				var e *client.Error
-				if errors.As(err, &e) && e.Codespace == supply.Codespace && e.Title == "bad-code" {
-					return cmdline.Hint(fmt.Errorf("code %q does not parse: %s", code, e.Detail), codeHint)
-				}
+			v, raw, err := c.Client().VerifyPack(c.Ctx, code)
+			if client.HasCode(err, supply.ErrBadCode) {
+				return cmdline.Hint(err, "%s", codeHint)
+			}
+			if client.IsProblem(err) || client.IsUnreachable(err) {
 				return c.ReadFail(err, "")
+			}
+			if err != nil {
+				return fmt.Errorf("the node's answer is not a verification: %w", err)
 			}
 			if c.JSON() {
 				return c.Print(raw, nil)
-			}
-			var v supply.Verification
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return fmt.Errorf("the node's answer is not a verification: %w", err)
 			}
 			return c.Print(v, func(w io.Writer) { verificationText(w, v, code) })
 		},

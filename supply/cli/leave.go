@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/supply"
 	"github.com/spf13/cobra"
@@ -180,11 +178,7 @@ func (c *cmds) supplyReportsCmd() *cobra.Command {
 		Short: "List suspect-product reports: all of them, or those about a manufacturer's products",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path := "/v1/supply/reports"
-			if manufacturer != "" {
-				path = "/v1/orgs/" + url.PathEscape(manufacturer) + "/suspect-reports"
-			}
-			list, err := client.All[supply.Report](c.Ctx, c.Client(), path, nil)
+			list, err := c.Client().SuspectReports(c.Ctx, manufacturer)
 			if err != nil {
 				return c.ReadFail(err, "")
 			}

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/supply"
 	"github.com/spf13/cobra"
@@ -95,9 +93,8 @@ func (c *cmds) supplyUnpackCmd() *cobra.Command {
 
 // openShipment is the shipment item is in transit in, or "".
 func (c *cmds) openShipment(it supply.Item) string {
-	q := "/v1/verify/pack?code=" + url.QueryEscape(it.String())
-	var v supply.Verification
-	if c.Client().Get(c.Ctx, q, &v) != nil {
+	v, _, err := c.Client().VerifyPack(c.Ctx, it.String())
+	if err != nil {
 		return ""
 	}
 	return v.Shipment
@@ -172,8 +169,8 @@ shipment is the one the first item travels in.`,
 			case id == "" && len(its) == 0:
 				return cmdline.Hint(errors.New("give --shipment or --items"), "medledger supply shipments --org ORG lists the shipments coming to an organization")
 			case len(its) == 0:
-				var sh supply.Shipment
-				if err := c.Client().Get(c.Ctx, "/v1/shipments/"+url.PathEscape(id), &sh); err != nil {
+				sh, err := c.Client().Shipment(c.Ctx, id)
+				if err != nil {
 					return c.ReadFail(err, "medledger supply shipments --org ORG lists the shipments coming to an organization")
 				}
 				its = sh.Items
@@ -185,9 +182,10 @@ shipment is the one the first item travels in.`,
 				return err
 			}
 			v := ShipmentView{Sent: t, Shipment: id, Items: codesOf(its)}
-			var sh supply.Shipment
-			if id != "" && c.Client().Get(c.Ctx, "/v1/shipments/"+url.PathEscape(id), &sh) == nil {
-				v.From, v.To = sh.From, sh.To
+			if id != "" {
+				if sh, err := c.Client().Shipment(c.Ctx, id); err == nil {
+					v.From, v.To = sh.From, sh.To
+				}
 			}
 			return c.Print(v, func(w io.Writer) {
 				fmt.Fprintf(w, "received %s", plural(len(its), "item"))
@@ -226,9 +224,10 @@ func (c *cmds) supplyReturnCmd() *cobra.Command {
 			}
 			from, _, _ := strings.Cut(t.Signer, "/")
 			v := ShipmentView{Sent: t, Shipment: cmdline.EventAttr(res, supply.EventMoved, "shipment"), From: from, Items: codesOf(its)}
-			var sh supply.Shipment
-			if v.Shipment != "" && c.Client().Get(c.Ctx, "/v1/shipments/"+url.PathEscape(v.Shipment), &sh) == nil {
-				v.To = sh.To
+			if v.Shipment != "" {
+				if sh, err := c.Client().Shipment(c.Ctx, v.Shipment); err == nil {
+					v.To = sh.To
+				}
 			}
 			return c.Print(v, func(w io.Writer) {
 				fmt.Fprintf(w, "returned %s", plural(len(its), "item"))
@@ -269,7 +268,7 @@ func (c *cmds) supplyShipmentsCmd() *cobra.Command {
 			if outgoing {
 				dir = "outgoing"
 			}
-			list, err := client.All[supply.Shipment](c.Ctx, c.Client(), "/v1/orgs/"+url.PathEscape(org)+"/shipments", url.Values{"direction": {dir}})
+			list, err := c.Client().Shipments(c.Ctx, org, outgoing)
 			if err != nil {
 				return c.ReadFail(err, "")
 			}

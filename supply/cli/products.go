@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -238,26 +237,27 @@ reads them; -o json lists the serials committed.`,
 			}
 			if out != "" && len(done) > 0 {
 				exp := expiry
-				var l supply.Lot
-				if exp == "" && c.Client().Get(c.Ctx, "/v1/products/"+url.PathEscape(g)+"/lots/"+url.PathEscape(lot), &l) == nil {
-					exp = l.Expiry
+				if exp == "" {
+					if l, err := c.Client().Lot(c.Ctx, g, lot); err == nil {
+						exp = l.Expiry
+					}
 				}
 				if werr := writeCodes(out, g, lot, exp, done); werr != nil {
 					return werr
 				}
 			}
 			view := struct {
-				GTIN         string   `json:"gtin"`
-				Lot          string   `json:"lot"`
-				Expiry       string   `json:"expiry,omitempty"`
-				Signer       string   `json:"signer"`
-				Count        int      `json:"count"`
-				Requested    int      `json:"requested"`
-				Transactions []cmdline.TxRef  `json:"transactions"`
-				Seconds      float64  `json:"seconds"`
-				Rate         float64  `json:"serials_per_second"`
-				Out          string   `json:"out,omitempty"`
-				Serials      []string `json:"serials"`
+				GTIN         string          `json:"gtin"`
+				Lot          string          `json:"lot"`
+				Expiry       string          `json:"expiry,omitempty"`
+				Signer       string          `json:"signer"`
+				Count        int             `json:"count"`
+				Requested    int             `json:"requested"`
+				Transactions []cmdline.TxRef `json:"transactions"`
+				Seconds      float64         `json:"seconds"`
+				Rate         float64         `json:"serials_per_second"`
+				Out          string          `json:"out,omitempty"`
+				Serials      []string        `json:"serials"`
 			}{g, lot, expiry, s.Key.ID, len(done), len(serials), refs, took.Seconds(), cmdline.PerSecond(len(done), took), out, done}
 			failed := err != nil || res.Failed >= 0
 			if failed && !c.JSON() {

@@ -69,7 +69,9 @@ func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 	// The lots expire at the end of the month two years on.
 	expiry := time.Now().UTC().AddDate(2, 0, 0).Format("0601") + "00"
 	shipped := append([]supply.Item{supply.Case(DemoSSCC)}, demoPacks(a100[10:15])...)
-	tx := func(as, typ string, body any) client.BulkTx { return client.BulkTx{Signer: signers[as], Type: typ, Body: body} }
+	tx := func(as, typ string, body any) client.BulkTx {
+		return client.BulkTx{Signer: signers[as], Type: typ, Body: body}
+	}
 	txs := []client.BulkTx{
 		tx("acme-pharma/admin", supply.TypeProduct, supply.ProductBody{GTIN: DemoGTIN, Name: demoProduct, NationalCode: "12345-678-90", Strength: "500 mg", Form: "capsule"}),
 		tx("acme-pharma/packager", supply.TypeCommission, supply.CommissionBody{GTIN: DemoGTIN, Lot: demoLot, Expiry: expiry, Serials: a100}),
