@@ -67,7 +67,9 @@ type UnreachableError struct {
 	Err  error
 }
 
-func (e *UnreachableError) Error() string { return fmt.Sprintf("node %s unreachable: %v", e.Node, e.Err) }
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("node %s unreachable: %v", e.Node, e.Err)
+}
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // IsUnreachable reports whether err is a node that did not answer.

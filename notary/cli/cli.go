@@ -124,7 +124,6 @@ own genesis, which means trusting that node).`,
 	return cmd
 }
 
-
 func (c *cmds) queryAnchorCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "anchor DIGEST|FILE",
