@@ -106,7 +106,7 @@ func Init(h Home, o Options) error {
 	if h.Exists() {
 		return fmt.Errorf("%s is initialized already (it has %s)", h, h.GenesisFile())
 	}
-	if err := validChainID(o.ChainID); err != nil {
+	if err := o.Validate(); err != nil {
 		return err
 	}
 	c, err := writeConfig(h, o)
@@ -145,8 +145,20 @@ func writeConfig(h Home, o Options) (*cfg.Config, error) {
 	if api == "" {
 		api = DefaultAPIListen
 	}
-	b, _ := json.MarshalIndent(AppConfig{APIListen: api, Operator: o.Moniker}, "", "  ")
-	return c, os.WriteFile(h.AppConfigFile(), append(b, '\n'), 0o600)
+	return c, writeAppConfig(h, AppConfig{APIListen: api, Operator: o.Moniker})
+}
+
+// writeAppConfig writes config/medledger.json, atomically.
+func writeAppConfig(h Home, ac AppConfig) error {
+	b, err := json.MarshalIndent(ac, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := h.AppConfigFile() + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, h.AppConfigFile())
 }
 
 // Config returns the CometBFT configuration medledger uses for a home.

@@ -50,7 +50,10 @@ func (c *CLI) benchCmd() *cobra.Command {
 		memprofile string
 	)
 	cmd := &cobra.Command{
-		Use:   "bench",
+		Use: "bench",
+		Example: `  medledger bench --local --duration 20s
+  medledger bench --local --duration 20s --baseline kvstore -o json
+  medledger bench --node http://127.0.0.1:26680 --as northside-hospital/dr-chen`,
 		Short: "Measure committed signed transactions per second and commit latency",
 		Long: `Measure a node end to end: send signed notary/anchor transactions to its REST
 API and report committed transactions per second and commit latency
@@ -71,10 +74,10 @@ the node: on a small machine it costs the node part of its throughput.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if baseline != "" && baseline != "kvstore" {
-				return cmdline.Hint(fmt.Errorf("unknown baseline %q", baseline), "the only baseline is kvstore")
+				return cmdline.Hint(cmdline.Usage("unknown baseline %q", cmdline.Short(baseline)), "the only baseline is kvstore")
 			}
 			if cfg.Duration <= 0 {
-				return cmdline.Hint(errors.New("--duration must be positive"), "e.g. --duration 20s")
+				return cmdline.Hint(cmdline.Usage("--duration must be positive"), "e.g. --duration 20s")
 			}
 			if presign < 0 {
 				presign = int(min(cfg.Duration.Seconds()*10_000, 1_000_000))
@@ -99,7 +102,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 				cfg.Node = d.URL()
 				k, ok := keys[as]
 				if !ok {
-					return cmdline.Hint(fmt.Errorf("no demo identity %s", as), "use a demo member, e.g. --as northside-hospital/dr-chen")
+					return cmdline.Hint(cmdline.Usage("no demo identity %s", cmdline.Short(as)), "use a demo member, e.g. --as northside-hospital/dr-chen")
 				}
 				signer = client.Signer{Key: k}
 			} else {

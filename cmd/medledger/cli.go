@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +15,9 @@ import (
 // (cmdline.Env, filled in from the flags below) and the modules wired in.
 type CLI struct {
 	*cmdline.Env
+	// warnings are written to stderr after the command ran, so that an
+	// error stays the first thing on stderr.
+	warnings bytes.Buffer
 }
 
 func (c *CLI) root() *cobra.Command {
@@ -26,7 +31,13 @@ func (c *CLI) root() *cobra.Command {
 		SilenceErrors: true,
 		// Refuse a bad -o before any command acts: a transaction must not be
 		// sent, nor a home created, only for its output to be refused.
-		PersistentPreRunE: func(*cobra.Command, []string) error { return c.CheckOutput() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := c.CheckOutput(); err != nil {
+				return err
+			}
+			cmdline.WarnDeprecated(cmd, &c.warnings)
+			return c.checkHome(cmd)
+		},
 	}
 	root.PersistentFlags().StringVar(&c.Home, "home", "", "home folder of the node and keystore (default: "+cmdline.DefaultHome()+")")
 	root.PersistentFlags().StringVar(&c.Node, "node", client.DefaultNode, "API address of the node to talk to")
@@ -40,4 +51,26 @@ func (c *CLI) root() *cobra.Command {
 		}
 	}
 	return root
+}
+
+// createsHome marks a command that may create its --home.
+const createsHome = "medledger-creates-home"
+
+// checkHome refuses a --home that does not exist, unless the command
+// creates one: falling back to the default node or keystore would answer
+// for another chain than the one asked about.
+func (c *CLI) checkHome(cmd *cobra.Command) error {
+	if c.Home == "" {
+		return nil
+	}
+	for p := cmd; p != nil; p = p.Parent() {
+		if p.Annotations[createsHome] != "" {
+			return nil
+		}
+	}
+	if _, err := os.Stat(c.Home); err != nil {
+		return cmdline.Hint(cmdline.Fail(cmdline.ErrHome, "%s is not a medledger home: there is no such folder", cmdline.Short(c.Home)),
+			"check the path; medledger dev --home %s or medledger init --home %s creates one", cmdline.Short(c.Home), cmdline.Short(c.Home))
+	}
+	return nil
 }

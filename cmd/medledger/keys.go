@@ -44,7 +44,9 @@ func protection(encrypted bool) string {
 
 func (c *CLI) keysCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "keys",
+		Use: "keys",
+		Example: `  medledger keys list
+  medledger keys add riverside-clinic/admin           # asks MEDLEDGER_PASSPHRASE to encrypt it`,
 		Short: "Manage the keystore of identities this home acts as (--home/keys)",
 		Long: `Manage the keystore of identities this home acts as.
 
@@ -59,7 +61,9 @@ medledger dev are unencrypted, for development only.`,
 
 func (c *CLI) keysListCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: `  medledger keys list
+  medledger keys list -o json`,
 		Short: "List the keys: local name, on-chain id, key id, and whether encrypted",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -97,7 +101,9 @@ func (c *CLI) keysListCmd() *cobra.Command {
 
 func (c *CLI) keysShowCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "show NAME",
+		Use: "show NAME",
+		Example: `  medledger keys show northside-hospital/dr-chen
+  medledger keys show patient/alice -o json`,
 		Short: "Show a key's public keys (base64), key id and on-chain id",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -134,8 +140,12 @@ func (c *CLI) keysAddCmd() *cobra.Command {
 	var insecure bool
 	var id string
 	cmd := &cobra.Command{
-		Use:   "add NAME",
-		Short: "Generate a new key (org/member or patient/NAME)",
+		Use: "add NAME",
+		Example: `  MEDLEDGER_PASSPHRASE=... medledger keys add riverside-clinic/admin
+  medledger keys add northside-hospital/nurse --insecure-keystore   # unencrypted: development only
+  medledger keys add patient/carol --insecure-keystore`,
+		Annotations: map[string]string{createsHome: "yes"},
+		Short:       "Generate a new key (org/member or patient/NAME)",
 		Long: `Generate a new key and save it in the keystore.
 
 NAME is org/member for a member of an organization, or patient/NAME for a
@@ -158,18 +168,18 @@ as the member's id, then send rotate-key:
 			}
 			if id != "" {
 				if patient {
-					return cmdline.Hint(errors.New("--id does not apply to a patient key"), "a patient's id is derived from the key; drop --id")
+					return cmdline.Hint(cmdline.Usage("--id does not apply to a patient key"), "a patient's id is derived from the key; drop --id")
 				}
 				if err := checkKeyName(id); err != nil || strings.HasPrefix(id, "patient/") {
-					return cmdline.Hint(fmt.Errorf("--id %q is not a member id", id), "give the member's id as org/member")
+					return cmdline.Hint(cmdline.Usage("--id %q is not a member id", cmdline.Short(id)), "give the member's id as org/member")
 				}
 			}
 			pass := os.Getenv("MEDLEDGER_PASSPHRASE")
 			switch {
 			case insecure && pass != "":
-				return cmdline.Hint(errors.New("both MEDLEDGER_PASSPHRASE and --insecure are given"), "drop --insecure to encrypt the key, or unset MEDLEDGER_PASSPHRASE to store it unencrypted")
+				return cmdline.Hint(cmdline.Usage("both MEDLEDGER_PASSPHRASE and --insecure-keystore are given"), "drop --insecure-keystore to encrypt the key, or unset MEDLEDGER_PASSPHRASE to store it unencrypted")
 			case !insecure && pass == "":
-				return cmdline.Hint(errors.New("the new key needs a passphrase"), "set MEDLEDGER_PASSPHRASE, or give --insecure to store it unencrypted (development only)")
+				return cmdline.Hint(cmdline.Usage("the new key needs a passphrase"), "set MEDLEDGER_PASSPHRASE, or give --insecure-keystore to store it unencrypted (development only)")
 			}
 			ks := c.Keystore()
 			if _, err := ks.Info(name); err == nil {
@@ -213,7 +223,9 @@ as the member's id, then send rotate-key:
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&insecure, "insecure-keystore", false, "store the key unencrypted (development only)")
 	cmd.Flags().BoolVar(&insecure, "insecure", false, "store the key unencrypted (development only)")
+	cmdline.Deprecate(cmd, "insecure", "insecure-keystore")
 	cmd.Flags().StringVar(&id, "id", "", "the member id the key signs as, when not NAME (a rotated key)")
 	return cmd
 }
@@ -223,7 +235,7 @@ as the member's id, then send rotate-key:
 func checkKeyName(name string) error {
 	org, member, ok := strings.Cut(name, "/")
 	if !ok || !validPart(org) || !validPart(member) {
-		return cmdline.Hint(fmt.Errorf("key name %q is not org/member or patient/name", name),
+		return cmdline.Hint(cmdline.Usage("key name %q is not org/member or patient/name", cmdline.Short(name)),
 			"use 2 to 64 lowercase letters, digits and '-' on each side of the '/', e.g. northside-hospital/dr-chen")
 	}
 	return nil

@@ -41,8 +41,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	if err != nil {
 		cmdline.PrintError(stdout, stderr, err, env.JSON())
+	}
+	stderr.Write(cli.warnings.Bytes())
+	if err != nil {
 		var ee *cmdline.ExitError
 		if errors.As(err, &ee) {
 			return ee.Code

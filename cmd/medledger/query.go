@@ -21,7 +21,10 @@ import (
 
 func (c *CLI) queryCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "query",
+		Use: "query",
+		Example: `  medledger query orgs
+  medledger query tx 3F2A...   # a hash the tx commands print
+  medledger query state identity/org/northside-hospital --prove`,
 		Short: "Read the chain through the node's API (--node): organizations, members, patients, proposals, transactions, blocks, state",
 		Long: `Read the chain through the node's API (--node).
 
@@ -47,13 +50,14 @@ type txView struct {
 func (c *CLI) queryTxCmd() *cobra.Command {
 	var prove bool
 	cmd := &cobra.Command{
-		Use:   "tx HASH",
-		Short: "Show a committed transaction: its result, events and decoded payload",
-		Args:  cobra.ExactArgs(1),
+		Use:     "tx HASH",
+		Example: `  medledger query tx 3F2A9C...E1 --prove`,
+		Short:   "Show a committed transaction: its result, events and decoded payload",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			hash := strings.ToUpper(args[0])
 			if b, err := hex.DecodeString(hash); err != nil || len(b) != 32 {
-				return cmdline.Hint(fmt.Errorf("%q is not a transaction hash", args[0]), "a hash is 64 hex characters, as the tx commands print it")
+				return cmdline.Hint(cmdline.Usage("%q is not a transaction hash", cmdline.Short(args[0])), "a hash is 64 hex characters, as the tx commands print it")
 			}
 			res, err := c.Client().Tx(c.Ctx, hash, prove)
 			if err != nil {
@@ -100,7 +104,9 @@ func indentJSON(b []byte, prefix string) string {
 
 func (c *CLI) queryBlockCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "block [HEIGHT]",
+		Use: "block [HEIGHT]",
+		Example: `  medledger query block
+  medledger query block 42 -o json`,
 		Short: "Show a block (default: the latest): header, hashes and transactions",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -108,7 +114,7 @@ func (c *CLI) queryBlockCmd() *cobra.Command {
 			if len(args) == 1 {
 				var err error
 				if h, err = strconv.ParseInt(args[0], 10, 64); err != nil || h < 1 {
-					return cmdline.Hint(fmt.Errorf("%q is not a block height", args[0]), "give a height from 1, or none for the latest block")
+					return cmdline.Hint(cmdline.Usage("%q is not a block height", cmdline.Short(args[0])), "give a height from 1, or none for the latest block")
 				}
 			}
 			b, err := c.Client().Block(c.Ctx, h)
@@ -143,7 +149,9 @@ func (c *CLI) queryStateCmd() *cobra.Command {
 	var height int64
 	var genesis string
 	cmd := &cobra.Command{
-		Use:   "state KEY",
+		Use: "state KEY",
+		Example: `  medledger query state identity/org/northside-hospital
+  medledger query state supply/product/00312345678906 --prove --height 20`,
 		Short: "Show a raw state value (e.g. identity/org/northside-hospital); --prove checks it against the validators' signatures",
 		Long: `Show a raw state value.
 
@@ -156,7 +164,7 @@ the node's word.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key := args[0]
 			if height < 0 {
-				return cmdline.Hint(fmt.Errorf("--height %d is not a block height", height), "give a height from 1, or 0 for the latest")
+				return cmdline.Hint(cmdline.Usage("--height %d is not a block height", height), "give a height from 1, or 0 for the latest")
 			}
 			var v stateView
 			if prove {

@@ -10,7 +10,9 @@ import (
 
 func (c *CLI) statusCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "status",
+		Use: "status",
+		Example: `  medledger status
+  medledger status --home ./node1 -o json`,
 		Short: "Show the node's chain, height, app hash and validators",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

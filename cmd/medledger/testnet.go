@@ -28,7 +28,9 @@ func (c *CLI) testnetCmd() *cobra.Command {
 	var out string
 	var o node.TestnetOptions
 	cmd := &cobra.Command{
-		Use:   "testnet",
+		Use: "testnet",
+		Example: `  medledger testnet --dir ./testnet                   # 4 validators on loopback
+  medledger testnet --dir ./net7 --validators 7 --base-port 36000 --block-time 200ms`,
 		Short: "Write the homes of an N-validator network on loopback, one per demo organization",
 		Long: fmt.Sprintf(`Write the homes of an N-validator network on this machine.
 
@@ -47,11 +49,11 @@ Blocks are made while more than two thirds of the voting power runs
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return cmdline.Hint(errors.New("--out is required"), "name a new folder for the network, e.g. --out ./testnet")
+				return cmdline.Hint(cmdline.Usage("--dir is required"), "name a new folder for the network, e.g. --dir ./testnet")
 			}
 			if err := node.Testnet(out, o); err != nil {
 				if errors.Is(err, node.ErrTestnetNotEmpty) {
-					return cmdline.Hint(err, "give a new --out folder, or remove %s to start over", out)
+					return cmdline.Hint(err, "give a new --dir folder, or remove %s to start over", out)
 				}
 				return cmdline.Hint(err, "see medledger testnet --help")
 			}
@@ -63,7 +65,7 @@ Blocks are made while more than two thirds of the voting power runs
 			if chainID == "" {
 				chainID = node.DefaultTestnetChainID
 			}
-			return c.Print(map[string]any{"chain_id": chainID, "out": out, "keys": node.TestnetKeysDir(out), "nodes": nodes}, func(w io.Writer) {
+			return c.Print(map[string]any{"chain_id": chainID, "dir": out, "out": out, "keys": node.TestnetKeysDir(out), "nodes": nodes}, func(w io.Writer) {
 				fmt.Fprintf(w, "wrote a %d-validator network for chain %s in %s\n", len(nodes), chainID, out)
 				fmt.Fprintf(w, "demo keys (unencrypted, for development only): %s\n\n", node.TestnetKeysDir(out))
 				fmt.Fprintf(w, "start each node in its own terminal:\n")
@@ -78,7 +80,9 @@ Blocks are made while more than two thirds of the voting power runs
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.Validators, "validators", 4, fmt.Sprintf("number of validators, 1 to %d", len(demo.Orgs)))
+	f.StringVar(&out, "dir", "", "new or empty folder to write the node homes into")
 	f.StringVar(&out, "out", "", "new or empty folder to write the node homes into")
+	cmdline.Deprecate(cmd, "out", "dir")
 	f.IntVar(&o.BasePort, "base-port", node.DefaultTestnetBasePort, "node K uses ports BASE+10*K (p2p) and BASE+10*K+1 (API)")
 	f.DurationVar(&o.BlockTime, "block-time", node.DefaultBlockTime, "pause between blocks")
 	f.StringVar(&o.ChainID, "chain-id", node.DefaultTestnetChainID, "chain id")
