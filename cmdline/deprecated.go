@@ -3,13 +3,13 @@ package cmdline
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
-// deprecatedKey marks a flag kept under an old name; its value is the new
-// name.
+// deprecatedKey is the command annotation that lists its flags kept under
+// an old name, as old=new pairs separated by commas.
 const deprecatedKey = "medledger-deprecated"
 
 // Deprecate keeps flag old of cmd working for a release under its new
@@ -25,18 +25,26 @@ func Deprecate(cmd *cobra.Command, old, new string) {
 		panic("cmdline.Deprecate: no flag --" + old)
 	}
 	f.Hidden = true
-	if f.Annotations == nil {
-		f.Annotations = map[string][]string{}
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
 	}
-	f.Annotations[deprecatedKey] = []string{new}
+	if cmd.Annotations[deprecatedKey] != "" {
+		cmd.Annotations[deprecatedKey] += ","
+	}
+	cmd.Annotations[deprecatedKey] += old + "=" + new
 }
 
 // WarnDeprecated writes to w a warning for each deprecated flag cmd was
 // given; the root command calls it before any command runs.
 func WarnDeprecated(cmd *cobra.Command, w io.Writer) {
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if to := f.Annotations[deprecatedKey]; len(to) == 1 {
-			fmt.Fprintf(w, "medledger: warning: --%s is deprecated and will go in a later release: use --%s\n", f.Name, to[0])
+	list := cmd.Annotations[deprecatedKey]
+	if list == "" {
+		return
+	}
+	for _, pair := range strings.Split(list, ",") {
+		old, new, _ := strings.Cut(pair, "=")
+		if cmd.Flags().Changed(old) {
+			fmt.Fprintf(w, "medledger: warning: --%s is deprecated and will go in a later release: use --%s\n", old, new)
 		}
-	})
+	}
 }
