@@ -30,7 +30,7 @@ func TestCrashRecovery(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "net")
 	// The CLI writes the network, as an operator would.
-	stdout, stderr, err := runCLI(t, 30*time.Second, "testnet", "--validators", "1", "--out", out,
+	stdout, stderr, err := runCLI(t, 30*time.Second, "testnet", "--validators", "1", "--dir", out,
 		"--base-port", strconv.Itoa(freeBasePort(t, 1)), "--block-time", "100ms", "--chain-id", "crash-test", "-o", "json")
 	if err != nil {
 		t.Fatalf("medledger testnet: %v\n%s", err, stderr)
