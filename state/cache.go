@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 )
 
@@ -68,11 +69,7 @@ func (c *Cache) sortedKeys() []string {
 	if !c.sortedOK {
 		// NOTE: a new slice, never the old one's array: an Iterate in
 		// progress may hold a part of it while its callback writes.
-		c.sorted = make([]string, 0, len(c.writes))
-		for k := range c.writes {
-			c.sorted = append(c.sorted, k)
-		}
-		slices.Sort(c.sorted)
+		c.sorted = slices.Sorted(maps.Keys(c.writes))
 		c.sortedOK = true
 	}
 	return c.sorted
@@ -85,19 +82,16 @@ func (c *Cache) Len() int { return len(c.writes) + len(c.deleted) }
 // empties the overlay.
 func (c *Cache) Write() {
 	kv := c.parent.(KV)
-	keys := make([]string, 0, c.Len())
-	for k := range c.writes {
-		keys = append(keys, k)
-	}
-	for k := range c.deleted {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if c.deleted[k] {
-			kv.Delete([]byte(k))
+	// Set and Delete keep writes and deleted disjoint, so merging their
+	// sorted keys visits every key once, in ascending order.
+	sets, dels := c.sortedKeys(), slices.Sorted(maps.Keys(c.deleted))
+	for len(sets) > 0 || len(dels) > 0 {
+		if len(dels) == 0 || (len(sets) > 0 && sets[0] < dels[0]) {
+			kv.Set([]byte(sets[0]), c.writes[sets[0]])
+			sets = sets[1:]
 		} else {
-			kv.Set([]byte(k), c.writes[k])
+			kv.Delete([]byte(dels[0]))
+			dels = dels[1:]
 		}
 	}
 	c.writes = map[string][]byte{}

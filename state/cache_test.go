@@ -192,6 +192,12 @@ func TestCacheWriteOrder(t *testing.T) {
 	for _, k := range []string{"n", "b", "z"} {
 		c.Delete([]byte(k))
 	}
+	// A key set then deleted, or deleted then set, is written once, as its
+	// last operation left it.
+	c.Set([]byte("n"), []byte("v"))
+	c.Delete([]byte("n"))
+	c.Delete([]byte("m"))
+	c.Set([]byte("m"), []byte("v"))
 	c.Write()
 	want := []string{"set a", "del b", "set c", "set m", "del n", "set q", "set x", "del z"}
 	if !equal(rec.ops, want) {

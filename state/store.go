@@ -97,6 +97,8 @@ func dbOptions() *opt.Options {
 }
 
 // Open opens (or creates) the store in dir.
+//
+//medledger:nondeterministic-ok opens the database at node start, before any transition; its goroutine fills the key filter, a read cache that never changes an answer
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state folder: %w", err)
