@@ -189,7 +189,10 @@ The request is a signed records/access transaction, which the custodian's node
 commits; the node returns the document, encrypted for the reader, only if the
 disclosure it logs is granted. Every read, refused or granted, shows in the
 patient's accounting (medledger disclosures). The document goes to stdout or
-to --out FILE. A refusal exits 1 and says which consent is missing.
+to --out FILE, which is checked (and opened) before the request is signed, so
+that a read is never logged whose document could not be saved; a failed
+write leaves no partial file. A refusal exits 1 and says which consent is
+missing.
 
 --break-glass REASON reads without consent in an emergency (clinicians of
 hospitals and clinics only); the read is flagged for review. Reasons: ` + strings.Join(records.BreakGlassReasons, ", ") + `.`,
@@ -208,13 +211,24 @@ hospitals and clinics only); the read is flagged for review. Reasons: ` + string
 			if err != nil {
 				return err
 			}
+			// --out is opened before the read is signed: a read is logged
+			// as a disclosure when it commits, so one whose document could
+			// not then be written would be logged for a document its reader
+			// never saw.
+			var outFile *cmdline.OutFile
+			if out != "" {
+				if outFile, err = cmdline.CreateOut("--out", out, 0o600); err != nil {
+					return err
+				}
+				defer outFile.Abort()
+			}
 			res, err := c.Client().ReadRecord(c.Ctx, s, args[0], purpose, breakGlass)
 			if err != nil {
 				return c.Explain(err, records.TypeAccess, as)
 			}
-			if out != "" {
-				if err := os.WriteFile(out, res.Document, 0o600); err != nil {
-					return err
+			if outFile != nil {
+				if err := outFile.Commit(res.Document); err != nil {
+					return cmdline.Hint(err, "the read is logged as disclosure %d; read the record again with another --out", res.Disclosure)
 				}
 			}
 			view := struct {
