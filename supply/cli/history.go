@@ -23,8 +23,12 @@ func (c *cmds) supplyHistoryCmd() *cobra.Command {
 		Short: "A pack's or case's chain of custody, the cases it travelled in included",
 		Long: `A pack's or case's chain of custody, oldest first: its own events, and
 those of the cases and pallets it travelled in while it was inside them
-(the VIA column names them). --epcis prints it as an EPCIS 2.0 JSON-LD
-document instead.`,
+(the VIA column names them), and the recalls of its lot. --epcis prints it as
+an EPCIS 2.0 JSON-LD document instead (EPCIS: GS1's standard format for
+supply-chain events, which trading partners exchange).`,
+		Example: `  medledger supply history '(01)00312345678906(21)100003'
+  medledger supply history '(00)003123450000000011'
+  medledger supply history '(01)00312345678906(21)100003' --epcis > history.jsonld`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			it, err := itemOf(args[0])
@@ -111,9 +115,10 @@ func (c *cmds) verifyPackCmd() *cobra.Command {
 		Use:   "verify-pack CODE",
 		Short: "Verify a drug pack (or case) by its barcode: genuine and saleable, or why not",
 		Long: `Verify a drug pack, or a case, by the GS1 element string of its barcode:
-bracketed as printed ((01)00312345678906(21)SN1(10)A100(17)271231) or raw as a
-scanner sends it, the variable-length fields ended by the GS separator
-(ASCII 29).
+bracketed as printed ((01)00312345678906(21)SN1(10)A100(17)271231: GTIN,
+serial, lot and expiry) or raw as a scanner sends it, the variable-length
+fields ended by the GS separator (ASCII 29). A case or pallet is named by its
+SSCC, the 18-digit serial shipping container code: (00)003123450000000011.
 
 The answer is one of ` + strings.Join(supply.Results, ", ") + `,
 with the reason, the product, lot and expiry, who holds the pack and the cases
@@ -123,6 +128,9 @@ parse exits 1 with the parser's reason. A suspect answer is worth a report:
 medledger supply report CODE --as ORG/MEMBER.
 
 This is the node's answer, read from its latest state.`,
+		Example: `  medledger verify-pack '(01)00312345678906(21)100012'
+  medledger verify-pack '(00)003123450000000011'
+  medledger verify-pack -o json '(01)00312345678906(21)100012(10)A100'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			code := args[0]

@@ -27,11 +27,11 @@ func parseOpRef(s string) (opRef, error) {
 	var r opRef
 	var err error
 	if r.event, err = strconv.Atoi(ev); err != nil || r.event < 0 {
-		return r, fmt.Errorf("%q is not an event index", s)
+		return r, fmt.Errorf("%q is not an event index", cmdline.Short(s))
 	}
 	if hasK {
 		if r.k, err = strconv.Atoi(k); err != nil || r.k < 1 {
-			return r, fmt.Errorf("%q: the transaction of an event counts from 1", s)
+			return r, fmt.Errorf("%q: the transaction of an event counts from 1", cmdline.Short(s))
 		}
 	}
 	return r, nil
@@ -67,7 +67,9 @@ func (c *cmds) supplyImportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE.json --as ORG/MEMBER [--from N] [--skip N,...]",
 		Short: "Import a trading partner's EPCIS 2.0 JSON document: each event becomes supply transactions, sent in order",
-		Long: `Import an EPCIS 2.0 JSON(-LD) document.
+		Long: `Import an EPCIS 2.0 JSON(-LD) document. EPCIS is GS1's standard format
+for supply-chain events (commissioning, packing, shipping, receiving, ...),
+which trading partners and their packaging lines exchange.
 
 Each event of the document's eventList maps to one or more supply
 transactions (commissioning, packing and unpacking, shipping, receiving,
@@ -82,29 +84,32 @@ eventList, counting from 0; N.K resumes at the K-th transaction of event N).
 The node sends nothing of a batch after a transaction it refuses; one that
 fails only in its block may be followed by later events that committed: the
 message names them, and --skip N,... leaves them out when resuming.`,
+		Example: `  medledger supply import events.json --as acme-pharma/packager
+  medledger supply import events.json --as acme-pharma/packager --from 41
+  medledger supply import events.json --as acme-pharma/packager --from 41 --skip 43,45`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
 			fromRef, err := parseOpRef(from)
 			if err != nil {
-				return cmdline.Hint(fmt.Errorf("--from %w", err), "give the index of the eventList entry to resume at, as the failed import said, e.g. --from 41")
+				return usage("give the index of the eventList entry to resume at, as the failed import said, e.g. --from 41", "--from %s", err)
 			}
 			skips := map[opRef]bool{}
 			for _, s := range skip {
 				r, err := parseOpRef(s)
 				if err != nil {
-					return cmdline.Hint(fmt.Errorf("--skip %w", err), "give eventList indexes, e.g. --skip 43,45")
+					return usage("give eventList indexes, e.g. --skip 43,45", "--skip %s", err)
 				}
 				skips[r] = true
 			}
 			f, err := os.Open(file)
 			if err != nil {
-				return err
+				return cmdline.FileErr(file, err, "")
 			}
 			ops, err := supply.ImportEPCIS(f)
 			f.Close()
 			if err != nil {
-				return cmdline.Hint(fmt.Errorf("%s: %s", file, codeReason(err)), "fix the document; nothing was sent")
+				return usage("fix the document; nothing was sent", "%s: %s", cmdline.Short(file), codeReason(err))
 			}
 			s, err := c.Signer(as)
 			if err != nil {
@@ -131,7 +136,7 @@ message names them, and --skip N,... leaves them out when resuming.`,
 				events[o.Event] = true
 			}
 			if len(todo) == 0 {
-				return cmdline.Hint(fmt.Errorf("%s: nothing to import from event %s", file, fromRef), "the document's eventList has entries 0 to %d", lastEvent)
+				return usage(fmt.Sprintf("the document's eventList has entries 0 to %d", lastEvent), "%s: nothing to import from event %s", cmdline.Short(file), fromRef)
 			}
 			// eventsDone[i] is how many events are whole once the first i
 			// transactions committed.
@@ -183,7 +188,7 @@ message names them, and --skip N,... leaves them out when resuming.`,
 				}
 			}
 			if err != nil {
-				return cmdline.Hint(fmt.Errorf("%s: the import stopped after %d of %d events committed: %w", file, view.Committed, len(events), err),
+				return cmdline.Hint(fmt.Errorf("%s: the import stopped after %d of %d events committed: %w", cmdline.Short(file), view.Committed, len(events), err),
 					"transactions sent may still commit; medledger supply history CODE shows where an item stands before you resume with --from")
 			}
 			if res.Failed < 0 {
@@ -228,7 +233,7 @@ message names them, and --skip N,... leaves them out when resuming.`,
 				resume = append(resume, "--skip", strings.Join(skipped, ","))
 			}
 			view.Resume = resume
-			e := fmt.Errorf("%s: %s (%s) refused: %w", file, bad.where(), bad.Type, res.Err())
+			e := fmt.Errorf("%s: %s (%s) refused: %w", cmdline.Short(file), bad.where(), bad.Type, res.Err())
 			hint := fmt.Sprintf("%s committed before it and stay committed", plural(view.Committed, "event"))
 			if bad.k > 1 {
 				hint += fmt.Sprintf(", and the first %s of eventList[%d]", plural(bad.k-1, "transaction"), bad.Event)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -20,7 +19,12 @@ func (c *cmds) supplyDispenseCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dispense CODE --as ORG/pharmacist",
 		Short: "Dispense a pack to a patient (a pharmacy's pharmacist); the patient is not named",
-		Args:  cobra.ExactArgs(1),
+		Long: `Dispense a pack to a patient: the pack leaves the supply chain, and from
+then on verify-pack answers "dispensed" for its code (a second sale of the same
+serial is suspect). The patient is not named: nothing about them goes on the
+chain. A recalled or expired pack is refused.`,
+		Example: `  medledger supply dispense '(01)00312345678906(21)100012' --as cityrx-pharmacy/pharmacist`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			it, err := packOf(args[0])
 			if err != nil {
@@ -50,14 +54,19 @@ func (c *cmds) supplyDecommissionCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "decommission --reason REASON --items CODE,... --as ORG/MEMBER",
 		Short: "Take packs or cases out of the supply chain: " + strings.Join(supply.DecommissionReasons, ", "),
-		Long: `Take packs or cases you hold out of the supply chain for a reason: ` + strings.Join(supply.DecommissionReasons, ", ") + `.
+		Long: `Take packs or cases you hold out of the supply chain for good, other than by
+dispensing them to a patient: ` + strings.Join(supply.DecommissionReasons, ", ") + `.
 
-A pack decommissioned as stolen answers "stolen" to verify-pack; either end
-of a shipment may report its items stolen while they are in transit.`,
+A decommissioned pack answers "decommissioned" to verify-pack (one
+decommissioned as stolen answers "stolen"), so it cannot be sold again. Either
+end of a shipment may report its items stolen or lost while they are in
+transit.`,
+		Example: `  medledger supply decommission --reason expired --items '(01)00312345678906(21)100013' --as cityrx-pharmacy/pharmacist
+  medledger supply decommission --reason destroyed --items-file destroyed.txt --as acme-pharma/packager`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(supply.DecommissionReasons, reason) {
-				return cmdline.Hint(fmt.Errorf("reason %q is not known", reason), "give --reason one of %s", strings.Join(supply.DecommissionReasons, ", "))
+				return usage("give --reason one of "+strings.Join(supply.DecommissionReasons, ", "), "reason %q is not known", cmdline.Short(reason))
 			}
 			its, err := items.items(true)
 			if err != nil {
@@ -93,7 +102,10 @@ func (c *cmds) supplyRecallCmd() *cobra.Command {
 The recall is written once, on the lot or the product, and reaches every pack
 at once, and every case holding one: verify-pack answers "recalled" and
 dispensing is refused. --reason is shown to whoever verifies a pack: say what
-is wrong with the product, and nothing about any patient.`,
+is wrong with the product, and nothing about any patient. The product's
+manufacturer (its admin) or a regulator (its admin or inspector) recalls.`,
+		Example: `  medledger supply recall --gtin 00312345678906 --lot A100 --reason 'potency below specification' --as acme-pharma/admin
+  medledger supply recall --gtin 00312345678906 --reason 'contamination at the plant' --as drug-regulator/inspector`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			g, err := gtinOf(gtin)
@@ -106,7 +118,7 @@ is wrong with the product, and nothing about any patient.`,
 				}
 			}
 			if strings.TrimSpace(reason) == "" {
-				return cmdline.Hint(errors.New("--reason is required"), "say what is wrong with the product, e.g. --reason 'potency below specification'")
+				return usage("say what is wrong with the product, e.g. --reason 'potency below specification'", "--reason is required")
 			}
 			t, res, err := c.Send(as, supply.TypeRecall, supply.RecallBody{GTIN: g, Lot: lot, Reason: reason})
 			if err != nil {
@@ -144,7 +156,13 @@ func (c *cmds) supplyReportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report CODE --as ORG/MEMBER",
 		Short: "Report a suspect pack (one verify-pack does not answer verified for) to the regulators and its manufacturer",
-		Args:  cobra.ExactArgs(1),
+		Long: `Report a suspect pack to the regulators and to the product's manufacturer:
+one verify-pack answers unknown (never commissioned), mismatch (its lot or
+expiry differ from the chain's), dispensed, decommissioned or stolen for. A pack
+that verifies is refused (not-suspect). medledger supply reports lists the
+reports.`,
+		Example: `  medledger supply report '(01)00312345678906(21)100011' --as cityrx-pharmacy/pharmacist`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := supply.ParseCode(args[0]); err != nil {
 				return badCode(args[0], err)
@@ -172,13 +190,21 @@ func (c *cmds) supplyReportCmd() *cobra.Command {
 }
 
 func (c *cmds) supplyReportsCmd() *cobra.Command {
-	var manufacturer string
+	var org string
 	cmd := &cobra.Command{
-		Use:   "reports [--manufacturer ORG]",
+		Use:   "reports [--org MANUFACTURER]",
 		Short: "List suspect-product reports: all of them, or those about a manufacturer's products",
-		Args:  cobra.NoArgs,
+		Long: `List the suspect-product reports (medledger supply report): all of them, as the
+regulators see them, or with --org those about the products of one
+manufacturer. --manufacturer, its former name, still works for this release.`,
+		Example: `  medledger supply reports
+  medledger supply reports --org acme-pharma`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			list, err := c.Client().SuspectReports(c.Ctx, manufacturer)
+			if err := checkOrg("--org", org); err != nil {
+				return err
+			}
+			list, err := c.Client().SuspectReports(c.Ctx, org)
 			if err != nil {
 				return c.ReadFail(err, "")
 			}
@@ -199,6 +225,8 @@ func (c *cmds) supplyReportsCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&manufacturer, "manufacturer", "", "only reports about this manufacturer's products")
+	cmd.Flags().StringVar(&org, "org", "", "only reports about the products of this manufacturer (an organization id)")
+	cmd.Flags().StringVar(&org, "manufacturer", "", "former name of --org")
+	cmdline.Deprecate(cmd, "manufacturer", "org")
 	return cmd
 }

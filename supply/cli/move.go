@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -21,7 +20,14 @@ func (c *cmds) supplyPackCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pack --sscc SSCC --items CODE,... --as ORG/MEMBER",
 		Short: "Pack items (packs or cases) into a case or pallet, created if new",
-		Args:  cobra.NoArgs,
+		Long: `Pack items into a case or pallet (aggregation): record on the chain which
+packs, or cases, are inside it, so that shipping, receiving or verifying the
+case covers everything in it. The case is named by its SSCC (serial shipping
+container code: 18 digits, on its label as (00)...) and comes to be on its
+first packing. Only the organization holding the items packs them.`,
+		Example: `  medledger supply pack --sscc 003123450000000028 --items '(01)00312345678906(21)100016,(01)00312345678906(21)100017' --as acme-pharma/packager
+  medledger supply pack --sscc 003123450000000028 --items-file codes.txt --as acme-pharma/packager`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			id, err := ssccOf(sscc)
 			if err != nil {
@@ -57,7 +63,11 @@ func (c *cmds) supplyUnpackCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "unpack --sscc SSCC [--items CODE,...] --as ORG/MEMBER",
 		Short: "Take items out of a case or pallet (all of them without --items)",
-		Args:  cobra.NoArgs,
+		Long: `Take items out of a case or pallet (disaggregation), all of them without
+--items: from then on each moves on its own.`,
+		Example: `  medledger supply unpack --sscc 003123450000000011 --as cityrx-pharmacy/pharmacist
+  medledger supply unpack --sscc 003123450000000011 --items '(01)00312345678906(21)100001' --as cityrx-pharmacy/pharmacist`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			id, err := ssccOf(sscc)
 			if err != nil {
@@ -115,10 +125,20 @@ func (c *cmds) supplyShipCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ship --to ORG --items CODE,... --as ORG/MEMBER",
 		Short: "Ship packs and cases you hold to a trading partner; they are in transit until it receives them",
-		Args:  cobra.NoArgs,
+		Long: `Ship packs and cases your organization holds to a trading partner (a
+manufacturer, distributor, pharmacy or hospital). They are in transit until
+the addressee receives them (medledger supply receive); until then they cannot
+be packed, shipped again or dispensed. A pack in a shipped case travels with
+the case.`,
+		Example: `  medledger supply ship --to medsupply-dist --items '(01)00312345678906(21)100016' --as acme-pharma/packager
+  medledger supply ship --to cityrx-pharmacy --items '(00)003123450000000028' --as medsupply-dist/warehouse`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to == "" {
-				return cmdline.Hint(errors.New("--to is required"), "name the organization to ship to, e.g. --to medsupply-dist (medledger query orgs lists them)")
+				return usage("name the organization to ship to, e.g. --to medsupply-dist (medledger query orgs lists them)", "--to is required")
+			}
+			if err := checkOrg("--to", to); err != nil {
+				return err
 			}
 			its, err := items.items(true)
 			if err != nil {
@@ -158,16 +178,24 @@ func (c *cmds) supplyReceiveCmd() *cobra.Command {
 With --shipment and no --items, receives exactly what the shipment holds. With
 --items, the items must be exactly those shipped (a receipt that does not
 match is refused, and says what is missing or extra); without --shipment the
-shipment is the one the first item travels in.`,
+shipment is the one the first item travels in. One of the addressee's members
+receives it; from then on the addressee holds the items (is their custodian).`,
+		Example: `  medledger supply receive --shipment shp-2 --as medsupply-dist/warehouse
+  medledger supply receive --items '(01)00312345678906(21)100016' --as medsupply-dist/warehouse`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			its, err := items.items(false)
 			if err != nil {
 				return err
 			}
+			if id != "" {
+				if err := checkShipment(id); err != nil {
+					return err
+				}
+			}
 			switch {
 			case id == "" && len(its) == 0:
-				return cmdline.Hint(errors.New("give --shipment or --items"), "medledger supply shipments --org ORG lists the shipments coming to an organization")
+				return usage("medledger supply shipments --org ORG lists the shipments coming to an organization", "give --shipment or --items")
 			case len(its) == 0:
 				sh, err := c.Client().Shipment(c.Ctx, id)
 				if err != nil {
@@ -212,7 +240,10 @@ func (c *cmds) supplyReturnCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "return --items CODE,... --as ORG/MEMBER",
 		Short: "Send items back to the organization that shipped them to you",
-		Args:  cobra.NoArgs,
+		Long: `Send items back to the organization that shipped them to you: a shipment
+like any other, which the sender receives with medledger supply receive.`,
+		Example: `  medledger supply return --items '(01)00312345678906(21)100013' --as cityrx-pharmacy/pharmacist`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			its, err := items.items(true)
 			if err != nil {
@@ -253,7 +284,13 @@ func (c *cmds) supplyShipmentsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "shipments --org ORG [--outgoing]",
 		Short: "List an organization's open shipments: coming to it, or with --outgoing sent by it",
-		Args:  cobra.NoArgs,
+		Long: `List an organization's open shipments (in transit, not yet received): those
+coming to it, or with --outgoing those it sent. --as names the organization by
+one of your local keys instead of --org.`,
+		Example: `  medledger supply shipments --org medsupply-dist
+  medledger supply shipments --org acme-pharma --outgoing
+  medledger supply shipments --as cityrx-pharmacy/pharmacist`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if org == "" && as != "" {
 				var err error
@@ -262,7 +299,10 @@ func (c *cmds) supplyShipmentsCmd() *cobra.Command {
 				}
 			}
 			if org == "" {
-				return cmdline.Hint(errors.New("--org is required"), "name the organization, e.g. --org medsupply-dist")
+				return usage("name the organization, e.g. --org medsupply-dist (medledger query orgs lists them)", "--org is required")
+			}
+			if err := checkOrg("--org", org); err != nil {
+				return err
 			}
 			dir := "incoming"
 			if outgoing {

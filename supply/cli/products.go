@@ -2,10 +2,8 @@ package cli
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -24,7 +22,12 @@ func (c *cmds) supplyProductAddCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add --gtin GTIN --name NAME [--national-code C --strength S --form F] --as ORG/admin",
 		Short: "Register a drug product by its GTIN (a manufacturer's admin)",
-		Args:  cobra.NoArgs,
+		Long: `Register a drug product by its GTIN (Global Trade Item Number: the number
+under its barcode, one per product and pack size; a GTIN-8, -12 or -13 is
+stored as the GTIN-14 it stands for). The signer's organization, a
+manufacturer, owns the product: only it commissions and recalls its packs.`,
+		Example: `  medledger supply product add --gtin 00312345678906 --name 'Amoxicillin 500 mg capsules' --strength '500 mg' --form capsule --as acme-pharma/admin`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			g, err := gtinOf(b.GTIN)
 			if err != nil {
@@ -32,7 +35,7 @@ func (c *cmds) supplyProductAddCmd() *cobra.Command {
 			}
 			b.GTIN = g
 			if strings.TrimSpace(b.Name) == "" {
-				return cmdline.Hint(errors.New("--name is required"), "give the product's name, e.g. --name 'Amoxicillin 500 mg capsules'")
+				return usage("give the product's name, e.g. --name 'Amoxicillin 500 mg capsules'", "--name is required")
 			}
 			t, _, err := c.Send(as, supply.TypeProduct, b)
 			if err != nil {
@@ -65,7 +68,12 @@ func (c *cmds) supplyLotAddCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add --gtin GTIN --lot LOT --expiry YYMMDD --as ORG/MEMBER",
 		Short: "Register a production lot of your product with its expiry (commission also registers a new lot)",
-		Args:  cobra.NoArgs,
+		Long: `Register a production lot (a batch, AI 10 on the label) of your product with
+its expiry date (AI 17, YYMMDD). supply commission --expiry registers a new lot
+as it commissions its first packs, so this is needed only to register a lot
+ahead.`,
+		Example: `  medledger supply lot add --gtin 00312345678906 --lot A102 --expiry 301231 --as acme-pharma/packager`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			g, err := gtinOf(b.GTIN)
 			if err != nil {
@@ -92,8 +100,8 @@ func (c *cmds) supplyLotAddCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&b.GTIN, "gtin", "", "the product's GTIN")
-	f.StringVar(&b.Lot, "lot", "", "the lot (AI 10)")
+	f.StringVar(&b.GTIN, "gtin", "", "the product's GTIN (the number under its barcode)")
+	f.StringVar(&b.Lot, "lot", "", "the lot, the production batch (AI 10)")
 	f.StringVar(&b.Expiry, "expiry", "", "the lot's expiry, YYMMDD as in AI 17 (DD 00: the month's end)")
 	cmdline.AsFlag(cmd, &as, "acme-pharma/packager")
 	return cmd
@@ -158,7 +166,9 @@ func (c *cmds) supplyCommissionCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "commission --gtin GTIN --lot LOT [--expiry YYMMDD] (--serials S1,S2,... | --count N) --as ORG/MEMBER",
 		Short: "Commission serialized packs of a lot (its manufacturer's admin or packager)",
-		Long: `Commission serialized packs of a lot.
+		Long: `Commission serialized packs of a lot: give them their serial numbers on the
+chain when they are made. From then on each pack verifies as genuine
+(medledger verify-pack), and its manufacturer holds it until it is shipped.
 
 --serials lists the serials; --count N draws N random serials instead (12
 characters of 0-9 and A-Z, from crypto/rand). --expiry registers the lot if
@@ -167,6 +177,8 @@ at most ` + cmdline.Thousands(supply.MaxSerials) + ` serials, in batches, and th
 have committed; a progress bar shows on a terminal. --out FILE writes the
 packs' codes, one a line, as a label printer or supply pack --items-file
 reads them; -o json lists the serials committed.`,
+		Example: `  medledger supply commission --gtin 00312345678906 --lot A102 --expiry 301231 --count 1000 --out codes.txt --as acme-pharma/packager
+  medledger supply commission --gtin 00312345678906 --lot A102 --serials S1,S2,S3 --as acme-pharma/packager`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			g, err := gtinOf(gtin)
@@ -183,23 +195,23 @@ reads them; -o json lists the serials committed.`,
 			}
 			switch {
 			case len(serials) > 0 && count != 0:
-				return cmdline.Hint(errors.New("give --serials or --count, not both"), "--serials lists serials you chose; --count N draws N random ones")
+				return usage("--serials lists serials you chose; --count N draws N random ones", "give --serials or --count, not both")
 			case count < 0 || count > maxCount:
-				return cmdline.Hint(fmt.Errorf("--count %d is out of range", count), "commission 1 to %s packs at once", cmdline.Thousands(maxCount))
+				return usage("commission 1 to "+cmdline.Thousands(maxCount)+" packs at once", "--count %d is out of range", count)
 			case count > 0:
 				if serials, err = randomSerials(count); err != nil {
 					return err
 				}
 			case len(serials) == 0:
-				return cmdline.Hint(errors.New("no serials given"), "list them with --serials S1,S2,... or draw N random ones with --count N")
+				return usage("list them with --serials S1,S2,... or draw N random ones with --count N", "no serials given")
 			default:
 				seen := map[string]struct{}{}
 				for _, s := range serials {
 					if err := (gs1.Code{GTIN: g, Serial: s}).Validate(); err != nil {
-						return cmdline.Hint(fmt.Errorf("serial %q: %s", s, codeReason(err)), "a serial is 1 to 20 characters of GS1 character set 82 (letters, digits and !\"%%&'()*+,-./:;<=>?_)")
+						return usage("a serial is 1 to 20 characters of GS1 character set 82 (letters, digits and !\"%&'()*+,-./:;<=>?_)", "serial %q: %s", cmdline.Short(s), reason(err))
 					}
 					if _, dup := seen[s]; dup {
-						return cmdline.Hint(fmt.Errorf("serial %q is listed twice", s), "list each serial once")
+						return usage("list each serial once", "serial %q is listed twice", cmdline.Short(s))
 					}
 					seen[s] = struct{}{}
 				}
@@ -207,6 +219,15 @@ reads them; -o json lists the serials committed.`,
 			s, err := c.Signer(as)
 			if err != nil {
 				return err
+			}
+			// The codes file is opened before anything is sent, so that a lot
+			// is not committed only for its codes to be lost.
+			var codesFile *cmdline.OutFile
+			if out != "" {
+				if codesFile, err = cmdline.CreateOut("--out", out, 0o644); err != nil {
+					return err
+				}
+				defer codesFile.Abort()
 			}
 			var txs []client.BulkTx
 			for start := 0; start < len(serials); start += supply.MaxSerials {
@@ -242,8 +263,8 @@ reads them; -o json lists the serials committed.`,
 						exp = l.Expiry
 					}
 				}
-				if werr := writeCodes(out, g, lot, exp, done); werr != nil {
-					return werr
+				if werr := codesFile.Commit(codes(g, lot, exp, done)); werr != nil {
+					return cmdline.Hint(werr, "%s committed, but their codes were not written: -o json lists the serials", plural(len(done), "pack"))
 				}
 			}
 			view := struct {
@@ -288,8 +309,8 @@ reads them; -o json lists the serials committed.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&gtin, "gtin", "", "the product's GTIN")
-	f.StringVar(&lot, "lot", "", "the lot (AI 10)")
+	f.StringVar(&gtin, "gtin", "", "the product's GTIN (the number under its barcode)")
+	f.StringVar(&lot, "lot", "", "the lot, the production batch (AI 10)")
 	f.StringVar(&expiry, "expiry", "", "the lot's expiry YYMMDD (registers a new lot; must match a registered one)")
 	f.StringSliceVar(&serials, "serials", nil, "the serials to commission, comma-separated or repeated")
 	f.IntVar(&count, "count", 0, "draw this many random serials instead of --serials")
@@ -314,8 +335,8 @@ func (c *cmds) commissionFailed(err error, res client.BulkResult, txs []client.B
 	return cmdline.Hint(e, "-o json lists the serials committed; commission the others again once the cause is fixed")
 }
 
-// writeCodes writes the codes of packs of a lot, one a line.
-func writeCodes(path, gtin, lot, expiry string, serials []string) error {
+// codes are the codes of packs of a lot, one a line.
+func codes(gtin, lot, expiry string, serials []string) []byte {
 	var b strings.Builder
 	code := gs1.Code{GTIN: gtin, Lot: lot}
 	if expiry != "" {
@@ -328,5 +349,5 @@ func writeCodes(path, gtin, lot, expiry string, serials []string) error {
 		b.WriteString(gs1.Format(code))
 		b.WriteByte('\n')
 	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return []byte(b.String())
 }
