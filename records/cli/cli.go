@@ -21,6 +21,7 @@ import (
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/records"
+	"github.com/medledger/medledger/records/custodian"
 )
 
 // Module is the records module as cmd/medledger wires it.
@@ -32,6 +33,10 @@ var Module = cmdline.Module{
 	},
 	Hints: hints,
 	Seed:  &cmdline.Seed{Marker: "demo-seeded", Run: seed},
+	// Every node holds the documents of the organization that runs it.
+	Services: func(n cmdline.NodeEnv) ([]daemon.Service, error) {
+		return []daemon.Service{&custodian.Service{Org: n.Operator, Vault: n.Vault, IDs: n.Identities}}, nil
+	},
 }
 
 // cmds builds the module's commands on the shared environment.
@@ -46,12 +51,43 @@ const patientPrefix = "pat-"
 // defaultConsentTerm is how long a consent runs without --until.
 const defaultConsentTerm = 90 * 24 * time.Hour
 
+// maxID bounds the ids and names the command line passes on (patient and
+// member ids, organization ids, resource types): longer ones are refused
+// here, so that no refusal repeats a huge value.
+const maxID = 128
+
+// usage is a mistake in the command line, with the hint that fixes it.
+func usage(hint, format string, args ...any) error {
+	return cmdline.Hint(cmdline.Usage(format, args...), "%s", hint)
+}
+
+// checkID refuses an id that is not PREFIX-N (rec-12, con-3), the form the
+// records module gives its records and consents.
+func checkID(what, prefix, id, hint string) error {
+	n, ok := strings.CutPrefix(id, prefix)
+	if !ok || n == "" || len(n) > 20 || strings.Trim(n, "0123456789") != "" {
+		return usage(hint, "%s id %q is not %sN", what, cmdline.Short(id), prefix)
+	}
+	return nil
+}
+
+func checkRecord(id string) error {
+	return checkID("record", "rec-", id, "a record id is rec-N, as medledger records list --as patient/NAME shows it")
+}
+
+func checkConsent(id string) error {
+	return checkID("consent", "con-", id, "a consent id is con-N, as medledger consent list --as patient/NAME shows it")
+}
+
 // patientID resolves a patient given on the command line: a raw id
 // (pat-...), or a local keystore key name patient/NAME (or just NAME), whose
 // on-chain id is the key's id.
 func (c *cmds) patientID(name string) (string, error) {
 	if name == "" {
-		return "", cmdline.Hint(errors.New("no patient given"), "name the patient with --patient patient/NAME (a local key) or --patient pat-... (an id)")
+		return "", usage("name the patient with --patient patient/NAME (a local key) or --patient pat-... (an id)", "no patient given")
+	}
+	if len(name) > maxID {
+		return "", usage("a patient is patient/NAME (a local key) or an id pat-...", "patient %q is too long", cmdline.Short(name))
 	}
 	if strings.HasPrefix(name, patientPrefix) {
 		return name, nil
@@ -60,14 +96,14 @@ func (c *cmds) patientID(name string) (string, error) {
 		name = "patient/" + name
 	}
 	if !strings.HasPrefix(name, "patient/") {
-		return "", cmdline.Hint(fmt.Errorf("%s is not a patient", name), "a patient is patient/NAME (a local key) or an id pat-...")
+		return "", usage("a patient is patient/NAME (a local key) or an id pat-...", "%s is not a patient", name)
 	}
 	f, err := c.KeyInfo(name)
 	if err != nil {
 		return "", err
 	}
 	if !strings.HasPrefix(f.ID, patientPrefix) {
-		return "", cmdline.Hint(fmt.Errorf("key %s signs as %s, not as a patient", name, f.ID), "make a patient key with medledger keys add patient/NAME")
+		return "", usage("make a patient key with medledger keys add patient/NAME", "key %s signs as %s, not as a patient", name, f.ID)
 	}
 	return f.ID, nil
 }
@@ -78,7 +114,7 @@ func (c *cmds) patientOf(patient, as string) (string, error) {
 		patient = as
 	}
 	if patient == "" {
-		return "", cmdline.Hint(errors.New("--patient or --as is required"), "name the patient, e.g. --as patient/alice or --patient pat-...")
+		return "", usage("name the patient, e.g. --as patient/alice or --patient pat-...", "--patient or --as is required")
 	}
 	return c.patientID(patient)
 }
@@ -96,9 +132,25 @@ func (c *cmds) recordsCmd() *cobra.Command {
 		Long: `Patients' health records.
 
 A record's document (FHIR R4 JSON) is kept encrypted in the vault of the
-organization that added it (its custodian); the chain holds only its
-fingerprint, the patient's consents and every read (medledger disclosures).
-Send records commands to the custodian's node (--node).`,
+organization that added it, its custodian; the chain holds only its
+fingerprint, the patient's consents (medledger consent) and every request to
+read it, granted or refused (a disclosure: who, which record, when, why;
+medledger disclosures lists them for the patient). Send records add and get
+to the custodian's node (--node).
+
+A read says why it is made, by a purpose-of-use code; the patient's consent
+names the purposes it allows:
+` + purposeTable + `
+
+In an emergency a clinician of a hospital or clinic may break glass: read
+without consent, giving one of these reasons; the read is logged as such, for
+the organization to review and the patient to see:
+` + breakGlassTable + `
+
+docs/records.md has the whole story.`,
+		Example: `  medledger records list --as patient/alice
+  medledger records get rec-2 --as lakeside-clinic/dr-patel
+  medledger disclosures --as patient/alice`,
 	}
 	cmd.AddCommand(c.recordsAddCmd(), c.recordsListCmd(), c.recordsGetCmd(), c.recordsEraseCmd())
 	return cmd
@@ -109,10 +161,18 @@ func (c *cmds) recordsAddCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add FILE --patient patient/NAME --as ORG/CLINICIAN",
 		Short: "Store a FHIR document in the custodian's vault and record its fingerprint for a patient",
-		Args:  cobra.ExactArgs(1),
+		Long: `Store a patient's FHIR R4 document (a JSON resource or Bundle) encrypted in
+the vault of your organization's node, and record its fingerprint on the chain
+for the patient: its resource types, its category (` + strings.Join(records.Categories, ", ") + `),
+and a salted digest. Your organization becomes the record's custodian. A
+clinician of a hospital or clinic adds records, on their own organization's
+node; the patient must be enrolled (medledger tx identity enroll-patient).
+It prints the record's id (rec-N).`,
+		Example: `  medledger records add potassium.json --patient patient/alice --as northside-hospital/dr-chen`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if patient == "" {
-				return cmdline.Hint(errors.New("--patient is required"), "name the patient, e.g. --patient patient/alice (a local key) or --patient pat-...")
+				return usage("name the patient, e.g. --patient patient/alice (a local key) or --patient pat-...", "--patient is required")
 			}
 			pid, err := c.patientID(patient)
 			if err != nil {
@@ -120,7 +180,7 @@ func (c *cmds) recordsAddCmd() *cobra.Command {
 			}
 			doc, err := os.ReadFile(args[0])
 			if err != nil {
-				return err
+				return cmdline.FileErr(args[0], err, "")
 			}
 			s, err := c.Signer(as)
 			if err != nil {
@@ -150,7 +210,12 @@ func (c *cmds) recordsListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list --as patient/NAME | --patient ID",
 		Short: "List a patient's records (fingerprints only), oldest first",
-		Args:  cobra.NoArgs,
+		Long: `List a patient's records, oldest first: id, category, FHIR resource types,
+custodian, author and status. Only fingerprints: the documents stay in the
+custodians' vaults (medledger records get reads one).`,
+		Example: `  medledger records list --as patient/alice
+  medledger records list --patient patient/bob`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pid, err := c.patientOf(patient, as)
 			if err != nil {
@@ -188,24 +253,40 @@ func (c *cmds) recordsGetCmd() *cobra.Command {
 The request is a signed records/access transaction, which the custodian's node
 commits; the node returns the document, encrypted for the reader, only if the
 disclosure it logs is granted. Every read, refused or granted, shows in the
-patient's accounting (medledger disclosures). The document goes to stdout or
-to --out FILE, which is checked (and opened) before the request is signed, so
-that a read is never logged whose document could not be saved; a failed
-write leaves no partial file. A refusal exits 1 and says which consent is
-missing.
+patient's accounting (medledger disclosures). A read is granted under an
+active consent of the patient's that covers the reader, the record and the
+purpose; to the patient; to a clinician of the custodian; or by breaking
+glass. A refusal exits 1 and says which consent is missing.
+
+The document goes to stdout, or to --out FILE. The file is checked (and
+opened) before the request is signed, so that a read is never logged whose
+document could not be saved; a failed write leaves no partial file.
+
+--purpose says why you read (HL7 purpose-of-use codes); the consent must allow
+it:
+` + purposeTable + `
 
 --break-glass REASON reads without consent in an emergency (clinicians of
-hospitals and clinics only); the read is flagged for review. Reasons: ` + strings.Join(records.BreakGlassReasons, ", ") + `.`,
+hospitals and clinics only), for purpose ETREAT unless --purpose says
+otherwise; the read is flagged for review (medledger disclosures --org ORG
+--break-glass) and shown to the patient. Reasons:
+` + breakGlassTable,
+		Example: `  medledger records get rec-2 --as lakeside-clinic/dr-patel
+  medledger records get rec-2 --as lakeside-clinic/dr-patel --purpose HOPERAT --out rec-2.json
+  medledger records get rec-1 --as lakeside-clinic/dr-patel --break-glass unconscious-patient`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("purpose") && breakGlass != "" {
 				purpose = records.PurposeEmergencyTreatment
 			}
-			if !slices.Contains(records.Purposes, purpose) {
-				return cmdline.Hint(fmt.Errorf("purpose %q is not known", purpose), "give --purpose one of %s", strings.Join(records.Purposes, ", "))
+			if err := checkPurpose("--purpose", purpose); err != nil {
+				return err
 			}
 			if breakGlass != "" && !slices.Contains(records.BreakGlassReasons, breakGlass) {
-				return cmdline.Hint(fmt.Errorf("break-glass reason %q is not known", breakGlass), "give --break-glass one of %s", strings.Join(records.BreakGlassReasons, ", "))
+				return usage("give --break-glass one of "+strings.Join(records.BreakGlassReasons, ", ")+" (see --help)", "break-glass reason %q is not known", cmdline.Short(breakGlass))
+			}
+			if err := checkRecord(args[0]); err != nil {
+				return err
 			}
 			s, err := c.Signer(as)
 			if err != nil {
@@ -264,8 +345,8 @@ hospitals and clinics only); the read is flagged for review. Reasons: ` + string
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&purpose, "purpose", records.PurposeTreatment, "purpose of use ("+strings.Join(records.Purposes, ", ")+"); default ETREAT with --break-glass")
-	cmd.Flags().StringVar(&breakGlass, "break-glass", "", "emergency reason to read without consent ("+strings.Join(records.BreakGlassReasons, ", ")+")")
+	cmd.Flags().StringVar(&purpose, "purpose", records.PurposeTreatment, "why you read, a purpose-of-use code: "+purposeList()+"; default ETREAT with --break-glass")
+	cmd.Flags().StringVar(&breakGlass, "break-glass", "", "read without consent in an emergency, for this reason: "+strings.Join(records.BreakGlassReasons, ", "))
 	cmd.Flags().StringVar(&out, "out", "", "write the document to FILE instead of stdout")
 	cmdline.AsFlag(cmd, &as, "lakeside-clinic/dr-patel")
 	return cmd
@@ -276,8 +357,16 @@ func (c *cmds) recordsEraseCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "erase ID --as patient/NAME",
 		Short: "Erase one of your records: the custodian destroys its document; the fingerprint stays as a tombstone",
-		Args:  cobra.ExactArgs(1),
+		Long: `Erase one of your records, as its patient: the custodian destroys its
+document for good (its key is shredded), and no one can read it again. The
+fingerprint stays on the chain, marked erased, as do the disclosures of past
+reads.`,
+		Example: `  medledger records erase rec-2 --as patient/alice`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkRecord(args[0]); err != nil {
+				return err
+			}
 			t, _, err := c.send(as, records.TypeErase, records.RecordRef{Record: args[0]})
 			if err != nil {
 				return err
@@ -300,6 +389,17 @@ func (c *cmds) consentCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "consent",
 		Short: "A patient's consents: grant an organization or member access to records, revoke, list",
+		Long: `A patient's consents. A consent lets an organization, or one of its members,
+read the patient's records for the purposes it names (purpose-of-use codes),
+until a date; it may be narrowed to FHIR resource types, record categories or
+records. The patient grants and revokes it, signing as themselves; every read
+under it is logged (medledger disclosures).
+
+Purposes:
+` + purposeTable,
+		Example: `  medledger consent grant --to lakeside-clinic --purpose TREAT --until 2027-12-31 --as patient/alice
+  medledger consent list --as patient/alice
+  medledger consent revoke con-1 --as patient/alice`,
 	}
 	cmd.AddCommand(c.consentGrantCmd(), c.consentRevokeCmd(), c.consentListCmd())
 	return cmd
@@ -316,39 +416,91 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, cmdline.Hint(fmt.Errorf("--until %q is not a date", s), "give YYYY-MM-DD (through that day, UTC) or an RFC 3339 time such as 2027-01-31T18:00:00Z")
+		return time.Time{}, usage("give YYYY-MM-DD (through that day, UTC) or an RFC 3339 time such as 2027-01-31T18:00:00Z", "--until %q is not a date", cmdline.Short(s))
 	}
 	return t, nil
 }
 
+// checkPurpose refuses a purpose of use that is not known.
+func checkPurpose(flag, p string) error {
+	if !slices.Contains(records.Purposes, p) {
+		return usage("give "+flag+" one of "+strings.Join(records.Purposes, ", ")+" (see --help for what each means)", "purpose %q is not known", cmdline.Short(p))
+	}
+	return nil
+}
+
+// checkScope refuses, before anything is sent, what the node would refuse
+// in a consent's scope and jurisdictions.
+func checkScope(sc records.Scope, jurisdictions []string) error {
+	for _, t := range sc.ResourceTypes {
+		if len(t) < 2 || len(t) > 64 || t[0] < 'A' || t[0] > 'Z' || strings.Trim(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return usage("give FHIR resource type names, e.g. --types Observation,DiagnosticReport", "resource type %q is not a FHIR resource type name", cmdline.Short(t))
+		}
+	}
+	for _, k := range sc.Categories {
+		if !slices.Contains(records.Categories, k) {
+			return usage("give --categories one or more of "+strings.Join(records.Categories, ", "), "category %q is not known", cmdline.Short(k))
+		}
+	}
+	for _, r := range sc.Records {
+		if err := checkRecord(r); err != nil {
+			return err
+		}
+	}
+	for _, j := range jurisdictions {
+		cc, sub, hasSub := strings.Cut(j, "-")
+		if len(cc) != 2 || strings.Trim(cc, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" || hasSub && (sub == "" || len(sub) > 3) {
+			return usage("give ISO 3166 codes, e.g. --jurisdictions DE,FR or US-CA", "jurisdiction %q is not an ISO 3166 code", cmdline.Short(j))
+		}
+	}
+	return nil
+}
+
 func (c *cmds) consentGrantCmd() *cobra.Command {
 	var as, to, until string
-	var scope, categories, recs, purposes, jurisdictions []string
+	var types, categories, recs, purposes, jurisdictions []string
 	cmd := &cobra.Command{
-		Use:   "grant --to ORG[/MEMBER] --as patient/NAME",
+		Use:   "grant --to ORG[/MEMBER] [--purpose TREAT,...] [--until DATE] --as patient/NAME",
 		Short: "Grant an organization (or one of its members) access to your records",
 		Long: `Grant an organization, or one of its members (ORG/NAME), access to your
-records for the given purposes until --until (default 90 days from now).
+records for the given purposes until --until (default 90 days from now). It
+prints the consent's id (con-N); medledger consent revoke ID ends it.
 
-Without --scope, --categories and --records the consent covers all your
-records. Reading from another jurisdiction than the record's custodian needs
---jurisdictions.`,
+--purpose lists why the grantee may read (purpose-of-use codes, default
+TREAT):
+` + purposeTable + `
+
+Without --types, --categories and --records the consent covers all your
+records; each narrows it: FHIR resource types (Observation, ...), record
+categories (` + strings.Join(records.Categories, ", ") + `), or
+record ids (rec-N). Reading from another jurisdiction than the record's
+custodian's needs --jurisdictions. --scope is the former name of --types and
+still works for this release.`,
+		Example: `  medledger consent grant --to lakeside-clinic --as patient/alice
+  medledger consent grant --to lakeside-clinic/dr-patel --purpose TREAT,HOPERAT --types Observation --until 2027-12-31 --as patient/alice
+  medledger consent grant --to unity-health-plan --purpose HPAYMT --categories laboratory --as patient/alice`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to == "" {
-				return cmdline.Hint(errors.New("--to is required"), "name the organization (or ORG/MEMBER) to grant access to, e.g. --to lakeside-clinic")
+				return usage("name the organization (or ORG/MEMBER) to grant access to, e.g. --to lakeside-clinic", "--to is required")
+			}
+			if len(to) > maxID {
+				return usage("name an organization (medledger query orgs lists them) or one of its members, ORG/NAME", "--to %q is too long", cmdline.Short(to))
 			}
 			notAfter, err := parseUntil(until, time.Now())
 			if err != nil {
 				return err
 			}
 			for _, p := range purposes {
-				if !slices.Contains(records.Purposes, p) {
-					return cmdline.Hint(fmt.Errorf("purpose %q is not known", p), "give --purpose one or more of %s", strings.Join(records.Purposes, ", "))
+				if err := checkPurpose("--purpose", p); err != nil {
+					return err
 				}
 			}
-			body := records.GrantBody{Grantee: to, Scope: records.Scope{ResourceTypes: scope, Categories: categories, Records: recs},
+			body := records.GrantBody{Grantee: to, Scope: records.Scope{ResourceTypes: types, Categories: categories, Records: recs},
 				Purposes: purposes, NotAfter: notAfter.UTC(), Jurisdictions: jurisdictions}
+			if err := checkScope(body.Scope, jurisdictions); err != nil {
+				return err
+			}
 			t, res, err := c.send(as, records.TypeGrant, body)
 			if err != nil {
 				return err
@@ -368,12 +520,14 @@ records. Reading from another jurisdiction than the record's custodian needs
 	}
 	f := cmd.Flags()
 	f.StringVar(&to, "to", "", "the grantee: an organization id, or a member ORG/NAME")
-	f.StringSliceVar(&scope, "scope", nil, "FHIR resource types covered, comma-separated (default: all)")
+	f.StringSliceVar(&types, "types", nil, "FHIR resource types covered, comma-separated, e.g. Observation (default: all)")
 	f.StringSliceVar(&categories, "categories", nil, "record categories covered, comma-separated ("+strings.Join(records.Categories, ", ")+"; default: all)")
-	f.StringSliceVar(&recs, "records", nil, "only these record ids, comma-separated (default: all)")
-	f.StringSliceVar(&purposes, "purpose", []string{records.PurposeTreatment}, "purposes allowed, repeatable or comma-separated ("+strings.Join(records.Purposes, ", ")+")")
+	f.StringSliceVar(&recs, "records", nil, "only these record ids (rec-N), comma-separated (default: all)")
+	f.StringSliceVar(&purposes, "purpose", []string{records.PurposeTreatment}, "purposes of use allowed, repeatable or comma-separated: "+purposeList())
 	f.StringVar(&until, "until", "", "last day (YYYY-MM-DD, UTC) or RFC 3339 end time (default: 90 days from now)")
-	f.StringSliceVar(&jurisdictions, "jurisdictions", nil, "jurisdictions besides the custodian's where the records may be read, e.g. DE,FR")
+	f.StringSliceVar(&jurisdictions, "jurisdictions", nil, "jurisdictions besides the custodian's where the records may be read, ISO 3166 codes, e.g. DE,FR")
+	f.StringSliceVar(&types, "scope", nil, "former name of --types")
+	cmdline.Deprecate(cmd, "scope", "types")
 	cmdline.AsFlag(cmd, &as, "patient/alice")
 	return cmd
 }
@@ -381,10 +535,14 @@ records. Reading from another jurisdiction than the record's custodian needs
 func (c *cmds) consentRevokeCmd() *cobra.Command {
 	var as string
 	cmd := &cobra.Command{
-		Use:   "revoke ID --as patient/NAME",
-		Short: "Revoke one of your consents; reads under it are refused from the next block",
-		Args:  cobra.ExactArgs(1),
+		Use:     "revoke ID --as patient/NAME",
+		Short:   "Revoke one of your consents; reads under it are refused from the next block",
+		Example: `  medledger consent revoke con-1 --as patient/alice`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkConsent(args[0]); err != nil {
+				return err
+			}
 			t, _, err := c.send(as, records.TypeRevoke, records.ConsentRef{Consent: args[0]})
 			if err != nil {
 				return err
@@ -408,7 +566,12 @@ func (c *cmds) consentListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list --as patient/NAME | --patient ID",
 		Short: "List every consent a patient granted, revoked ones too",
-		Args:  cobra.NoArgs,
+		Long: `List every consent a patient granted, revoked ones too: its id, the grantee,
+the purposes of use it allows (` + purposeList() + `),
+what it covers, until when, and its status.`,
+		Example: `  medledger consent list --as patient/alice
+  medledger consent list --patient patient/bob -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pid, err := c.patientOf(patient, as)
 			if err != nil {
@@ -460,16 +623,25 @@ func (c *cmds) disclosuresCmd() *cobra.Command {
 		Use:   "disclosures --as patient/NAME | --patient ID | --org ORG [--break-glass]",
 		Short: "Accounting of disclosures: every read of a patient's records (who, record, when, purpose, outcome, break glass)",
 		Long: `Accounting of disclosures: every request to read a patient's records,
-refused and break-glass ones included.
+refused and break-glass ones included. Each row says who asked (READER), for
+which record, when, why (PURPOSE, a purpose-of-use code), whether it was
+granted or refused (OUTCOME), on what ground a granted one was (GROUND:
+consent, patient, custodian or break-glass), and the consent that allowed it
+or what was missing.
 
 With --org, the disclosures of the records an organization holds; with --org
 and --break-glass, every break-glass read by the organization's members, for
 review.`,
+		Example: `  medledger disclosures --as patient/alice
+  medledger disclosures --org northside-hospital
+  medledger disclosures --org lakeside-clinic --break-glass`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var ds []records.Disclosure
 			var err error
 			switch {
+			case len(org) > maxID:
+				return usage("name an organization by its id, e.g. --org northside-hospital (medledger query orgs lists them)", "--org %q is too long to be an organization id", cmdline.Short(org))
 			case org != "":
 				ds, err = c.Client().OrgDisclosures(c.Ctx, org, breakGlass)
 			case breakGlass:
