@@ -21,7 +21,12 @@ func (c *cmds) queryOrgsCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "orgs",
 		Short: "List the consortium's organizations",
-		Args:  cobra.NoArgs,
+		Long: `List the consortium's organizations: id, kind, jurisdiction, status, since
+which height, and name. The kinds:
+` + kindsTable(),
+		Example: `  medledger query orgs
+  medledger query orgs -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			orgs, err := c.Client().Orgs(c.Ctx)
 			if err != nil {
@@ -40,10 +45,14 @@ func (c *cmds) queryOrgsCmd() *cobra.Command {
 
 func (c *cmds) queryOrgCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "org ID",
-		Short: "Show an organization and its members",
-		Args:  cobra.ExactArgs(1),
+		Use:     "org ID",
+		Short:   "Show an organization and its members",
+		Example: `  medledger query org northside-hospital`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkName("organization", args[0], "medledger query orgs lists the organizations"); err != nil {
+				return err
+			}
 			o, err := c.Client().Org(c.Ctx, args[0])
 			if err != nil {
 				return c.ReadFail(err, "medledger query orgs lists the organizations")
@@ -66,13 +75,17 @@ func (c *cmds) queryOrgCmd() *cobra.Command {
 
 func (c *cmds) queryMemberCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "member ORG/NAME",
-		Short: "Show a member: role, status and public keys",
-		Args:  cobra.ExactArgs(1),
+		Use:     "member ORG/NAME",
+		Short:   "Show a member: role, status and public keys",
+		Example: `  medledger query member northside-hospital/dr-chen`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			org, name, ok := strings.Cut(args[0], "/")
 			if !ok || org == "" || name == "" || strings.Contains(name, "/") {
-				return cmdline.Hint(fmt.Errorf("member %q is not ORG/NAME", args[0]), "e.g. medledger query member northside-hospital/dr-chen")
+				return usage("e.g. medledger query member northside-hospital/dr-chen", "member %q is not ORG/NAME", cmdline.Short(args[0]))
+			}
+			if err := checkName("member", args[0], "e.g. medledger query member northside-hospital/dr-chen"); err != nil {
+				return err
 			}
 			m, err := c.Client().Member(c.Ctx, identity.MemberID(org, name))
 			if err != nil {
@@ -90,7 +103,11 @@ func (c *cmds) queryPatientCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "patient ID",
 		Short: "Show a patient's pseudonymous record (ID is pat-..., or a local key name patient/NAME)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show a patient's pseudonymous record: the id the chain knows them by (pat-...,
+derived from their key), status, the organization that enrolled them, and
+their public keys. Nothing personal is on the chain.`,
+		Example: `  medledger query patient patient/alice`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
 			if strings.HasPrefix(id, "patient/") {
@@ -100,8 +117,8 @@ func (c *cmds) queryPatientCmd() *cobra.Command {
 				}
 				id = f.ID
 			}
-			if !strings.HasPrefix(id, identity.PatientPrefix) {
-				return cmdline.Hint(fmt.Errorf("%q is not a patient id", id), "a patient id starts with %s; medledger keys show patient/NAME prints a local patient key's id", identity.PatientPrefix)
+			if !strings.HasPrefix(id, identity.PatientPrefix) || len(id) > maxName {
+				return usage("a patient id starts with "+identity.PatientPrefix+"; medledger keys show patient/NAME prints a local patient key's id", "%q is not a patient id", cmdline.Short(id))
 			}
 			p, err := c.Client().Patient(c.Ctx, id)
 			if err != nil {
@@ -119,7 +136,12 @@ func (c *cmds) queryProposalsCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "proposals",
 		Short: "List the governance proposals and their tallies",
-		Args:  cobra.NoArgs,
+		Long: `List the consortium's governance proposals (to add, suspend or reinstate an
+organization): action, target, status (open, passed or rejected; past its
+deadline a proposal takes no more votes), the yes and no votes, the proposer
+and the deadline.`,
+		Example: `  medledger query proposals`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ps, err := c.Client().Proposals(c.Ctx)
 			if err != nil {
@@ -142,13 +164,14 @@ func (c *cmds) queryProposalsCmd() *cobra.Command {
 
 func (c *cmds) queryProposalCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "proposal N",
-		Short: "Show a governance proposal and its tally",
-		Args:  cobra.ExactArgs(1),
+		Use:     "proposal N",
+		Short:   "Show a governance proposal and its tally",
+		Example: `  medledger query proposal 1`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseUint(args[0], 10, 64)
 			if err != nil {
-				return cmdline.Hint(fmt.Errorf("proposal %q is not a number", args[0]), "medledger query proposals lists them")
+				return usage("medledger query proposals lists them", "proposal %q is not a number", cmdline.Short(args[0]))
 			}
 			p, err := c.Client().Proposal(c.Ctx, id, 0)
 			if err != nil {
