@@ -272,7 +272,7 @@ otherwise; the read is flagged for review (medledger disclosures --org ORG
 --break-glass) and shown to the patient. Reasons:
 ` + breakGlassTable,
 		Example: `  medledger records get rec-2 --as lakeside-clinic/dr-patel
-  medledger records get rec-2 --as lakeside-clinic/dr-patel --purpose HOPERAT --out rec-2.json
+  medledger records get rec-2 --as lakeside-clinic/dr-patel --out rec-2.json
   medledger records get rec-1 --as lakeside-clinic/dr-patel --break-glass unconscious-patient`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
