@@ -58,6 +58,10 @@ type Identities interface {
 	// active or suspended, whatever the state of its organization. It
 	// returns no error: an id that is malformed or names no member is false.
 	Member(r state.Reader, id string) bool
+	// EncKey returns the current X25519 public key of a member or patient
+	// id, to which off-chain services wrap documents for it; ok is false
+	// if there is no such signer.
+	EncKey(r state.Reader, id string) (key []byte, ok bool)
 }
 
 // Grant allows one role of one kind of organization; "*" matches any.

@@ -225,7 +225,7 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool, after ...func(h node
 	if err != nil {
 		return cmdline.Hint(cmdline.Fail(cmdline.ErrHome, "%v", err), "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
 	}
-	svcs, protected, err := services(c.Ctx, h, ac.Operator)
+	svcs, protected, err := c.services(h, ac.Operator)
 	if err != nil {
 		return cmdline.Hint(err, "the vault in %s/data/vault could not be opened; is another node running from this home?", h)
 	}

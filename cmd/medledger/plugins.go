@@ -1,10 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/identity"
@@ -12,8 +13,9 @@ import (
 	"github.com/medledger/medledger/node"
 	notarycli "github.com/medledger/medledger/notary/cli"
 	recordscli "github.com/medledger/medledger/records/cli"
-	"github.com/medledger/medledger/records/custodian"
+	"github.com/medledger/medledger/state"
 	supplycli "github.com/medledger/medledger/supply/cli"
+	"github.com/medledger/medledger/vault/disk"
 )
 
 // modules are the modules this binary runs, in order. Adding a module to
@@ -44,15 +46,39 @@ func daemonConfig() daemon.Config {
 	return daemon.Config{Identities: identities, Plugins: plugins()}
 }
 
-// services are the off-chain services of a node in home h: the records
-// custodian for the organization that operates the node, with its vault
-// under data/vault. The vault's key is protected by MEDLEDGER_VAULT_PASSPHRASE
-// when set; without it the key is kept in a 0600 file (dev and test nodes).
-func services(ctx context.Context, h node.Home, operator string) ([]daemon.Service, bool, error) {
+// services opens the vault of the node in home h (documents under
+// data/vault; its key protected by MEDLEDGER_VAULT_PASSPHRASE when set, else
+// kept in a 0600 file, for dev and test nodes) and makes each module's
+// off-chain services for the organization that operates the node. The
+// vault closes with the last service; protected says whether its key is.
+func (c *CLI) services(h node.Home, operator string) (svcs []daemon.Service, protected bool, err error) {
 	pass := []byte(os.Getenv("MEDLEDGER_VAULT_PASSPHRASE"))
-	v, closeVault, err := custodian.OpenVault(ctx, filepath.Join(string(h), "data", "vault"), filepath.Join(h.ConfigDir(), "vault_key.json"), pass)
+	v, closeVault, err := disk.OpenVault(c.Ctx, filepath.Join(string(h), "data", "vault"), filepath.Join(h.ConfigDir(), "vault_key.json"), pass)
 	if err != nil {
 		return nil, false, err
 	}
-	return []daemon.Service{&custodian.Service{Org: operator, Vault: v, IDs: identities, CloseVault: closeVault}}, len(pass) > 0, nil
+	n := cmdline.NodeEnv{Ctx: c.Ctx, Home: h, Operator: operator, Vault: v, Identities: identities}
+	for _, m := range c.Modules {
+		if m.Services == nil {
+			continue
+		}
+		s, err := m.Services(n)
+		if err != nil {
+			for _, made := range svcs {
+				made.Close()
+			}
+			closeVault()
+			return nil, false, err
+		}
+		svcs = append(svcs, s...)
+	}
+	return append(svcs, closer(closeVault)), len(pass) > 0, nil
 }
+
+// closer is a service that only closes something at shutdown, after the
+// services made before it.
+type closer func() error
+
+func (closer) Attach(*app.App, *state.Store) error { return nil }
+func (closer) Routes(*api.Server) []api.Route      { return nil }
+func (f closer) Close() error                      { return f() }

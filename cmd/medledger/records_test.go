@@ -15,13 +15,14 @@ import (
 	"github.com/medledger/medledger/node"
 	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/records/custodian"
+	"github.com/medledger/medledger/vault/disk"
 )
 
 // startRecordsEnv is startEnv with the records custodian of
 // northside-hospital on a vault in a temp folder.
 func startRecordsEnv(t *testing.T) *testEnv {
 	t.Helper()
-	v, closeVault, err := custodian.OpenVault(context.Background(), filepath.Join(t.TempDir(), "vault"), filepath.Join(t.TempDir(), "kek.json"), nil)
+	v, closeVault, err := disk.OpenVault(context.Background(), filepath.Join(t.TempDir(), "vault"), filepath.Join(t.TempDir(), "kek.json"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

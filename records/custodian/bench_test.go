@@ -17,7 +17,7 @@ import (
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/internal/chaintest"
 	"github.com/medledger/medledger/records"
-	"github.com/medledger/medledger/records/custodian"
+	"github.com/medledger/medledger/vault/disk"
 )
 
 // Figures of the issue: 100,000 records and 100,000 consents in state.
@@ -115,7 +115,7 @@ func BenchmarkConsentedRead(b *testing.B) {
 	setupLoadedChain(b)
 	ch := benchChain
 	ctx := context.Background()
-	v, closeVault, err := custodian.OpenVault(ctx, filepath.Join(b.TempDir(), "vault"), filepath.Join(b.TempDir(), "kek.json"), nil)
+	v, closeVault, err := disk.OpenVault(ctx, filepath.Join(b.TempDir(), "vault"), filepath.Join(b.TempDir(), "kek.json"), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

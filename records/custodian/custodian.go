@@ -32,21 +32,13 @@ import (
 	"github.com/medledger/medledger/vault"
 )
 
-// Directory is what the service asks of the identity module.
-type Directory interface {
-	// Authenticate: see app.Identities.
-	Authenticate(r state.Reader, id, keyID string) (app.Signer, ed25519.PublicKey, error)
-	// EncKey returns a signer's X25519 public key.
-	EncKey(r state.Reader, id string) ([]byte, bool)
-}
-
 // Service is the custodian service of one node.
 type Service struct {
 	Org   string // the organization whose documents this node holds
 	Vault *vault.Vault
 	API   *api.Server
 	Store *state.Store
-	IDs   Directory
+	IDs   app.Identities
 	Now   func() time.Time // for request signature freshness only
 	// CloseVault, if set, is called by Close (the vault's store).
 	CloseVault func() error

@@ -19,6 +19,7 @@ import (
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/records/custodian"
+	"github.com/medledger/medledger/vault/disk"
 )
 
 // startNode runs a real node operated by northside-hospital, with the
@@ -26,7 +27,7 @@ import (
 func startNode(t *testing.T) (*daemontest.Node, string) {
 	t.Helper()
 	vdir := filepath.Join(t.TempDir(), "vault")
-	v, closeVault, err := custodian.OpenVault(context.Background(), vdir, filepath.Join(t.TempDir(), "kek.json"), nil)
+	v, closeVault, err := disk.OpenVault(context.Background(), vdir, filepath.Join(t.TempDir(), "kek.json"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package custodian
+package disk
 
 import (
 	"context"
@@ -8,11 +8,11 @@ import (
 	"os"
 
 	"github.com/medledger/medledger/vault"
-	"github.com/medledger/medledger/vault/disk"
 )
 
-// OpenVault opens the vault of a node: documents under dir, the key-
-// encryption key in kekPath (created on first use). With an empty
+// OpenVault opens a node's vault on local disk: documents under dir, the
+// key-encryption key in kekPath (created on first use), and recovers what
+// a crash left half-written. With an empty
 // passphrase the KEK is kept unprotected in a 0600 file, which suits a dev
 // or test node only; the caller decides and says so.
 func OpenVault(ctx context.Context, dir, kekPath string, passphrase []byte) (*vault.Vault, func() error, error) {
@@ -21,13 +21,13 @@ func OpenVault(ctx context.Context, dir, kekPath string, passphrase []byte) (*va
 		kc.Protection = vault.KEKUnprotected
 	}
 	kek, err := vault.LoadKEK(kc)
-	if errors.Is(err, fs.ErrNotExist) || (err != nil && !fileExists(kekPath)) {
+	if errors.Is(err, fs.ErrNotExist) || (err != nil && !kekExists(kekPath)) {
 		kek, err = vault.CreateKEK(kc)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("vault key %s: %w", kekPath, err)
 	}
-	st, err := disk.Open(dir, disk.Options{})
+	st, err := Open(dir, Options{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("vault folder %s: %w", dir, err)
 	}
@@ -43,4 +43,4 @@ func OpenVault(ctx context.Context, dir, kekPath string, passphrase []byte) (*va
 	return v, st.Close, nil
 }
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+func kekExists(p string) bool { _, err := os.Stat(p); return err == nil }
