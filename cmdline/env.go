@@ -15,6 +15,10 @@ import (
 	"github.com/medledger/medledger/node"
 )
 
+// CreatesHome is the annotation of a command that may create its --home;
+// for the others a --home that does not exist is an error.
+const CreatesHome = "medledger-creates-home"
+
 // TimeFormat is how commands print instants in text output.
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -159,4 +160,37 @@ func Update(h Home, s Settings) error {
 		}
 	}
 	return nil
+}
+
+// Create runs create, which makes a new home h, and removes what it made
+// if it fails, so that no half-made home is left behind: h itself if it
+// did not exist, else the entries create added to it.
+func Create(h Home, create func() error) error {
+	_, statErr := os.Stat(string(h))
+	existed := statErr == nil
+	var before map[string]bool
+	if existed {
+		entries, err := os.ReadDir(string(h))
+		if err != nil {
+			return err
+		}
+		before = map[string]bool{}
+		for _, e := range entries {
+			before[e.Name()] = true
+		}
+	}
+	err := create()
+	if err == nil {
+		return nil
+	}
+	if !existed {
+		os.RemoveAll(string(h))
+	} else if entries, rerr := os.ReadDir(string(h)); rerr == nil {
+		for _, e := range entries {
+			if !before[e.Name()] {
+				os.RemoveAll(filepath.Join(string(h), e.Name()))
+			}
+		}
+	}
+	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/cmdline"
+	keystorecli "github.com/medledger/medledger/keystore/cli"
 )
 
 // CLI is the root command's state: the environment every command shares
@@ -43,7 +44,7 @@ func (c *CLI) root() *cobra.Command {
 	root.PersistentFlags().StringVar(&c.Node, "node", client.DefaultNode, "API address of the node to talk to")
 	root.PersistentFlags().StringVarP(&c.Output, "output", "o", "text", "output format: text or json")
 	// The node's own verbs, then each module's.
-	root.AddCommand(c.devCmd(), c.initCmd(), c.startCmd(), c.testnetCmd(), c.statusCmd(), c.keysCmd(),
+	root.AddCommand(c.devCmd(), c.initCmd(), c.startCmd(), c.testnetCmd(), c.statusCmd(), keystorecli.Command(c.Env),
 		c.queryCmd(), c.txCmd(), c.benchCmd())
 	for _, m := range c.Modules {
 		if m.Commands != nil {
@@ -53,9 +54,6 @@ func (c *CLI) root() *cobra.Command {
 	return root
 }
 
-// createsHome marks a command that may create its --home.
-const createsHome = "medledger-creates-home"
-
 // checkHome refuses a --home that does not exist, unless the command
 // creates one: falling back to the default node or keystore would answer
 // for another chain than the one asked about.
@@ -64,7 +62,7 @@ func (c *CLI) checkHome(cmd *cobra.Command) error {
 		return nil
 	}
 	for p := cmd; p != nil; p = p.Parent() {
-		if p.Annotations[createsHome] != "" {
+		if p.Annotations[cmdline.CreatesHome] != "" {
 			return nil
 		}
 	}

@@ -30,7 +30,7 @@ func (c *CLI) devCmd() *cobra.Command {
 	var blockTime time.Duration
 	cmd := &cobra.Command{
 		Use:         "dev",
-		Annotations: map[string]string{createsHome: "yes"},
+		Annotations: map[string]string{cmdline.CreatesHome: "yes"},
 		Short:       "Run a single-validator chain with the demo consortium (created on first run, reopened after)",
 		Long: `Run a single-validator chain with the demo consortium: nine organizations of
 every kind, their members and two patients, with unencrypted demo keys in the
@@ -51,7 +51,7 @@ runs on this machine), dev picks a free one and says which.`,
 			}
 			h := c.HomeDir()
 			if !h.Exists() {
-				if err := c.createHome(h, func() error { return c.initDev(h, s) }); err != nil {
+				if err := node.Create(h, func() error { return c.initDev(h, s) }); err != nil {
 					return err
 				}
 				c.Logf("medledger: created the demo consortium in %s\n", h)
@@ -146,38 +146,6 @@ func (c *CLI) freeAddr(flag, given, current string, pick bool) (string, error) {
 	}
 	c.Logf("medledger: %s is taken; using %s instead (%s to choose)\n", current, free, flag)
 	return free, nil
-}
-
-// createHome runs create for a new home h and removes what it made if it
-// fails, so that no half-made home is left behind.
-func (c *CLI) createHome(h node.Home, create func() error) error {
-	_, statErr := os.Stat(string(h))
-	existed := statErr == nil
-	var before map[string]bool
-	if existed {
-		entries, err := os.ReadDir(string(h))
-		if err != nil {
-			return cmdline.Fail(cmdline.ErrHome, "%v", err)
-		}
-		before = map[string]bool{}
-		for _, e := range entries {
-			before[e.Name()] = true
-		}
-	}
-	err := create()
-	if err == nil {
-		return nil
-	}
-	if !existed {
-		os.RemoveAll(string(h))
-	} else if entries, rerr := os.ReadDir(string(h)); rerr == nil {
-		for _, e := range entries {
-			if !before[e.Name()] {
-				os.RemoveAll(string(h) + string(os.PathSeparator) + e.Name())
-			}
-		}
-	}
-	return err
 }
 
 // initDev creates a dev home: the demo consortium's genesis and keys, and

@@ -30,7 +30,7 @@ func (c *CLI) initCmd() *cobra.Command {
 		Use: "init",
 		Example: `  medledger init --demo --home ./node1 --listen 127.0.0.1:26680 --p2p 127.0.0.1:26656
   medledger init --home ./riverside --org riverside-clinic --org-kind clinic --passphrase-file ./pass.txt`,
-		Annotations: map[string]string{createsHome: "yes"},
+		Annotations: map[string]string{cmdline.CreatesHome: "yes"},
 		Short:       "Create a single-validator node home: keys, config and genesis",
 		Long: `Create a node home with this node as the only validator.
 
@@ -88,7 +88,7 @@ is generated into the home's keystore, protected by the passphrase in
 			default:
 				return cmdline.Hint(cmdline.Usage("say who founds the consortium"), "give --demo, or --org ID --org-kind KIND")
 			}
-			err := c.createHome(h, func() error {
+			err := node.Create(h, func() error {
 				if err := node.Init(h, o); err != nil {
 					return err
 				}

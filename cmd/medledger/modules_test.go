@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/base64"
 	"os"
 
 	"github.com/medledger/medledger/cmdline"
+	keystorecli "github.com/medledger/medledger/keystore/cli"
 	recordscli "github.com/medledger/medledger/records/cli"
 	supplycli "github.com/medledger/medledger/supply/cli"
 )
@@ -17,6 +19,7 @@ var (
 type (
 	txRef        = cmdline.TxRef
 	shipmentView = supplycli.ShipmentView
+	keyView      = keystorecli.KeyView
 )
 
 const (
@@ -28,3 +31,5 @@ const (
 )
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,4 +1,6 @@
-package main
+// Package cli is the keystore's part of the command line: medledger keys
+// list, show and add, the identities a home acts as.
+package cli
 
 import (
 	"encoding/base64"
@@ -16,9 +18,9 @@ import (
 	"github.com/medledger/medledger/keystore"
 )
 
-// keyView is the public part of a key file as keys list, show and add
+// KeyView is the public part of a key file as keys list, show and add
 // print it. It never holds secret material.
-type keyView struct {
+type KeyView struct {
 	Name      string `json:"name"`
 	ID        string `json:"id"`
 	KeyID     string `json:"key_id"`
@@ -27,8 +29,8 @@ type keyView struct {
 	EncPub    []byte `json:"enc_pub,omitempty"`
 }
 
-func viewOf(f keystore.File, withPub bool) keyView {
-	v := keyView{Name: f.Name, ID: f.ID, KeyID: f.KeyID, Encrypted: f.Encrypted}
+func viewOf(f keystore.File, withPub bool) KeyView {
+	v := KeyView{Name: f.Name, ID: f.ID, KeyID: f.KeyID, Encrypted: f.Encrypted}
 	if withPub {
 		v.SignPub, v.EncPub = f.SignPub, f.EncPub
 	}
@@ -42,7 +44,13 @@ func protection(encrypted bool) string {
 	return "unencrypted"
 }
 
-func (c *CLI) keysCmd() *cobra.Command {
+// Command is medledger keys.
+func Command(e *cmdline.Env) *cobra.Command { return (&cmds{e}).keysCmd() }
+
+// cmds builds the commands on the shared environment.
+type cmds struct{ *cmdline.Env }
+
+func (c *cmds) keysCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "keys",
 		Example: `  medledger keys list
@@ -59,7 +67,7 @@ medledger dev are unencrypted, for development only.`,
 	return cmd
 }
 
-func (c *CLI) keysListCmd() *cobra.Command {
+func (c *cmds) keysListCmd() *cobra.Command {
 	return &cobra.Command{
 		Use: "list",
 		Example: `  medledger keys list
@@ -72,7 +80,7 @@ func (c *CLI) keysListCmd() *cobra.Command {
 			if err != nil {
 				return cmdline.Hint(err, "check that %s is a keystore and readable", ks.Dir)
 			}
-			out := make([]keyView, 0, len(files))
+			out := make([]KeyView, 0, len(files))
 			plain := 0
 			for _, f := range files {
 				out = append(out, viewOf(f, false))
@@ -99,7 +107,7 @@ func (c *CLI) keysListCmd() *cobra.Command {
 	}
 }
 
-func (c *CLI) keysShowCmd() *cobra.Command {
+func (c *cmds) keysShowCmd() *cobra.Command {
 	return &cobra.Command{
 		Use: "show NAME",
 		Example: `  medledger keys show northside-hospital/dr-chen
@@ -117,14 +125,14 @@ func (c *CLI) keysShowCmd() *cobra.Command {
 	}
 }
 
-func printKey(w io.Writer, v keyView) {
+func printKey(w io.Writer, v KeyView) {
 	fmt.Fprintf(w, "name       %s\nid         %s\nkey id     %s\nsign key   %s (Ed25519, base64)\nenc key    %s (X25519, base64)\nprotection %s\n",
 		v.Name, v.ID, v.KeyID, b64(v.SignPub), b64(v.EncPub), protection(v.Encrypted))
 }
 
 // keyInfo reads the public part of a key of the keystore, with a hint when
 // there is no such key.
-func (c *CLI) keyInfo(name string) (keystore.File, error) {
+func (c *cmds) keyInfo(name string) (keystore.File, error) {
 	ks := c.Keystore()
 	f, err := ks.Info(name)
 	if errors.Is(err, keystore.ErrNotFound) {
@@ -136,7 +144,7 @@ func (c *CLI) keyInfo(name string) (keystore.File, error) {
 	return f, nil
 }
 
-func (c *CLI) keysAddCmd() *cobra.Command {
+func (c *cmds) keysAddCmd() *cobra.Command {
 	var insecure bool
 	var id string
 	cmd := &cobra.Command{
@@ -144,7 +152,7 @@ func (c *CLI) keysAddCmd() *cobra.Command {
 		Example: `  MEDLEDGER_PASSPHRASE=... medledger keys add riverside-clinic/admin
   medledger keys add northside-hospital/nurse --insecure-keystore   # unencrypted: development only
   medledger keys add patient/carol --insecure-keystore`,
-		Annotations: map[string]string{createsHome: "yes"},
+		Annotations: map[string]string{cmdline.CreatesHome: "yes"},
 		Short:       "Generate a new key (org/member or patient/NAME)",
 		Long: `Generate a new key and save it in the keystore.
 
@@ -201,7 +209,7 @@ as the member's id, then send rotate-key:
 				}
 				return err
 			}
-			v := keyView{Name: k.Name, ID: k.ID, KeyID: k.KeyID(), Encrypted: pass != "", SignPub: k.SignPub(), EncPub: k.EncPub()}
+			v := KeyView{Name: k.Name, ID: k.ID, KeyID: k.KeyID(), Encrypted: pass != "", SignPub: k.SignPub(), EncPub: k.EncPub()}
 			return c.Print(v, func(w io.Writer) {
 				fmt.Fprintf(w, "created %s in %s\n", name, ks.Dir)
 				printKey(w, v)
