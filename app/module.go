@@ -13,21 +13,41 @@ import (
 	"github.com/medledger/medledger/tx"
 )
 
-// SignerKind tells a member of an organization from a patient.
+// SignerKind tells a member of an organization from a patient, and a
+// patient under their chain-wide id from one under a pseudonym.
 type SignerKind uint8
 
 const (
 	KindMember SignerKind = iota + 1
 	KindPatient
+	// KindPseudonym is a patient signing under a pseudonym that holds for
+	// one context only (package pseudonym): a trial's participant, a
+	// payer's member. Nothing on chain says which patient it is.
+	KindPseudonym
 )
 
 // Signer is an authenticated, active transaction signer.
 type Signer struct {
-	ID      string // "org/member" or a patient id
+	ID      string // "org/member", a patient id or a pseudonym id
 	Kind    SignerKind
 	Org     string // the member's organization; empty for a patient
 	OrgKind string // "hospital", "pharmacy", ...; empty for a patient
-	Role    string // "admin", "clinician", ...; "patient" for a patient
+	Role    string // "admin", "clinician", ...; "patient" for a patient, "pseudonym" for a pseudonym
+	// Context is a pseudonym's context ("trials/NCT01234567"); empty for
+	// the others. A module MUST check it: a pseudonym acts only in the
+	// context it was registered for.
+	Context string
+}
+
+// Pseudonym is a patient's registered pseudonym, as modules may know it:
+// its keys and context, and who registered it; never its patient.
+type Pseudonym struct {
+	ID      string // psn-..., from SignKey (pseudonym.ID)
+	Context string // "module/name": the module that registered it, and what for
+	SignKey []byte // Ed25519
+	EncKey  []byte // X25519
+	By      string // the member who registered it (who vouches it is a patient's)
+	Height  int64
 }
 
 // Org is what other modules may know of an organization.
@@ -58,10 +78,20 @@ type Identities interface {
 	// active or suspended, whatever the state of its organization. It
 	// returns no error: an id that is malformed or names no member is false.
 	Member(r state.Reader, id string) bool
-	// EncKey returns the current X25519 public key of a member or patient
-	// id, to which off-chain services wrap documents for it; ok is false
+	// EncKey returns the current X25519 public key of a member, patient or
+	// pseudonym id, to which off-chain services wrap documents for it; ok is false
 	// if there is no such signer.
 	EncKey(r state.Reader, id string) (key []byte, ok bool)
+	// RegisterPseudonym records p (its ID, Context, keys and By; Height is
+	// set from the block) so that it may sign transactions from the next
+	// block. A module MUST register only in contexts under its own name
+	// ("trials/..." by trials), from a handler that checked who may vouch
+	// for it. Returns identity.ErrInvalid for a malformed pseudonym or
+	// context, identity.ErrPseudonymExists when its id is taken.
+	RegisterPseudonym(w state.KV, p Pseudonym) error
+	// Pseudonym returns a registered pseudonym; ok is false if there is
+	// none.
+	Pseudonym(r state.Reader, id string) (p Pseudonym, ok bool)
 }
 
 // Grant allows one role of one kind of organization; "*" matches any.
@@ -72,13 +102,19 @@ type Grant struct{ OrgKind, Role string }
 // in the handler.
 type Policy struct {
 	Grants   []Grant
-	Patients bool // patients may send it
+	Patients bool // patients may send it, under their chain-wide id
+	// Pseudonyms: patients may send it under a pseudonym (the handler
+	// checks the pseudonym's context).
+	Pseudonyms bool
 }
 
 // Allows reports whether s may send a transaction under this policy.
 func (p Policy) Allows(s Signer) bool {
-	if s.Kind == KindPatient {
+	switch s.Kind {
+	case KindPatient:
 		return p.Patients
+	case KindPseudonym:
+		return p.Pseudonyms
 	}
 	for _, g := range p.Grants {
 		if (g.OrgKind == "*" || g.OrgKind == s.OrgKind) && (g.Role == "*" || g.Role == s.Role) {

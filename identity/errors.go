@@ -22,9 +22,10 @@ var (
 	ErrSelf             = medledger.Code{Codespace: Codespace, Code: 14, Slug: "self-action", Kind: medledger.KindConflict}
 	ErrWrongStatus      = medledger.Code{Codespace: Codespace, Code: 15, Slug: "wrong-status", Kind: medledger.KindConflict}
 	ErrPatientNotFound  = medledger.Code{Codespace: Codespace, Code: 16, Slug: "patient-not-found", Kind: medledger.KindNotFound}
+	ErrPseudonymExists  = medledger.Code{Codespace: Codespace, Code: 17, Slug: "pseudonym-exists", Kind: medledger.KindConflict}
 )
 
 // Codes lists every identity code.
 var Codes = []medledger.Code{ErrInvalid, ErrOrgExists, ErrOrgNotFound, ErrMemberExists, ErrMemberNotFound, ErrProposalNotFound,
 	ErrProposalClosed, ErrAlreadyVoted, ErrNotOwnOrg, ErrBadKey, ErrPatientExists, ErrRoleNotAllowed, ErrProposalExpired,
-	ErrSelf, ErrWrongStatus, ErrPatientNotFound}
+	ErrSelf, ErrWrongStatus, ErrPatientNotFound, ErrPseudonymExists}

@@ -9,12 +9,13 @@ import (
 // State keys, all under "identity/". Ids contain no '/' except the one in a
 // member id, so prefixes never overlap.
 const (
-	prefixOrg      = "identity/org/"      // + org id -> Org
-	prefixMember   = "identity/member/"   // + org "/" member -> Member
-	prefixPatient  = "identity/patient/"  // + patient id -> Patient
-	prefixProposal = "identity/proposal/" // + id (8 bytes, big endian) -> Proposal
-	prefixVote     = "identity/vote/"     // + id (8 bytes) + org id -> Vote
-	keyProposalSeq = "identity/seq/proposal"
+	prefixOrg       = "identity/org/"       // + org id -> Org
+	prefixMember    = "identity/member/"    // + org "/" member -> Member
+	prefixPatient   = "identity/patient/"   // + patient id -> Patient
+	prefixProposal  = "identity/proposal/"  // + id (8 bytes, big endian) -> Proposal
+	prefixVote      = "identity/vote/"      // + id (8 bytes) + org id -> Vote
+	prefixPseudonym = "identity/pseudonym/" // + pseudonym id -> pseudonymRecord
+	keyProposalSeq  = "identity/seq/proposal"
 )
 
 // OrgKey is the state key of an organization.

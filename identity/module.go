@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/pseudonym"
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/tx"
 )
@@ -143,6 +144,16 @@ func (Module) Authenticate(r state.Reader, id, keyID string) (app.Signer, ed2551
 			return app.Signer{}, nil, tx.ErrKeyMismatch.New("key %s is not the current key of %s (%s)", keyID, id, p.KeyID)
 		}
 		return app.Signer{ID: id, Kind: app.KindPatient, Role: RolePatient}, p.SignKey, nil
+	}
+	if strings.HasPrefix(id, pseudonym.Prefix) {
+		var p pseudonymRecord
+		if !get(r, PseudonymKey(id), &p) {
+			return app.Signer{}, nil, tx.ErrUnknownSigner.New("no pseudonym %s on this chain", id)
+		}
+		if p.KeyID != keyID {
+			return app.Signer{}, nil, tx.ErrKeyMismatch.New("key %s is not the key of %s (%s)", keyID, id, p.KeyID)
+		}
+		return app.Signer{ID: id, Kind: app.KindPseudonym, Role: RolePseudonym, Context: p.Context}, p.SignKey, nil
 	}
 	mem, ok := memberMemo.get(r, MemberKey(id))
 	if !ok {

@@ -74,5 +74,8 @@ func (Module) EncKey(r state.Reader, id string) (key []byte, ok bool) {
 	if m, found := GetMember(r, id); found {
 		return m.EncKey, true
 	}
+	if p, found := (Module{}).Pseudonym(r, id); found {
+		return p.EncKey, true
+	}
 	return nil, false
 }
