@@ -213,7 +213,7 @@ func parseSGTINURN(rest string) (Item, error) {
 	cd, _ := gs1.CheckDigit(data) // cannot fail: 13 digits
 	serial, err := unescapeURN(esc)
 	if err != nil {
-		return Item{}, fmt.Errorf("serial %q: %v", esc, err)
+		return Item{}, fmt.Errorf("serial %s: %v", medledger.Quote(esc), err)
 	}
 	if err := validSerial(serial); err != nil {
 		return Item{}, errors.New(detailOf(err))
@@ -242,10 +242,10 @@ func parseSSCCURN(rest string) (Item, error) {
 // prefix of 6 to 12 digits and the rest, total digits in all.
 func urnDigits(cp, rest string, total int, restName string) error {
 	if len(cp) < 6 || len(cp) > 12 || !allDigits(cp) {
-		return fmt.Errorf("company prefix %q is not 6 to 12 digits", cp)
+		return fmt.Errorf("company prefix %s is not 6 to 12 digits", medledger.Quote(cp))
 	}
 	if !allDigits(rest) || len(cp)+len(rest) != total || rest == "" {
-		return fmt.Errorf("%s %q must be %d digits after the %d-digit company prefix", restName, rest, total-len(cp), len(cp))
+		return fmt.Errorf("%s %s must be %d digits after the %d-digit company prefix", restName, medledger.Quote(rest), total-len(cp), len(cp))
 	}
 	return nil
 }
@@ -312,7 +312,7 @@ func parseDigitalLink(s string) (Item, error) {
 	seg := func(i int) (string, error) {
 		v, err := url.PathUnescape(segs[i])
 		if err != nil {
-			return "", fmt.Errorf("path segment %q: bad percent-encoding", segs[i])
+			return "", fmt.Errorf("path segment %s: bad percent-encoding", medledger.Quote(segs[i]))
 		}
 		return v, nil
 	}
@@ -365,7 +365,7 @@ func gtin14(s string) (string, error) {
 	switch len(s) {
 	case 8, 12, 13, 14:
 	default:
-		return "", fmt.Errorf("GTIN %q is %d characters, want 8, 12, 13 or 14 digits", s, len(s))
+		return "", fmt.Errorf("GTIN %s is %d characters, want 8, 12, 13 or 14 digits", medledger.Quote(s), len(s))
 	}
 	if err := checkKey("GTIN", s, len(s)); err != nil {
 		return "", err
@@ -377,7 +377,7 @@ func gtin14(s string) (string, error) {
 // digit.
 func checkKey(what, s string, n int) error {
 	if len(s) != n || !allDigits(s) {
-		return fmt.Errorf("%s %q is not %d digits", what, s, n)
+		return fmt.Errorf("%s %s is not %d digits", what, medledger.Quote(s), n)
 	}
 	cd, _ := gs1.CheckDigit(s[:n-1]) // cannot fail: 7 to 17 digits
 	if s[n-1] != cd {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/medledger/medledger"
 )
 
 // ImportEPCIS reads an EPCIS 2.0 JSON(-LD) document and maps its events to
@@ -85,7 +87,7 @@ func importEPCIS(r io.Reader, limit int64) ([]Op, error) {
 	case "":
 		return nil, ErrInvalid.New(`the document has no "type": an EPCIS 2.0 document is of type EPCISDocument`)
 	default:
-		return nil, ErrInvalid.New("the document is of type %s, not EPCISDocument or EPCISQueryDocument", quote(doc.Type))
+		return nil, ErrInvalid.New("the document is of type %s, not EPCISDocument or EPCISQueryDocument", medledger.Quote(doc.Type))
 	}
 	ops := []Op{}
 	for i, m := range list {
@@ -97,7 +99,7 @@ func importEPCIS(r io.Reader, limit int64) ([]Op, error) {
 		if err != nil {
 			name := ""
 			if ev.EventID != "" {
-				name = " (" + quote(ev.EventID) + ")"
+				name = " (" + medledger.Quote(ev.EventID) + ")"
 			}
 			return nil, ErrInvalid.New("eventList[%d]%s: %s", i, name, err.Error())
 		}
@@ -163,7 +165,7 @@ func importEvent(ev *epcisEventIn) ([]Op, error) {
 	case typ == "":
 		return nil, errors.New(`the event has no "type"`)
 	case typ != objectEvent && typ != aggregationEvent:
-		return nil, fmt.Errorf("%s is not supported: only ObjectEvent and AggregationEvent map to supply transactions", quote(typ))
+		return nil, fmt.Errorf("%s is not supported: only ObjectEvent and AggregationEvent map to supply transactions", medledger.Quote(typ))
 	case ev.Action == "":
 		return nil, fmt.Errorf("the %s has no action (ADD, OBSERVE or DELETE)", typ)
 	case ev.BizStep == "":
@@ -179,7 +181,7 @@ func importEvent(ev *epcisEventIn) ([]Op, error) {
 				return nil
 			}
 		}
-		return fmt.Errorf("a %s ObjectEvent has action %s, not %s", step, strings.Join(actions, " or "), quote(ev.Action))
+		return fmt.Errorf("a %s ObjectEvent has action %s, not %s", step, strings.Join(actions, " or "), medledger.Quote(ev.Action))
 	}
 	switch step {
 	case bizCommissioning:
@@ -222,7 +224,7 @@ func importEvent(ev *epcisEventIn) ([]Op, error) {
 		ops := make([]Op, 0, len(items))
 		for k, it := range items {
 			if it.IsCase() {
-				return nil, fmt.Errorf("epcList[%d] %s: a case is not dispensed, its packs are: list them", k, quote(ev.EPCList[k]))
+				return nil, fmt.Errorf("epcList[%d] %s: a case is not dispensed, its packs are: list them", k, medledger.Quote(ev.EPCList[k]))
 			}
 			ops = append(ops, Op{Type: TypeDispense, Body: &DispenseBody{GTIN: it.GTIN, Serial: it.Serial}})
 		}
@@ -240,7 +242,7 @@ func importEvent(ev *epcisEventIn) ([]Op, error) {
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("disposition %s gives no decommissioning reason: use destroyed, stolen, damaged, sample, lost or expired", quote(ev.Disposition))
+			return nil, fmt.Errorf("disposition %s gives no decommissioning reason: use destroyed, stolen, damaged, sample, lost or expired", medledger.Quote(ev.Disposition))
 		}
 		items, err := itemList("epcList", ev.EPCList)
 		if err != nil {
@@ -250,7 +252,7 @@ func importEvent(ev *epcisEventIn) ([]Op, error) {
 	case bizHolding:
 		return nil, errors.New("bizStep holding (a recall) is not imported: a recall is issued with supply/recall by the product's manufacturer or a regulator")
 	}
-	return nil, fmt.Errorf("bizStep %s on an ObjectEvent is not supported: use commissioning, shipping, receiving, dispensing or decommissioning", quote(ev.BizStep))
+	return nil, fmt.Errorf("bizStep %s on an ObjectEvent is not supported: use commissioning, shipping, receiving, dispensing or decommissioning", medledger.Quote(ev.BizStep))
 }
 
 func importAggregation(ev *epcisEventIn, step string) ([]Op, error) {
@@ -261,20 +263,20 @@ func importAggregation(ev *epcisEventIn, step string) ([]Op, error) {
 	case actionDelete:
 		want = bizUnpacking
 	default:
-		return nil, fmt.Errorf("an AggregationEvent with action %s is not supported: ADD (packing) and DELETE (unpacking) are", quote(ev.Action))
+		return nil, fmt.Errorf("an AggregationEvent with action %s is not supported: ADD (packing) and DELETE (unpacking) are", medledger.Quote(ev.Action))
 	}
 	if step != want {
-		return nil, fmt.Errorf("an AggregationEvent %s with bizStep %s is not supported: want %s", ev.Action, quote(ev.BizStep), want)
+		return nil, fmt.Errorf("an AggregationEvent %s with bizStep %s is not supported: want %s", ev.Action, medledger.Quote(ev.BizStep), want)
 	}
 	if ev.ParentID == "" {
 		return nil, errors.New("the AggregationEvent has no parentID: name the case (an SSCC)")
 	}
 	parent, err := parseEPC(ev.ParentID)
 	if err != nil {
-		return nil, fmt.Errorf("parentID %s: %v", quote(ev.ParentID), err)
+		return nil, fmt.Errorf("parentID %s: %v", medledger.Quote(ev.ParentID), err)
 	}
 	if !parent.IsCase() {
-		return nil, fmt.Errorf("parentID %s is a pack: a parent is a case or pallet, named by its SSCC", quote(ev.ParentID))
+		return nil, fmt.Errorf("parentID %s is a pack: a parent is a case or pallet, named by its SSCC", medledger.Quote(ev.ParentID))
 	}
 	if ev.Action == actionDelete && len(ev.ChildEPCs) == 0 {
 		return []Op{{Type: TypeDisaggregate, Body: &DisaggregateBody{SSCC: parent.SSCC}}}, nil
@@ -303,10 +305,10 @@ func itemList(field string, epcs []string) ([]Item, error) {
 	for k, s := range epcs {
 		it, err := parseEPC(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s[%d] %s: %v", field, k, quote(s), err)
+			return nil, fmt.Errorf("%s[%d] %s: %v", field, k, medledger.Quote(s), err)
 		}
 		if first, dup := seen[it]; dup {
-			return nil, fmt.Errorf("%s[%d] %s names %s, as %s[%d] does: list each item once", field, k, quote(s), it, field, first)
+			return nil, fmt.Errorf("%s[%d] %s names %s, as %s[%d] does: list each item once", field, k, medledger.Quote(s), it, field, first)
 		}
 		seen[it] = k
 		items[k] = it
@@ -338,18 +340,18 @@ func importCommissioning(ev *epcisEventIn) ([]Op, error) {
 	for k, s := range ev.EPCList {
 		it, err := parseEPC(s)
 		if err != nil {
-			return nil, fmt.Errorf("epcList[%d] %s: %v", k, quote(s), err)
+			return nil, fmt.Errorf("epcList[%d] %s: %v", k, medledger.Quote(s), err)
 		}
 		if it.IsCase() {
-			return nil, fmt.Errorf("epcList[%d] %s is a case: commissioning names packs, and a case comes to be when it is packed (AggregationEvent ADD packing)", k, quote(s))
+			return nil, fmt.Errorf("epcList[%d] %s is a case: commissioning names packs, and a case comes to be when it is packed (AggregationEvent ADD packing)", k, medledger.Quote(s))
 		}
 		if k == 0 {
 			gtin = it.GTIN
 		} else if it.GTIN != gtin {
-			return nil, fmt.Errorf("epcList[%d] %s has GTIN %s, but epcList[0] has %s: one commissioning event names packs of one GTIN; split it", k, quote(s), it.GTIN, gtin)
+			return nil, fmt.Errorf("epcList[%d] %s has GTIN %s, but epcList[0] has %s: one commissioning event names packs of one GTIN; split it", k, medledger.Quote(s), it.GTIN, gtin)
 		}
 		if first, dup := seen[it.Serial]; dup {
-			return nil, fmt.Errorf("epcList[%d] %s names serial %q, as epcList[%d] does: list each pack once", k, quote(s), it.Serial, first)
+			return nil, fmt.Errorf("epcList[%d] %s names serial %q, as epcList[%d] does: list each pack once", k, medledger.Quote(s), it.Serial, first)
 		}
 		seen[it.Serial] = k
 		serials[k] = it.Serial
@@ -400,7 +402,7 @@ func ilmdExpiry(ilmd map[string]json.RawMessage) (string, error) {
 	}
 	t, err := time.Parse(time.DateOnly, date)
 	if err != nil {
-		return "", fmt.Errorf("ilmd itemExpirationDate %s is not a date YYYY-MM-DD", quote(date))
+		return "", fmt.Errorf("ilmd itemExpirationDate %s is not a date YYYY-MM-DD", medledger.Quote(date))
 	}
 	if y := t.Year(); y < 1951 || y > 2050 {
 		return "", fmt.Errorf("ilmd itemExpirationDate %s: the year must lie from 1951 to 2050 to be written YYMMDD (AI 17)", date)
@@ -428,16 +430,16 @@ func destination(list []epcisPartyIn) (string, error) {
 	}
 	if id, ok := strings.CutPrefix(party, orgURIPrefix); ok {
 		if !validOrgID(id) {
-			return "", fmt.Errorf("destination %s: %q is no organization id (2 to 64 lowercase letters, digits and '-')", quote(party), id)
+			return "", fmt.Errorf("destination %s: %s is no organization id (2 to 64 lowercase letters, digits and '-')", medledger.Quote(party), medledger.Quote(id))
 		}
 		return id, nil
 	}
 	for _, gln := range []string{"urn:epc:id:pgln:", "urn:epc:id:sgln:", "/414/", "/417/"} {
 		if strings.Contains(strings.ToLower(party), gln) {
-			return "", fmt.Errorf("destination %s is a GLN, which medledger cannot map to an organization: name the addressee as urn:medledger:org:<org-id>", quote(party))
+			return "", fmt.Errorf("destination %s is a GLN, which medledger cannot map to an organization: name the addressee as urn:medledger:org:<org-id>", medledger.Quote(party))
 		}
 	}
-	return "", fmt.Errorf("destination %s cannot be mapped to an organization: name the addressee as urn:medledger:org:<org-id>", quote(party))
+	return "", fmt.Errorf("destination %s cannot be mapped to an organization: name the addressee as urn:medledger:org:<org-id>", medledger.Quote(party))
 }
 
 // validOrgID reports whether s has the form of an organization id (the
@@ -453,14 +455,6 @@ func validOrgID(s string) bool {
 		}
 	}
 	return true
-}
-
-// quote quotes s for a message, cut to 100 bytes.
-func quote(s string) string {
-	if len(s) > 100 {
-		return fmt.Sprintf("%q...", s[:100])
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 // jsonProblem describes a JSON decoding error, with the byte offset of a

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
@@ -41,7 +42,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				p, ok := GetPack(snap, r.PathValue("gtin"), r.PathValue("serial"))
 				if !ok {
-					api.WriteProblem(w, r, ErrPackNotFound.New("pack %s was never commissioned", Pack(r.PathValue("gtin"), r.PathValue("serial"))))
+					api.WriteProblem(w, r, ErrPackNotFound.New("pack %s was never commissioned", medledger.Quote(Pack(r.PathValue("gtin"), r.PathValue("serial")).String())))
 					return
 				}
 				api.WriteJSON(w, p)
@@ -56,7 +57,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				c, ok := GetCase(snap, r.PathValue("sscc"))
 				if !ok {
-					api.WriteProblem(w, r, ErrCaseNotFound.New("no case or pallet %s", r.PathValue("sscc")))
+					api.WriteProblem(w, r, ErrCaseNotFound.New("no case or pallet %s", medledger.Quote(r.PathValue("sscc"))))
 					return
 				}
 				items, err := api.Paginate(r, Contents(snap, c.SSCC), Item.key)
@@ -78,7 +79,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				p, ok := GetProduct(snap, r.PathValue("gtin"))
 				if !ok {
-					api.WriteProblem(w, r, ErrProductNotFound.New("no product %s", r.PathValue("gtin")))
+					api.WriteProblem(w, r, ErrProductNotFound.New("no product %s", medledger.Quote(r.PathValue("gtin"))))
 					return
 				}
 				api.WriteJSON(w, p)
@@ -88,7 +89,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				l, ok := GetLot(snap, r.PathValue("gtin"), r.PathValue("lot"))
 				if !ok {
-					api.WriteProblem(w, r, ErrLotNotFound.New("no lot %s of %s", r.PathValue("lot"), r.PathValue("gtin")))
+					api.WriteProblem(w, r, ErrLotNotFound.New("no lot %s of %s", medledger.Quote(r.PathValue("lot")), medledger.Quote(r.PathValue("gtin"))))
 					return
 				}
 				api.WriteJSON(w, l)
@@ -97,7 +98,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				sh, ok := GetShipment(snap, r.PathValue("id"))
 				if !ok {
-					api.WriteProblem(w, r, ErrShipmentNotFound.New("no shipment %q", r.PathValue("id")))
+					api.WriteProblem(w, r, ErrShipmentNotFound.New("no shipment %s", medledger.Quote(r.PathValue("id"))))
 					return
 				}
 				api.WriteJSON(w, sh)
@@ -117,7 +118,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				rc, ok := GetRecall(snap, r.PathValue("id"))
 				if !ok {
-					api.WriteProblem(w, r, ErrRecallNotFound.New("no recall %q", r.PathValue("id")))
+					api.WriteProblem(w, r, ErrRecallNotFound.New("no recall %s", medledger.Quote(r.PathValue("id"))))
 					return
 				}
 				api.WriteJSON(w, rc)
@@ -178,6 +179,6 @@ func writeHistory(w http.ResponseWriter, r *http.Request, snap *state.Snapshot, 
 		enc.SetIndent("", "  ")
 		enc.Encode(doc)
 	default:
-		api.WriteProblem(w, r, ErrInvalid.New("format %q is not json or epcis", f))
+		api.WriteProblem(w, r, ErrInvalid.New("format %s is not json or epcis", medledger.Quote(f)))
 	}
 }

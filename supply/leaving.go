@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
 )
@@ -101,7 +102,7 @@ func decommission(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	if !slices.Contains(DecommissionReasons, b.Reason) {
-		return ErrInvalid.New("reason %q is not one of %s", b.Reason, strings.Join(DecommissionReasons, ", "))
+		return ErrInvalid.New("reason %s is not one of %s", medledger.Quote(b.Reason), strings.Join(DecommissionReasons, ", "))
 	}
 	if len(b.Items) == 0 || len(b.Items) > MaxItems {
 		return ErrInvalid.New("items must list 1 to %d packs or cases", MaxItems)

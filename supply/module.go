@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/supply/gs1"
@@ -129,7 +130,7 @@ func addProduct(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	if !validGTIN14(b.GTIN) {
-		return ErrInvalid.New("gtin %q is not a GTIN-14 with a valid check digit (pad shorter GTINs with leading zeros)", b.GTIN)
+		return ErrInvalid.New("gtin %s is not a GTIN-14 with a valid check digit (pad shorter GTINs with leading zeros)", medledger.Quote(b.GTIN))
 	}
 	if err := validText("name", b.Name, true); err != nil {
 		return err
@@ -176,7 +177,7 @@ func ownProduct(ctx *app.Context, gtin string) (Product, error) {
 	p, ok := GetProduct(ctx.KV, gtin)
 	if !ok {
 		if !validGTIN14(gtin) {
-			return p, ErrInvalid.New("gtin %q is not a GTIN-14 with a valid check digit", gtin)
+			return p, ErrInvalid.New("gtin %s is not a GTIN-14 with a valid check digit", medledger.Quote(gtin))
 		}
 		return p, ErrProductNotFound.New("no product %s: its manufacturer registers it first (supply/product)", gtin)
 	}
@@ -210,7 +211,7 @@ func newLot(ctx *app.Context, p Product, lot, expiry string) (Lot, error) {
 func ParseExpiry(s string) (gs1.Date, error) {
 	c, err := gs1.Parse("(01)00000000000000(17)" + s)
 	if err != nil || len(s) != 6 {
-		return gs1.Date{}, ErrInvalid.New("expiry %q is not a date YYMMDD (DD 00 for the month's end)", s)
+		return gs1.Date{}, ErrInvalid.New("expiry %s is not a date YYMMDD (DD 00 for the month's end)", medledger.Quote(s))
 	}
 	return c.Expiry, nil
 }
@@ -252,13 +253,13 @@ func commission(ctx *app.Context, raw json.RawMessage) error {
 	l, ok := GetLot(ctx.KV, b.GTIN, b.Lot)
 	switch {
 	case !ok && b.Expiry == "":
-		return ErrLotNotFound.New("lot %s of %s is not registered: give its expiry to register it", b.Lot, b.GTIN)
+		return ErrLotNotFound.New("lot %s of %s is not registered: give its expiry to register it", medledger.Quote(b.Lot), b.GTIN)
 	case !ok:
 		if l, err = newLot(ctx, p, b.Lot, b.Expiry); err != nil {
 			return err
 		}
 	case b.Expiry != "" && b.Expiry != l.Expiry:
-		return ErrInvalid.New("lot %s of %s expires %s, not %s", b.Lot, b.GTIN, l.Expiry, b.Expiry)
+		return ErrInvalid.New("lot %s of %s expires %s, not %s", b.Lot, b.GTIN, l.Expiry, medledger.Quote(b.Expiry))
 	}
 	if id := recallOf(p, l); id != "" {
 		return ErrRecalled.New("lot %s of %s is recalled (%s): it cannot be commissioned", l.Lot, l.GTIN, id)
@@ -272,7 +273,7 @@ func commission(ctx *app.Context, raw json.RawMessage) error {
 			return err
 		}
 		if _, dup := seen[s]; dup {
-			return ErrInvalid.New("serial %q is listed twice", s)
+			return ErrInvalid.New("serial %s is listed twice", medledger.Quote(s))
 		}
 		seen[s] = struct{}{}
 		if ctx.KV.Get(packKey(b.GTIN, s)) != nil {
@@ -304,11 +305,11 @@ func recallOf(p Product, l Lot) string {
 
 func validSerial(s string) error {
 	if len(s) == 0 || len(s) > 20 {
-		return ErrInvalid.New("serial %q must be 1 to 20 characters", s)
+		return ErrInvalid.New("serial %s must be 1 to 20 characters", medledger.Quote(s))
 	}
 	for i := 0; i < len(s); i++ {
 		if !gs1.InCharset82(s[i]) {
-			return ErrInvalid.New("serial %q: character %q is outside GS1's character set 82", s, s[i])
+			return ErrInvalid.New("serial %s: character %q is outside GS1's character set 82", medledger.Quote(s), s[i])
 		}
 	}
 	return nil
@@ -316,11 +317,11 @@ func validSerial(s string) error {
 
 func validLotName(s string) error {
 	if len(s) == 0 || len(s) > 20 {
-		return ErrInvalid.New("lot %q must be 1 to 20 characters", s)
+		return ErrInvalid.New("lot %s must be 1 to 20 characters", medledger.Quote(s))
 	}
 	for i := 0; i < len(s); i++ {
 		if !gs1.InCharset82(s[i]) || s[i] == '/' {
-			return ErrInvalid.New("lot %q: character %q is not allowed (GS1 character set 82 without '/')", s, s[i])
+			return ErrInvalid.New("lot %s: character %q is not allowed (GS1 character set 82 without '/')", medledger.Quote(s), s[i])
 		}
 	}
 	return nil
@@ -347,7 +348,7 @@ func partner(ctx *app.Context, org string) error {
 	o, ok := ctx.IDs.Org(ctx.KV, org)
 	switch {
 	case !ok:
-		return ErrNotPartner.New("no organization %q", org)
+		return ErrNotPartner.New("no organization %s", medledger.Quote(org))
 	case !o.Active:
 		return ErrNotPartner.New("organization %s is suspended", org)
 	case !slices.Contains(TradingPartnerKinds, o.Kind):

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
 )
@@ -28,7 +29,7 @@ func recall(ctx *app.Context, raw json.RawMessage) error {
 	}
 	p, ok := GetProduct(ctx.KV, b.GTIN)
 	if !ok {
-		return ErrProductNotFound.New("no product %s", b.GTIN)
+		return ErrProductNotFound.New("no product %s", medledger.Quote(b.GTIN))
 	}
 	if ctx.Signer.OrgKind != "regulator" && p.Manufacturer != ctx.Signer.Org {
 		return ErrNotOwner.New("product %s is %s's: only its manufacturer or a regulator recalls it", p.GTIN, p.Manufacturer)
@@ -41,7 +42,7 @@ func recall(ctx *app.Context, raw json.RawMessage) error {
 	if b.Lot != "" {
 		l, ok := GetLot(ctx.KV, b.GTIN, b.Lot)
 		if !ok {
-			return ErrLotNotFound.New("no lot %s of %s", b.Lot, b.GTIN)
+			return ErrLotNotFound.New("no lot %s of %s", medledger.Quote(b.Lot), b.GTIN)
 		}
 		if l.Recall != "" {
 			return ErrState.New("lot %s of %s is recalled already (%s)", l.Lot, l.GTIN, l.Recall)

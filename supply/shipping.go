@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
 )
@@ -81,7 +82,7 @@ func receive(ctx *app.Context, raw json.RawMessage) error {
 	}
 	var sh Shipment
 	if !get(ctx.KV, shipmentKey(b.Shipment), &sh) {
-		return ErrShipmentNotFound.New("no shipment %q", b.Shipment)
+		return ErrShipmentNotFound.New("no shipment %s", medledger.Quote(b.Shipment))
 	}
 	if sh.To != ctx.Signer.Org {
 		return ErrWrongPartner.New("shipment %s goes to %s: %s cannot receive it", sh.ID, sh.To, ctx.Signer.Org)
@@ -122,7 +123,7 @@ func matchReceipt(sh Shipment, got []Item) error {
 	seen := make(map[string]struct{}, len(got))
 	for _, it := range got {
 		if _, dup := seen[it.key()]; dup {
-			return ErrInvalid.New("%s is listed twice", it)
+			return ErrInvalid.New("%s is listed twice", medledger.Quote(it.String()))
 		}
 		seen[it.key()] = struct{}{}
 		if _, ok := want[it.key()]; !ok {
@@ -142,7 +143,7 @@ func matchReceipt(sh Shipment, got []Item) error {
 		parts = append(parts, fmt.Sprintf("%d shipped but not received (first: %s)", len(missing), missing[0]))
 	}
 	if len(extra) > 0 {
-		parts = append(parts, fmt.Sprintf("%d received but not in the shipment (first: %s)", len(extra), extra[0]))
+		parts = append(parts, fmt.Sprintf("%d received but not in the shipment (first: %s)", len(extra), medledger.Quote(extra[0])))
 	}
 	return ErrReceiptMismatch.New("receipt does not match shipment %s: %s", sh.ID, strings.Join(parts, "; "))
 }

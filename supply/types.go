@@ -3,6 +3,7 @@ package supply
 import (
 	"time"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/supply/gs1"
 )
 
@@ -46,11 +47,11 @@ func (it Item) validate() error {
 		return ErrInvalid.New("an item is either a pack (gtin and serial) or a case (sscc), not both")
 	case it.IsCase():
 		if !gs1.ValidSSCC(it.SSCC) {
-			return ErrInvalid.New("sscc %q is not 18 digits with a valid check digit", it.SSCC)
+			return ErrInvalid.New("sscc %s is not 18 digits with a valid check digit", medledger.Quote(it.SSCC))
 		}
 	default:
 		if !validGTIN14(it.GTIN) {
-			return ErrInvalid.New("gtin %q is not a GTIN-14 with a valid check digit", it.GTIN)
+			return ErrInvalid.New("gtin %s is not a GTIN-14 with a valid check digit", medledger.Quote(it.GTIN))
 		}
 		if err := validSerial(it.Serial); err != nil {
 			return err
