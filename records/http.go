@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/state"
 )
@@ -27,7 +28,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				rec, ok := GetRecord(snap, r.PathValue("id"))
 				if !ok {
-					api.WriteProblem(w, r, ErrRecordNotFound.New("no record %q", r.PathValue("id")))
+					api.WriteProblem(w, r, ErrRecordNotFound.New("no record %s", medledger.Quote(r.PathValue("id"))))
 					return
 				}
 				api.WriteJSON(w, rec)
@@ -40,7 +41,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				c, ok := GetConsent(snap, r.PathValue("id"))
 				if !ok {
-					api.WriteProblem(w, r, ErrConsentNotFound.New("no consent %q", r.PathValue("id")))
+					api.WriteProblem(w, r, ErrConsentNotFound.New("no consent %s", medledger.Quote(r.PathValue("id"))))
 					return
 				}
 				api.WriteJSON(w, c)

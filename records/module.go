@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
 )
@@ -95,11 +96,11 @@ func add(ctx *app.Context, raw json.RawMessage) error {
 	}
 	for _, t := range b.ResourceTypes {
 		if !validResourceType(t) {
-			return ErrInvalid.New("resource type %q is not a FHIR resource type name (e.g. Observation)", t)
+			return ErrInvalid.New("resource type %s is not a FHIR resource type name (e.g. Observation)", medledger.Quote(t))
 		}
 	}
 	if !slices.Contains(Categories, b.Category) {
-		return ErrInvalid.New("category %q is not one of %s", b.Category, strings.Join(Categories, ", "))
+		return ErrInvalid.New("category %s is not one of %s", medledger.Quote(b.Category), strings.Join(Categories, ", "))
 	}
 	if !validDigest(b.Digest) {
 		return ErrInvalid.New("digest must be 64 lowercase hex characters (the vault's salted SHA-256)")
@@ -108,7 +109,7 @@ func add(ctx *app.Context, raw json.RawMessage) error {
 		return ErrInvalid.New("ref must be the vault document id: 1 to 128 letters, digits and -_.:")
 	}
 	if !ctx.IDs.Patient(ctx.KV, b.Patient) {
-		return ErrPatientNotFound.New("no patient %q on this chain", b.Patient)
+		return ErrPatientNotFound.New("no patient %s on this chain", medledger.Quote(b.Patient))
 	}
 	n := nextSeq(ctx.KV, keySeqRecord)
 	rec := Record{ID: recordID(n), Patient: b.Patient, Custodian: ctx.Signer.Org, Author: ctx.Signer.ID, ResourceTypes: b.ResourceTypes,
@@ -142,7 +143,7 @@ func grant(ctx *app.Context, raw json.RawMessage) error {
 	}
 	for _, p := range b.Purposes {
 		if !slices.Contains(Purposes, p) {
-			return ErrInvalid.New("purpose %q is not one of %s", p, strings.Join(Purposes, ", "))
+			return ErrInvalid.New("purpose %s is not one of %s", medledger.Quote(p), strings.Join(Purposes, ", "))
 		}
 	}
 	s := b.Scope
@@ -151,18 +152,18 @@ func grant(ctx *app.Context, raw json.RawMessage) error {
 	}
 	for _, t := range s.ResourceTypes {
 		if !validResourceType(t) {
-			return ErrInvalid.New("resource type %q is not a FHIR resource type name", t)
+			return ErrInvalid.New("resource type %s is not a FHIR resource type name", medledger.Quote(t))
 		}
 	}
 	for _, c := range s.Categories {
 		if !slices.Contains(Categories, c) {
-			return ErrInvalid.New("category %q is not one of %s", c, strings.Join(Categories, ", "))
+			return ErrInvalid.New("category %s is not one of %s", medledger.Quote(c), strings.Join(Categories, ", "))
 		}
 	}
 	for _, id := range s.Records {
 		var rec Record
 		if !get(ctx.KV, RecordKey(id), &rec) {
-			return ErrRecordNotFound.New("no record %q", id)
+			return ErrRecordNotFound.New("no record %s", medledger.Quote(id))
 		}
 		if rec.Patient != ctx.Signer.ID {
 			return ErrNotYours.New("record %s is not yours: a patient grants access to their own records only", id)
@@ -170,7 +171,7 @@ func grant(ctx *app.Context, raw json.RawMessage) error {
 	}
 	for _, j := range b.Jurisdictions {
 		if !validJurisdiction(j) {
-			return ErrInvalid.New("jurisdiction %q is not an ISO 3166 code such as DE or US-CA", j)
+			return ErrInvalid.New("jurisdiction %s is not an ISO 3166 code such as DE or US-CA", medledger.Quote(j))
 		}
 	}
 	nb := b.NotBefore
@@ -196,7 +197,7 @@ func validGrantee(ctx *app.Context, g string) error {
 	org, _, isMember := strings.Cut(g, "/")
 	o, ok := ctx.IDs.Org(ctx.KV, org)
 	if !ok || g == "" {
-		return ErrGranteeNotFound.New("no organization %q to grant to", org)
+		return ErrGranteeNotFound.New("no organization %s to grant to", medledger.Quote(org))
 	}
 	if !o.Active {
 		return ErrGranteeNotFound.New("organization %s is suspended", org)
@@ -204,7 +205,7 @@ func validGrantee(ctx *app.Context, g string) error {
 	// NOTE: a suspended member is still a grantee one may name; while
 	// suspended they cannot sign, so cannot read.
 	if isMember && !ctx.IDs.Member(ctx.KV, g) {
-		return ErrGranteeNotFound.New("no member %s", g)
+		return ErrGranteeNotFound.New("no member %s", medledger.Quote(g))
 	}
 	return nil
 }
@@ -221,7 +222,7 @@ func revoke(ctx *app.Context, raw json.RawMessage) error {
 	}
 	var c Consent
 	if !get(ctx.KV, ConsentKey(b.Consent), &c) {
-		return ErrConsentNotFound.New("no consent %q", b.Consent)
+		return ErrConsentNotFound.New("no consent %s", medledger.Quote(b.Consent))
 	}
 	if c.Patient != ctx.Signer.ID {
 		return ErrNotYours.New("consent %s was granted by another patient", c.ID)
@@ -251,11 +252,11 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	if !slices.Contains(Purposes, b.Purpose) {
-		return ErrInvalid.New("purpose %q is not one of %s", b.Purpose, strings.Join(Purposes, ", "))
+		return ErrInvalid.New("purpose %s is not one of %s", medledger.Quote(b.Purpose), strings.Join(Purposes, ", "))
 	}
 	var rec Record
 	if !get(ctx.KV, RecordKey(b.Record), &rec) {
-		return ErrRecordNotFound.New("no record %q", b.Record)
+		return ErrRecordNotFound.New("no record %s", medledger.Quote(b.Record))
 	}
 	if rec.Status == StatusErased {
 		return ErrErased.New("record %s was erased at the patient's request at height %d", rec.ID, rec.ErasedHeight)
@@ -266,7 +267,7 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 	switch {
 	case b.BreakGlass != "":
 		if !slices.Contains(BreakGlassReasons, b.BreakGlass) {
-			return ErrInvalid.New("break-glass reason %q is not one of %s", b.BreakGlass, strings.Join(BreakGlassReasons, ", "))
+			return ErrInvalid.New("break-glass reason %s is not one of %s", medledger.Quote(b.BreakGlass), strings.Join(BreakGlassReasons, ", "))
 		}
 		if !isClinician {
 			return ErrBreakGlassRole.New("only clinicians of hospitals and clinics may break glass; %s is %s", ctx.Signer.ID, ctx.Signer.Role)
@@ -359,7 +360,7 @@ func erase(ctx *app.Context, raw json.RawMessage) error {
 	}
 	var rec Record
 	if !get(ctx.KV, RecordKey(b.Record), &rec) {
-		return ErrRecordNotFound.New("no record %q", b.Record)
+		return ErrRecordNotFound.New("no record %s", medledger.Quote(b.Record))
 	}
 	if rec.Patient != ctx.Signer.ID {
 		return ErrNotYours.New("record %s belongs to another patient", rec.ID)

@@ -10,7 +10,6 @@
 package custodian
 
 import (
-	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -158,14 +157,18 @@ func (s *Service) access(ctx context.Context, raw []byte, record, patient string
 	}
 	var body records.AccessBody
 	if t.Type != records.TypeAccess || json.Unmarshal(t.Body, &body) != nil || (record != "" && body.Record != record) {
-		return records.ReadResponse{}, api.ErrBadRequest.New("the transaction must be a records/access for record %s", cmp.Or(record, "of this patient"))
+		which := "of this patient"
+		if record != "" {
+			which = medledger.Quote(record)
+		}
+		return records.ReadResponse{}, api.ErrBadRequest.New("the transaction must be a records/access for record %s", which)
 	}
 	rec, ok := records.GetRecord(s.Store.Latest(), body.Record)
 	if !ok || (patient != "" && rec.Patient != patient) {
 		if patient != "" {
-			return records.ReadResponse{}, records.ErrRecordNotFound.New("no record %q of patient %s", body.Record, patient)
+			return records.ReadResponse{}, records.ErrRecordNotFound.New("no record %s of patient %s", medledger.Quote(body.Record), medledger.Quote(patient))
 		}
-		return records.ReadResponse{}, records.ErrRecordNotFound.New("no record %q", body.Record)
+		return records.ReadResponse{}, records.ErrRecordNotFound.New("no record %s", medledger.Quote(body.Record))
 	}
 	if rec.Custodian != s.Org {
 		return records.ReadResponse{}, records.ErrNotCustodianNode.New("record %s is held by %s; send the request to its node, this one serves %s", rec.ID, rec.Custodian, s.Org)
