@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
 )
 
@@ -33,7 +34,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 				o, ok := GetOrg(snap, r.PathValue("id"))
 				if !ok {
-					api.WriteProblem(w, r, ErrOrgNotFound.New("no organization %q", r.PathValue("id")))
+					api.WriteProblem(w, r, ErrOrgNotFound.New("no organization %s", medledger.Quote(r.PathValue("id"))))
 					return
 				}
 				api.WriteJSON(w, struct {
@@ -52,7 +53,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				id := MemberID(r.PathValue("org"), r.PathValue("name"))
 				m, ok := GetMember(snap, id)
 				if !ok {
-					api.WriteProblem(w, r, ErrMemberNotFound.New("no member %s", id))
+					api.WriteProblem(w, r, ErrMemberNotFound.New("no member %s", medledger.Quote(id)))
 					return
 				}
 				api.WriteJSON(w, m)
@@ -67,7 +68,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 				p, ok := GetPatient(snap, r.PathValue("id"))
 				if !ok {
-					api.WriteProblem(w, r, ErrPatientNotFound.New("no patient %s", r.PathValue("id")))
+					api.WriteProblem(w, r, ErrPatientNotFound.New("no patient %s", medledger.Quote(r.PathValue("id"))))
 					return
 				}
 				api.WriteJSON(w, p)
@@ -94,7 +95,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 				id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 				if err != nil {
-					api.WriteProblem(w, r, api.ErrBadRequest.New("proposal id %q is not a number", r.PathValue("id")))
+					api.WriteProblem(w, r, api.ErrBadRequest.New("proposal id %s is not a number", medledger.Quote(r.PathValue("id"))))
 					return
 				}
 				p, ok := GetProposal(snap, id)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/pseudonym"
 	"github.com/medledger/medledger/state"
@@ -116,7 +117,7 @@ func (m Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	for _, gm := range g.Members {
 		orgID, name, ok := strings.Cut(gm.ID, "/")
 		if !ok {
-			return ErrInvalid.New("genesis member %q is not org/member", gm.ID)
+			return ErrInvalid.New("genesis member %s is not org/member", medledger.Quote(gm.ID))
 		}
 		if err := insertMember(ctx, orgID, name, gm.Role, gm.SignKey, gm.EncKey); err != nil {
 			return err
@@ -246,10 +247,10 @@ func propose(ctx *app.Context, raw json.RawMessage) error {
 			return ErrOrgExists.New("organization %s exists already", o.ID)
 		}
 		if !validName(b.Admin.ID) {
-			return ErrInvalid.New("admin member name %q: use 2 to 64 lowercase letters, digits and '-'", b.Admin.ID)
+			return ErrInvalid.New("admin member name %s: use 2 to 64 lowercase letters, digits and '-'", medledger.Quote(b.Admin.ID))
 		}
 		if id := MemberID(o.ID, b.Admin.ID); len(id) > maxMemberID {
-			return ErrInvalid.New("admin member id %q is %d bytes, over %d: use a shorter name", id, len(id), maxMemberID)
+			return ErrInvalid.New("admin member id %s is %d bytes, over %d: use a shorter name", medledger.Quote(id), len(id), maxMemberID)
 		}
 		if err := checkKeys(b.Admin.SignKey, b.Admin.EncKey); err != nil {
 			return err
@@ -260,7 +261,7 @@ func propose(ctx *app.Context, raw json.RawMessage) error {
 	case ActionSuspendOrg, ActionReinstateOrg:
 		var o Org
 		if !get(ctx.KV, OrgKey(b.Target), &o) {
-			return ErrOrgNotFound.New("no organization %q", b.Target)
+			return ErrOrgNotFound.New("no organization %s", medledger.Quote(b.Target))
 		}
 		if b.Action == ActionSuspendOrg && o.Status != StatusActive {
 			return ErrWrongStatus.New("organization %s is not active", o.ID)
@@ -273,7 +274,7 @@ func propose(ctx *app.Context, raw json.RawMessage) error {
 		}
 		p.Target = o.ID
 	default:
-		return ErrInvalid.New("action %q is not add-org, suspend-org or reinstate-org", b.Action)
+		return ErrInvalid.New("action %s is not add-org, suspend-org or reinstate-org", medledger.Quote(b.Action))
 	}
 	p.ID = nextSeq(ctx.KV, keyProposalSeq)
 	ctx.Emit("identity.proposal_created", "proposal", strconv.FormatUint(p.ID, 10), "action", p.Action, "target", p.Target, "proposer", p.Proposer)
@@ -370,7 +371,7 @@ func execute(ctx *app.Context, p *Proposal) error {
 	case ActionSuspendOrg, ActionReinstateOrg:
 		var o Org
 		if !get(ctx.KV, OrgKey(p.Target), &o) {
-			return ErrOrgNotFound.New("no organization %q", p.Target)
+			return ErrOrgNotFound.New("no organization %s", medledger.Quote(p.Target))
 		}
 		o.Status, o.Since = StatusSuspended, ctx.Height
 		ev := "identity.org_suspended"
@@ -397,12 +398,12 @@ type MemberBody struct {
 func ownMember(ctx *app.Context, name string) (string, error) {
 	if org, n, ok := strings.Cut(name, "/"); ok {
 		if org != ctx.Signer.Org {
-			return "", ErrNotOwnOrg.New("%s may manage members of %s only, not %s", ctx.Signer.ID, ctx.Signer.Org, org)
+			return "", ErrNotOwnOrg.New("%s may manage members of %s only, not %s", ctx.Signer.ID, ctx.Signer.Org, medledger.Quote(org))
 		}
 		name = n
 	}
 	if !validName(name) {
-		return "", ErrInvalid.New("member name %q: use 2 to 64 lowercase letters, digits and '-'", name)
+		return "", ErrInvalid.New("member name %s: use 2 to 64 lowercase letters, digits and '-'", medledger.Quote(name))
 	}
 	return MemberID(ctx.Signer.Org, name), nil
 }
@@ -423,16 +424,16 @@ func addMember(ctx *app.Context, raw json.RawMessage) error {
 func insertMember(ctx *app.Context, orgID, name, role string, sign, enc []byte) error {
 	var org Org
 	if !get(ctx.KV, OrgKey(orgID), &org) {
-		return ErrOrgNotFound.New("no organization %q", orgID)
+		return ErrOrgNotFound.New("no organization %s", medledger.Quote(orgID))
 	}
 	if !validName(name) {
-		return ErrInvalid.New("member name %q: use 2 to 64 lowercase letters, digits and '-'", name)
+		return ErrInvalid.New("member name %s: use 2 to 64 lowercase letters, digits and '-'", medledger.Quote(name))
 	}
 	if id := MemberID(orgID, name); len(id) > maxMemberID {
-		return ErrInvalid.New("member id %q is %d bytes, over %d: use a shorter member name", id, len(id), maxMemberID)
+		return ErrInvalid.New("member id %s is %d bytes, over %d: use a shorter member name", medledger.Quote(id), len(id), maxMemberID)
 	}
 	if !roleAllowed(org.Kind, role) {
-		return ErrRoleNotAllowed.New("role %q is not allowed at a %s; allowed: %s", role, org.Kind, strings.Join(RolesByKind[org.Kind], ", "))
+		return ErrRoleNotAllowed.New("role %s is not allowed at a %s; allowed: %s", medledger.Quote(role), org.Kind, strings.Join(RolesByKind[org.Kind], ", "))
 	}
 	if err := checkKeys(sign, enc); err != nil {
 		return err
@@ -461,7 +462,7 @@ func setMemberStatus(status string) func(*app.Context, json.RawMessage) error {
 		}
 		var m Member
 		if !get(ctx.KV, MemberKey(id), &m) {
-			return ErrMemberNotFound.New("no member %s", id)
+			return ErrMemberNotFound.New("no member %s", medledger.Quote(id))
 		}
 		if m.Status == status {
 			return ErrWrongStatus.New("member %s is %s already", id, status)
@@ -488,7 +489,7 @@ func rotateKey(ctx *app.Context, raw json.RawMessage) error {
 	}
 	var m Member
 	if !get(ctx.KV, MemberKey(id), &m) {
-		return ErrMemberNotFound.New("no member %s", id)
+		return ErrMemberNotFound.New("no member %s", medledger.Quote(id))
 	}
 	if err := checkKeys(b.SignKey, b.EncKey); err != nil {
 		return err

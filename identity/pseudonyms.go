@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"strings"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/pseudonym"
 	"github.com/medledger/medledger/state"
@@ -45,7 +46,7 @@ func (Module) RegisterPseudonym(w state.KV, p app.Pseudonym) error {
 	}
 	id := pseudonym.ID(p.SignKey)
 	if p.ID != "" && p.ID != id {
-		return ErrInvalid.New("pseudonym id %s does not match its signing key (%s)", p.ID, id)
+		return ErrInvalid.New("pseudonym id %s does not match its signing key (%s)", medledger.Quote(p.ID), id)
 	}
 	if w.Get(PseudonymKey(id)) != nil {
 		return ErrPseudonymExists.New("pseudonym %s is registered already", id)

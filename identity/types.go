@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/tx"
 )
 
@@ -73,19 +74,19 @@ type Org struct {
 // Validate checks the organization's fields (not its status).
 func (o *Org) Validate() error {
 	if !validName(o.ID) {
-		return ErrInvalid.New("organization id %q: use 2 to 64 lowercase letters, digits and '-'", o.ID)
+		return ErrInvalid.New("organization id %s: use 2 to 64 lowercase letters, digits and '-'", medledger.Quote(o.ID))
 	}
 	if strings.HasPrefix(o.ID, PatientPrefix) {
-		return ErrInvalid.New("organization id %q starts with %q, which marks patient ids: choose another id", o.ID, PatientPrefix)
+		return ErrInvalid.New("organization id %s starts with %q, which marks patient ids: choose another id", medledger.Quote(o.ID), PatientPrefix)
 	}
 	if o.Name == "" || len(o.Name) > 128 {
 		return ErrInvalid.New("organization name must be 1 to 128 characters")
 	}
 	if _, ok := RolesByKind[o.Kind]; !ok {
-		return ErrInvalid.New("organization kind %q is not one of %s", o.Kind, strings.Join(Kinds, ", "))
+		return ErrInvalid.New("organization kind %s is not one of %s", medledger.Quote(o.Kind), strings.Join(Kinds, ", "))
 	}
 	if !validJurisdiction(o.Jurisdiction) {
-		return ErrInvalid.New("jurisdiction %q is not an ISO 3166 code such as US, DE or US-CA", o.Jurisdiction)
+		return ErrInvalid.New("jurisdiction %s is not an ISO 3166 code such as US, DE or US-CA", medledger.Quote(o.Jurisdiction))
 	}
 	return nil
 }
