@@ -47,7 +47,7 @@ func (b *AnchorBody) Validate() error {
 		return ErrInvalid.New("digest must be lowercase hex")
 	}
 	if len(b.Kind) < 2 || len(b.Kind) > 64 || !kebab(b.Kind) {
-		return ErrInvalid.New("kind %q: use 2 to 64 lowercase letters, digits and '-' (e.g. lab-report)", b.Kind)
+		return ErrInvalid.New("kind %s: use 2 to 64 lowercase letters, digits and '-' (e.g. lab-report)", medledger.Quote(b.Kind))
 	}
 	return nil
 }
