@@ -13,6 +13,7 @@ import (
 	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/medledger/medledger"
 )
 
 // StatusResponse answers GET /v1/status.
@@ -71,7 +72,7 @@ func (s *Server) heightParam(r *http.Request) (*int64, error) {
 	}
 	h, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || h <= 0 {
-		return nil, ErrBadRequest.New("height %q is not a positive block height or 'latest'", v)
+		return nil, ErrBadRequest.New("height %s is not a positive block height or 'latest'", medledger.Quote(v))
 	}
 	return &h, nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+
+	"github.com/medledger/medledger"
 )
 
 // DefaultPageSize and MaxPageSize bound list endpoints.
@@ -25,7 +27,7 @@ func Paginate[T any](r *http.Request, items []T, key func(T) string) (Page[T], e
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxPageSize {
-			return Page[T]{}, ErrBadRequest.New("limit %q must be 1 to %d", v, MaxPageSize)
+			return Page[T]{}, ErrBadRequest.New("limit %s must be 1 to %d", medledger.Quote(v), MaxPageSize)
 		}
 		limit = n
 	}

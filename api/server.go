@@ -11,6 +11,7 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 )
 
@@ -72,14 +73,20 @@ func New(a *app.App, rpc RPC) *Server {
 	}
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, s.OpenAPI()) })
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// NOTE: a method is any token a client makes up; a long one is
+		// quoted short like the path.
+		method := r.Method
+		if len(method) > medledger.QuoteMax {
+			method = medledger.Quote(method)
+		}
 		if allow := s.allowed(r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			p := ProblemOf(ErrMethod.New("%s is not served on %s; it answers %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			p := ProblemOf(ErrMethod.New("%s is not served on %s; it answers %s", method, medledger.Quote(r.URL.Path), strings.Join(allow, ", ")))
 			p.Status = http.StatusMethodNotAllowed
 			writeProblem(w, p)
 			return
 		}
-		WriteProblem(w, r, ErrNotFound.New("no route %s %s; GET /openapi.json lists them", r.Method, r.URL.Path))
+		WriteProblem(w, r, ErrNotFound.New("no route %s %s; GET /openapi.json lists them", method, medledger.Quote(r.URL.Path)))
 	})
 	return s
 }

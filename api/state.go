@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/state"
 )
 
@@ -18,7 +19,7 @@ func (s *Server) Snapshot(r *http.Request) (*state.Snapshot, error) {
 	if v := r.URL.Query().Get("height"); v != "" {
 		var err error
 		if h, err = strconv.ParseInt(v, 10, 64); err != nil || h < 0 {
-			return nil, ErrBadRequest.New("height %q is not a block height", v)
+			return nil, ErrBadRequest.New("height %s is not a block height", medledger.Quote(v))
 		}
 	}
 	snap, err := s.app.Store().Snapshot(h)

@@ -13,6 +13,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
+	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/tx"
 )
@@ -66,7 +67,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	case "sync", "commit":
 	default:
-		WriteProblem(w, r, ErrBadRequest.New("mode %q is not async, sync or commit", mode))
+		WriteProblem(w, r, ErrBadRequest.New("mode %s is not async, sync or commit", medledger.Quote(mode)))
 		return
 	}
 	var wait chan app.Committed
@@ -159,7 +160,7 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
 		mode = "sync"
 	}
 	if mode != "sync" && mode != "async" {
-		WriteProblem(w, r, ErrBadRequest.New("mode %q is not async or sync (for commits, follow GET /v1/stream/commits)", mode))
+		WriteProblem(w, r, ErrBadRequest.New("mode %s is not async or sync (for commits, follow GET /v1/stream/commits)", medledger.Quote(mode)))
 		return
 	}
 	if len(req.Txs) == 0 || len(req.Txs) > MaxBatch {

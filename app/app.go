@@ -282,7 +282,7 @@ func checkResult(err error) *abci.ResponseCheckTx {
 // everything succeeds.
 func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.Tx) ([]abci.Event, error) {
 	if t.ChainID != a.chainID {
-		return nil, tx.ErrWrongChain.New("transaction is for chain %q, this is %q", t.ChainID, a.chainID)
+		return nil, tx.ErrWrongChain.New("transaction is for chain %s, this is %q", medledger.Quote(t.ChainID), a.chainID)
 	}
 	if t.Expires < height {
 		return nil, tx.ErrExpired.New("transaction expired at height %d, the chain is at %d: sign it again with a later expiry", t.Expires, height)
@@ -292,7 +292,7 @@ func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.
 	}
 	route, ok := a.routes[t.Type]
 	if !ok {
-		return nil, tx.ErrUnknownType.New("unknown transaction type %q", t.Type)
+		return nil, tx.ErrUnknownType.New("unknown transaction type %s", medledger.Quote(t.Type))
 	}
 	signer, pub, err := a.ids.Authenticate(kv, t.Signer, t.KeyID)
 	if err != nil {
@@ -432,7 +432,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 // committed height (0 = latest).
 func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 	if req.Path != "/key" {
-		return &abci.ResponseQuery{Code: 1, Codespace: "app", Log: fmt.Sprintf("unknown query path %q; use /key", req.Path)}, nil
+		return &abci.ResponseQuery{Code: 1, Codespace: "app", Log: fmt.Sprintf("unknown query path %s; use /key", medledger.Quote(req.Path))}, nil
 	}
 	snap, err := a.store.Snapshot(req.Height)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/medledger/medledger"
 )
 
 // Derived component names (RFC 9421 section 2.2) this package can put in a
@@ -36,7 +38,7 @@ func checkComponentName(name string) error {
 	}
 	if strings.HasPrefix(name, "@") {
 		if !derivedComponents[name] {
-			return ErrMalformed.New("derived component %q is not supported: use @method, @target-uri, @authority, @scheme, @request-target, @path or @query", name)
+			return ErrMalformed.New("derived component %s is not supported: use @method, @target-uri, @authority, @scheme, @request-target, @path or @query", medledger.Quote(name))
 		}
 		return nil
 	}
@@ -46,10 +48,10 @@ func checkComponentName(name string) error {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if c >= 'A' && c <= 'Z' {
-			return ErrMalformed.New("covered field %q must be written in lowercase", name)
+			return ErrMalformed.New("covered field %s must be written in lowercase", medledger.Quote(name))
 		}
 		if !isTchar(c) {
-			return ErrMalformed.New("covered component %q is not an HTTP field name", name)
+			return ErrMalformed.New("covered component %s is not an HTTP field name", medledger.Quote(name))
 		}
 	}
 	if name == "host" {
@@ -143,7 +145,7 @@ func normalizeAuthority(a, scheme string) string {
 
 func (t target) uri() (string, error) {
 	if t.pathQuery == "" {
-		return "", ErrMalformed.New("request target %q has no path: @target-uri, @path and @query need an origin-form or absolute-form target", t.requestTarget)
+		return "", ErrMalformed.New("request target %s has no path: @target-uri, @path and @query need an origin-form or absolute-form target", medledger.Quote(t.requestTarget))
 	}
 	if t.authority == "" {
 		return "", ErrMalformed.New("the request has no authority (Host header) for @target-uri")
@@ -153,7 +155,7 @@ func (t target) uri() (string, error) {
 
 func (t target) path() (string, error) {
 	if t.pathQuery == "" {
-		return "", ErrMalformed.New("request target %q has no path", t.requestTarget)
+		return "", ErrMalformed.New("request target %s has no path", medledger.Quote(t.requestTarget))
 	}
 	p, _, _ := strings.Cut(t.pathQuery, "?")
 	if p == "" {
@@ -164,7 +166,7 @@ func (t target) path() (string, error) {
 
 func (t target) query() (string, error) {
 	if t.pathQuery == "" {
-		return "", ErrMalformed.New("request target %q has no query", t.requestTarget)
+		return "", ErrMalformed.New("request target %s has no query", medledger.Quote(t.requestTarget))
 	}
 	_, q, _ := strings.Cut(t.pathQuery, "?")
 	return "?" + q, nil
@@ -197,7 +199,7 @@ func componentValue(req *http.Request, t target, name string) (string, error) {
 		// with leading and trailing whitespace removed, joined by ", ".
 		lines := req.Header.Values(name)
 		if len(lines) == 0 {
-			return "", ErrMissingComponent.New("covered field %q is not in the request: send it, or do not cover it", name)
+			return "", ErrMissingComponent.New("covered field %s is not in the request: send it, or do not cover it", medledger.Quote(name))
 		}
 		for i := range lines {
 			lines[i] = strings.Trim(lines[i], " \t")
@@ -205,7 +207,7 @@ func componentValue(req *http.Request, t target, name string) (string, error) {
 		v = strings.Join(lines, ", ")
 		for i := 0; i < len(v); i++ {
 			if c := v[i]; (c < 0x20 && c != '\t') || c > 0x7e {
-				return "", ErrMalformed.New("covered field %q has byte 0x%02x: a signature base is printable ASCII", name, c)
+				return "", ErrMalformed.New("covered field %s has byte 0x%02x: a signature base is printable ASCII", medledger.Quote(name), c)
 			}
 		}
 		return v, nil
@@ -232,7 +234,7 @@ func signatureBase(req *http.Request, t target, input innerList) ([]byte, error)
 	for _, it := range input.items {
 		name := it.bare.str
 		if seen[name] {
-			return nil, ErrMalformed.New("component %q is covered twice", name)
+			return nil, ErrMalformed.New("component %s is covered twice", medledger.Quote(name))
 		}
 		seen[name] = true
 		v, err := componentValue(req, t, name)

@@ -1,6 +1,10 @@
 package httpsig
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/medledger/medledger"
+)
 
 // Key id limits of the medledger keyid format.
 const (
@@ -25,13 +29,13 @@ func SplitKeyID(keyID string) (signer, key string, err error) {
 	signer, key, ok := strings.Cut(keyID, "#")
 	switch {
 	case !ok:
-		return "", "", ErrMalformed.New("keyid %q is not of the form <signer id>#<key id>", keyID)
+		return "", "", ErrMalformed.New("keyid %s is not of the form <signer id>#<key id>", medledger.Quote(keyID))
 	case signer == "" || len(signer) > MaxSignerLen:
-		return "", "", ErrMalformed.New("keyid %q: the signer id must be 1 to %d characters", keyID, MaxSignerLen)
+		return "", "", ErrMalformed.New("keyid %s: the signer id must be 1 to %d characters", medledger.Quote(keyID), MaxSignerLen)
 	case !validString(signer):
-		return "", "", ErrMalformed.New("keyid %q: the signer id must be printable ASCII", keyID)
+		return "", "", ErrMalformed.New("keyid %s: the signer id must be printable ASCII", medledger.Quote(keyID))
 	case len(key) != keyHexLen || !isLowerHex(key):
-		return "", "", ErrMalformed.New("keyid %q: the key id after '#' must be %d lowercase hex characters", keyID, keyHexLen)
+		return "", "", ErrMalformed.New("keyid %s: the key id after '#' must be %d lowercase hex characters", medledger.Quote(keyID), keyHexLen)
 	}
 	return signer, key, nil
 }

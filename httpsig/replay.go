@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"sync"
 	"time"
+
+	"github.com/medledger/medledger"
 )
 
 // DefaultNonceCapacity is the number of live nonces a NonceCache holds
@@ -47,7 +49,7 @@ func (c *NonceCache) Check(keyID, nonce string, until, now time.Time) error {
 	defer c.mu.Unlock()
 	c.expire(now)
 	if exp, ok := c.live[key]; ok && !now.After(exp) {
-		return ErrReplayed.New("nonce %q of keyid %q was used before: sign every request with a fresh nonce", nonce, keyID)
+		return ErrReplayed.New("nonce %s of keyid %s was used before: sign every request with a fresh nonce", medledger.Quote(nonce), medledger.Quote(keyID))
 	}
 	if len(c.live) >= c.capacity {
 		return ErrBusy.New("the replay guard holds %d live nonces: retry in a moment", len(c.live))

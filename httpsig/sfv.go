@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/medledger/medledger"
 )
 
 type itemKind uint8
@@ -133,7 +135,7 @@ func parseDictionary(s string) (dictionary, error) {
 			return nil, err
 		}
 		if seen[key] {
-			return nil, p.fail("dictionary key %q appears twice", key)
+			return nil, p.fail("dictionary key %s appears twice", medledger.Quote(key))
 		}
 		seen[key] = true
 		m := member{key: key}
@@ -210,7 +212,7 @@ func (p *sfParser) parseParams() ([]param, error) {
 		}
 		for _, q := range ps {
 			if q.key == key {
-				return nil, p.fail("parameter %q appears twice", key)
+				return nil, p.fail("parameter %s appears twice", medledger.Quote(key))
 			}
 		}
 		v := bareItem{kind: kindBool, bool: true}

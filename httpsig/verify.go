@@ -145,7 +145,7 @@ func Verify(req *http.Request, lookup KeyLookup, now time.Time, opts ...VerifyOp
 	}
 	if !ed25519.Verify(pub, base, sig) {
 		uri, _ := t.uri()
-		return Verified{}, ErrBadSignature.New("the signature does not verify with the key of keyid %q over the signature base this node built (method %s, target URI %s): sign exactly these", v.KeyID, t.method, uri)
+		return Verified{}, ErrBadSignature.New("the signature does not verify with the key of keyid %q over the signature base this node built (method %s, target URI %s): sign exactly these", v.KeyID, t.method, medledger.Quote(uri))
 	}
 	if digestCovered {
 		if err := checkContentDigest(strings.Join(req.Header.Values("Content-Digest"), ", "), body); err != nil {
@@ -220,13 +220,13 @@ func checkComponents(l innerList) error {
 			return ErrMalformed.New("covered components are strings such as \"@method\"")
 		}
 		if len(it.params) > 0 {
-			return ErrMalformed.New("component %q has parameters (;sf, ;key, ;bs, ;req, ;tr, ;name), which this node does not support", it.bare.str)
+			return ErrMalformed.New("component %s has parameters (;sf, ;key, ;bs, ;req, ;tr, ;name), which this node does not support", medledger.Quote(it.bare.str))
 		}
 		if err := checkComponentName(it.bare.str); err != nil {
 			return err
 		}
 		if seen[it.bare.str] {
-			return ErrMalformed.New("component %q is covered twice", it.bare.str)
+			return ErrMalformed.New("component %s is covered twice", medledger.Quote(it.bare.str))
 		}
 		seen[it.bare.str] = true
 	}
@@ -268,7 +268,7 @@ func checkInput(l innerList, cfg verifyConfig, now time.Time) (Verified, error) 
 	case !ok:
 		return v, ErrUnsupportedAlg.New("the signature has no alg parameter: send alg=\"%s\"", Alg)
 	case alg != Alg:
-		return v, ErrUnsupportedAlg.New("alg %q is not supported: sign with Ed25519 and send alg=\"%s\"", alg, Alg)
+		return v, ErrUnsupportedAlg.New("alg %s is not supported: sign with Ed25519 and send alg=\"%s\"", medledger.Quote(alg), Alg)
 	}
 	keyID, ok, err := str("keyid")
 	switch {
@@ -294,7 +294,11 @@ func checkInput(l innerList, cfg verifyConfig, now time.Time) (Verified, error) 
 	required := append([]string{CompMethod, CompTargetURI}, cfg.required...)
 	for _, r := range required {
 		if !slices.Contains(v.Components, r) {
-			return v, ErrMissingComponent.New("the signature must cover %q; it covers %s", r, l.String())
+			covers := l.String()
+			if len(covers) > medledger.QuoteMax {
+				covers = medledger.Quote(covers)
+			}
+			return v, ErrMissingComponent.New("the signature must cover %q; it covers %s", r, covers)
 		}
 	}
 

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/medledger/medledger"
 )
 
 // StrictJSON checks what encoding/json lets through silently: an object key
@@ -114,11 +116,11 @@ func walk(dec *json.Decoder, depth int, sh shape, path string) error {
 			}
 			k, _ := kt.(string)
 			if seen[k] {
-				return fmt.Errorf("key %q appears twice in %s", k, orRoot(path))
+				return fmt.Errorf("key %s appears twice in %s", medledger.Quote(k), orRoot(path))
 			}
 			seen[k] = true
 			if sh.fields != nil && !contains(sh.fields, k) {
-				return fmt.Errorf("unknown field %q in %s (fields are case-sensitive: %s)", k, orRoot(path), strings.Join(sh.fields, ", "))
+				return fmt.Errorf("unknown field %s in %s (fields are case-sensitive: %s)", medledger.Quote(k), orRoot(path), strings.Join(sh.fields, ", "))
 			}
 			var next shape
 			if t, ok := sh.sub[k]; ok {
@@ -146,11 +148,18 @@ func walk(dec *json.Decoder, depth int, sh shape, path string) error {
 	return nil
 }
 
+// orRoot names where path points, for a message. A path runs through the
+// keys of the input, so a long one (a runaway key on the way) is quoted
+// short.
 func orRoot(p string) string {
 	if p == "" {
 		return "the object"
 	}
-	return strings.TrimPrefix(p, ".")
+	p = strings.TrimPrefix(p, ".")
+	if len(p) > medledger.QuoteMax {
+		return medledger.Quote(p)
+	}
+	return p
 }
 
 func contains(xs []string, s string) bool {

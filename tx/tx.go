@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/medledger/medledger"
 )
 
 const (
@@ -116,7 +118,7 @@ func (p *Payload) validate() error {
 	case p.ChainID == "":
 		return ErrMalformed.New("chain_id is missing")
 	case !validType(p.Type):
-		return ErrMalformed.New("type %q is not of the form module/action (lowercase letters, digits and '-')", p.Type)
+		return ErrMalformed.New("type %s is not of the form module/action (lowercase letters, digits and '-')", medledger.Quote(p.Type))
 	case p.Signer == "" || len(p.Signer) > 128:
 		return ErrMalformed.New("signer is missing or longer than 128 characters")
 	case len(p.KeyID) != 32 || !isHex(p.KeyID):
