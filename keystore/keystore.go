@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/medledger/medledger"
 	"golang.org/x/crypto/scrypt"
 )
 
@@ -103,9 +104,22 @@ type Store struct{ Dir string }
 
 func (s Store) path(name string) (string, error) {
 	if name == "" || strings.Contains(name, "..") || strings.HasPrefix(name, "/") || strings.Count(name, "/") != 1 {
-		return "", fmt.Errorf("key name %q must be of the form org/member or patient/name", name)
+		return "", fmt.Errorf("key name %s must be of the form org/member or patient/name", medledger.Quote(name))
 	}
 	return filepath.Join(s.Dir, filepath.FromSlash(name)+".json"), nil
+}
+
+// fileErr is err of an operation on the key file of name. The key name is
+// outside input (a mistyped or pasted --as), and a file error repeats the
+// file's path, which holds the name: when the name is long, the path gives
+// way to the name quoted short (medledger.Quote), and the cause is kept for
+// errors.Is.
+func fileErr(name string, err error) error {
+	var pe *fs.PathError
+	if len(name) <= medledger.QuoteMax || !errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("key %s: %s: %w", medledger.Quote(name), pe.Op, pe.Err)
 }
 
 // scryptN is the scrypt cost; tests may lower it.
@@ -119,7 +133,7 @@ func (s Store) Save(k *Key, passphrase []byte) error {
 		return err
 	}
 	if _, err := os.Stat(p); err == nil {
-		return fmt.Errorf("%w: %s", ErrExists, k.Name)
+		return fmt.Errorf("%w: %s", ErrExists, medledger.Quote(k.Name))
 	}
 	f := File{Name: k.Name, ID: k.ID, KeyID: k.KeyID(), SignPub: k.SignPub(), EncPub: k.EncPub()}
 	if len(passphrase) == 0 {
@@ -140,13 +154,13 @@ func (s Store) Save(k *Key, passphrase []byte) error {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
+		return fileErr(k.Name, err)
 	}
 	tmp := p + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return err
+		return fileErr(k.Name, err)
 	}
-	return os.Rename(tmp, p)
+	return fileErr(k.Name, os.Rename(tmp, p))
 }
 
 func kek(passphrase, salt []byte, n int) (cipher.AEAD, error) {
@@ -169,10 +183,10 @@ func (s Store) Info(name string) (File, error) {
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return File{}, fmt.Errorf("%w: %s (looked in %s)", ErrNotFound, name, s.Dir)
+		return File{}, fmt.Errorf("%w: %s (looked in %s)", ErrNotFound, medledger.Quote(name), s.Dir)
 	}
 	if err != nil {
-		return File{}, err
+		return File{}, fileErr(name, err)
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
@@ -191,10 +205,10 @@ func (s Store) Load(name string, passphrase func() ([]byte, error)) (*Key, error
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s (looked in %s)", ErrNotFound, name, s.Dir)
+		return nil, fmt.Errorf("%w: %s (looked in %s)", ErrNotFound, medledger.Quote(name), s.Dir)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fileErr(name, err)
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
