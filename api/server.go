@@ -113,6 +113,10 @@ func (s *Server) Handle(r Route) {
 	s.mux.HandleFunc(r.Method+" "+r.Path, r.Handler)
 }
 
+// Licences answers licence checks on committed snapshots (module routes
+// that report them, as pack verification names an unlicensed custodian).
+func (s *Server) Licences() app.Licences { return s.app.Licences() }
+
 // Routes lists the routes served, in registration order.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 

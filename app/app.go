@@ -53,6 +53,7 @@ type App struct {
 	store   *state.Store
 	chainID string
 	ids     Identities
+	lic     Licences
 	modules []Module
 	routes  map[string]Route
 
@@ -81,7 +82,7 @@ var _ abci.Application = (*App)(nil)
 // New returns the app over store for chainID, with ids as the identity
 // module (which MUST also be among modules) and the given modules.
 func New(store *state.Store, chainID string, ids Identities, modules ...Module) (*App, error) {
-	a := &App{store: store, chainID: chainID, ids: ids, modules: modules, routes: map[string]Route{}, verified: newSigCache(200_000), keys: map[string]ed25519.PublicKey{}}
+	a := &App{store: store, chainID: chainID, ids: ids, lic: NoLicences{}, modules: modules, routes: map[string]Route{}, verified: newSigCache(200_000), keys: map[string]ed25519.PublicKey{}}
 	for _, m := range modules {
 		for _, r := range m.Routes() {
 			if _, dup := a.routes[r.Type]; dup {
@@ -96,6 +97,20 @@ func New(store *state.Store, chainID string, ids Identities, modules ...Module) 
 	a.resetCheck()
 	return a, nil
 }
+
+// UseLicences makes l answer the modules' licence checks (ctx.Licences)
+// instead of NoLicences. It MUST be called before the app serves anything
+// (InitChain, CheckTx, FinalizeBlock), as cmd wires the credentials module;
+// a nil l keeps NoLicences.
+func (a *App) UseLicences(l Licences) {
+	if l != nil {
+		a.lic = l
+	}
+}
+
+// Licences is what answers licence checks: the module UseLicences named,
+// or NoLicences. Read-only routes use it on committed snapshots.
+func (a *App) Licences() Licences { return a.lic }
 
 // ChainID of the chain this app serves.
 func (a *App) ChainID() string { return a.chainID }
@@ -178,7 +193,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	known := map[string]bool{}
 	for _, m := range a.modules {
 		known[m.Name()] = true
-		ctx := &Context{KV: a.store.Working(), ChainID: a.chainID, Height: req.InitialHeight, Time: req.Time, IDs: a.ids}
+		ctx := &Context{KV: a.store.Working(), ChainID: a.chainID, Height: req.InitialHeight, Time: req.Time, IDs: a.ids, Licences: a.lic}
 		if err := m.InitGenesis(ctx, g.Modules[m.Name()]); err != nil {
 			return nil, fmt.Errorf("genesis of module %s: %w", m.Name(), err)
 		}
@@ -313,7 +328,7 @@ func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.
 		return nil, tx.ErrUnauthorized.New("%s (role %s of a %s) may not send %s", t.Signer, signer.Role, orgKindOrPatient(signer), t.Type)
 	}
 	overlay := state.NewCache(kv)
-	ctx := &Context{KV: overlay, ChainID: a.chainID, Height: height, Time: now, Signer: signer, TxHash: hash, IDs: a.ids}
+	ctx := &Context{KV: overlay, ChainID: a.chainID, Height: height, Time: now, Signer: signer, TxHash: hash, IDs: a.ids, Licences: a.lic}
 	if err := route.Handle(ctx, t.Body); err != nil {
 		return nil, err
 	}

@@ -92,6 +92,9 @@ type Identities interface {
 	// Pseudonym returns a registered pseudonym; ok is false if there is
 	// none.
 	Pseudonym(r state.Reader, id string) (p Pseudonym, ok bool)
+	// ActiveOrgs lists the ids of the organizations active now, sorted:
+	// whom a module's own vote counts (a majority of them).
+	ActiveOrgs(r state.Reader) []string
 }
 
 // Grant allows one role of one kind of organization; "*" matches any.
@@ -153,7 +156,10 @@ type Context struct {
 	Signer  Signer
 	TxHash  []byte
 	IDs     Identities
-	events  []abci.Event
+	// Licences answers licence checks (NoLicences when the chain runs no
+	// credentials module): never nil.
+	Licences Licences
+	events   []abci.Event
 }
 
 // Emit records an event with attributes given as name, value pairs. Event

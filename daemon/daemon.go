@@ -48,7 +48,10 @@ type Config struct {
 	Home node.Home
 	// Identities answers who signers are; its module MUST be among Plugins.
 	Identities app.Identities
-	Plugins    []Plugin
+	// Licences answers the modules' licence checks; its module MUST be
+	// among Plugins. Nil: no licence check is ever enforced.
+	Licences app.Licences
+	Plugins  []Plugin
 	// APIListen overrides the home's configured API address when set.
 	APIListen string
 	// Services run beside the chain on this node.
@@ -103,6 +106,7 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, err
 	}
+	a.UseLicences(cfg.Licences)
 	idx, err := txindex.Open(filepath.Join(string(h), "data"))
 	if err != nil {
 		store.Close()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/demo"
@@ -55,6 +56,9 @@ type Options struct {
 	Home    string          // default a t.TempDir()
 	// Services run beside the chain (e.g. the records custodian).
 	Services []daemon.Service
+	// Licences answers licence checks (the credentials module, which MUST
+	// be among Plugins); nil: none is enforced.
+	Licences app.Licences
 }
 
 // Start starts a single-validator demo node and stops it when the test ends.
@@ -79,7 +83,7 @@ func Start(t testing.TB, o Options) *Node {
 			t.Fatal(err)
 		}
 	}
-	d, err := daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Plugins: o.Plugins, Services: o.Services})
+	d, err := daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Licences: o.Licences, Plugins: o.Plugins, Services: o.Services})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,6 +91,11 @@ type Consortium struct {
 	Patients []Patient
 	// Modules are added to identity and notary, for a module's own tests.
 	Modules []app.Module
+	// Licences answers licence checks (a module among Modules); nil: none
+	// is enforced.
+	Licences app.Licences
+	// Genesis holds other modules' genesis documents by module name.
+	Genesis map[string]json.RawMessage
 }
 
 // Demo returns the demo consortium: one organization of each kind, each
@@ -171,7 +176,11 @@ func (c *Consortium) AppState() []byte {
 	if err != nil {
 		panic(err)
 	}
-	out, err := json.Marshal(app.Genesis{Modules: map[string]json.RawMessage{"identity": raw}})
+	mods := map[string]json.RawMessage{"identity": raw}
+	for name, g := range c.Genesis {
+		mods[name] = g
+	}
+	out, err := json.Marshal(app.Genesis{Modules: mods})
 	if err != nil {
 		panic(err)
 	}
@@ -196,6 +205,7 @@ type Chain struct {
 
 	prevTime time.Time // time of the block before, for Crash
 	modules  []app.Module
+	licences app.Licences
 
 	keys  map[string]ed25519.PrivateKey // signer id -> current key
 	nonce uint64
@@ -212,7 +222,7 @@ func New(t testing.TB, c *Consortium) *Chain {
 // Open starts a chain of c in dir (which MUST be empty) and runs InitChain.
 func Open(tb TB, dir string, c *Consortium) *Chain {
 	tb.Helper()
-	ch := &Chain{tb: tb, Dir: dir, Time: GenesisTime, keys: map[string]ed25519.PrivateKey{}, modules: c.Modules}
+	ch := &Chain{tb: tb, Dir: dir, Time: GenesisTime, keys: map[string]ed25519.PrivateKey{}, modules: c.Modules, licences: c.Licences}
 	for _, m := range c.Members {
 		ch.keys[m.ID] = m.Key.Sign
 	}
@@ -240,6 +250,7 @@ func (ch *Chain) open() {
 		st.Close()
 		ch.tb.Fatalf("new app: %v", err)
 	}
+	a.UseLicences(ch.licences)
 	ch.Store, ch.App = st, a
 }
 
