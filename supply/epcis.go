@@ -13,7 +13,9 @@ package supply
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/medledger/medledger"
@@ -166,17 +168,34 @@ func dlAI(segment string) string {
 // (urn:epc:id:sgtin:..., urn:epc:id:sscc:...). GTINs come out as GTIN-14.
 // The error says what is wrong, without repeating s.
 func parseEPC(s string) (Item, error) {
+	r, err := parseEPCRef(s)
+	return r.Item, err
+}
+
+// epcRef is what an EPC says of its item: the item, and the lot (AI 10)
+// and expiry (AI 17, YYMMDD) a Digital Link names beside it, "" when it
+// names none.
+type epcRef struct {
+	Item
+	Lot    string
+	Expiry string
+}
+
+// parseEPCRef is parseEPC with the lot and expiry a Digital Link carries.
+func parseEPCRef(s string) (epcRef, error) {
 	if len(s) > maxEPCLen {
-		return Item{}, fmt.Errorf("%d bytes, over %d: no EPC is that long", len(s), maxEPCLen)
+		return epcRef{}, fmt.Errorf("%d bytes, over %d: no EPC is that long", len(s), maxEPCLen)
 	}
 	if rest, ok := cutPrefixFold(s, "urn:epc:id:sgtin:"); ok {
-		return parseSGTINURN(rest)
+		it, err := parseSGTINURN(rest)
+		return epcRef{Item: it}, err
 	}
 	if rest, ok := cutPrefixFold(s, "urn:epc:id:sscc:"); ok {
-		return parseSSCCURN(rest)
+		it, err := parseSSCCURN(rest)
+		return epcRef{Item: it}, err
 	}
 	if _, ok := cutPrefixFold(s, "urn:epc:"); ok {
-		return Item{}, errors.New("only the pure identity URIs urn:epc:id:sgtin (a pack) and urn:epc:id:sscc (a case) name items here")
+		return epcRef{}, errors.New("only the pure identity URIs urn:epc:id:sgtin (a pack) and urn:epc:id:sscc (a case) name items here")
 	}
 	if _, ok := cutPrefixFold(s, "https://"); ok {
 		return parseDigitalLink(s)
@@ -184,7 +203,7 @@ func parseEPC(s string) (Item, error) {
 	if _, ok := cutPrefixFold(s, "http://"); ok {
 		return parseDigitalLink(s)
 	}
-	return Item{}, errors.New("not an EPC: name a pack as https://id.gs1.org/01/{gtin}/21/{serial} or urn:epc:id:sgtin:{company prefix}.{indicator and item reference}.{serial}, " +
+	return epcRef{}, errors.New("not an EPC: name a pack as https://id.gs1.org/01/{gtin}/21/{serial} or urn:epc:id:sgtin:{company prefix}.{indicator and item reference}.{serial}, " +
 		"a case as https://id.gs1.org/00/{sscc} or urn:epc:id:sscc:{company prefix}.{extension and serial reference}")
 }
 
@@ -291,73 +310,155 @@ func unhex(c byte) int {
 	return -1
 }
 
+// uriByteOK reports whether c may appear raw in a URI (RFC 3986: the
+// unreserved and reserved characters, and '%' of an escape). Space, '"',
+// '<', '>', '\\', '^', '`', '{', '|', '}', controls and bytes over 0x7E
+// may not.
+func uriByteOK(c byte) bool {
+	if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+		return true
+	}
+	return strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0
+}
+
 // parseDigitalLink reads a GS1 Digital Link URI naming a pack
 // (.../01/{gtin}[/22/{cpv}][/10/{lot}]/21/{serial}) or a case
-// (.../00/{sscc}). The host and any path prefix are not read, nor is a
-// query string: the path names the item.
-func parseDigitalLink(s string) (Item, error) {
+// (.../00/{sscc}). The host and any path prefix are not read. The path
+// names the item; the query string may add data attributes (17, the
+// expiry, YYMMDD; or 10, the lot, when the path names none), and MUST NOT
+// name again a key the path names with another value
+// (/21/S1?21=OTHER): such a URI contradicts itself and is refused, as is
+// one with a character no URI holds raw ('<', '>', a space, ...).
+func parseDigitalLink(s string) (epcRef, error) {
+	for i := 0; i < len(s); i++ {
+		if !uriByteOK(s[i]) {
+			return epcRef{}, fmt.Errorf("byte %d (%q) may not appear raw in a URI: percent-encode it", i, s[i])
+		}
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return Item{}, fmt.Errorf("not a valid URI: %v", err)
+		return epcRef{}, fmt.Errorf("not a valid URI: %v", err)
 	}
 	if u.Host == "" {
-		return Item{}, errors.New("a Digital Link URI names a host, as in https://id.gs1.org/01/{gtin}/21/{serial}")
+		return epcRef{}, errors.New("a Digital Link URI names a host, as in https://id.gs1.org/01/{gtin}/21/{serial}")
 	}
 	segs := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
 	n := len(segs)
 	seg := func(i int) (string, error) {
 		v, err := url.PathUnescape(segs[i])
 		if err != nil {
-			return "", fmt.Errorf("path segment %s: bad percent-encoding", medledger.Quote(segs[i]))
+			return "", fmt.Errorf("path segment %q: bad percent-encoding", segs[i])
 		}
 		return v, nil
 	}
+	var ref epcRef
+	path := map[string]string{} // AI -> value, of the keys the path names
 	switch {
 	case n >= 2 && dlAI(segs[n-2]) == "00":
 		sscc, err := seg(n - 1)
 		if err != nil {
-			return Item{}, err
+			return epcRef{}, err
 		}
 		if err := checkKey("SSCC", sscc, 18); err != nil {
-			return Item{}, err
+			return epcRef{}, err
 		}
-		return Case(sscc), nil
+		ref.Item = Case(sscc)
+		path["00"] = sscc
 	case n >= 4 && dlAI(segs[n-2]) == "21":
 		serial, err := seg(n - 1)
 		if err != nil {
-			return Item{}, err
+			return epcRef{}, err
 		}
+		path["21"] = serial
 		j := n - 2
 		for _, q := range []string{"10", "22"} { // qualifiers, innermost first
 			if j >= 4 && dlAI(segs[j-2]) == q {
+				v, err := seg(j - 1)
+				if err != nil {
+					return epcRef{}, err
+				}
+				path[q] = v
 				j -= 2
 			}
 		}
 		if j < 2 || dlAI(segs[j-2]) != "01" {
-			return Item{}, errors.New("a serial (/21/) follows a GTIN (/01/{gtin}) in a Digital Link URI")
+			return epcRef{}, errors.New("a serial (/21/) follows a GTIN (/01/{gtin}) in a Digital Link URI")
 		}
 		gtin, err := seg(j - 1)
 		if err != nil {
-			return Item{}, err
+			return epcRef{}, err
 		}
 		if gtin, err = gtin14(gtin); err != nil {
-			return Item{}, err
+			return epcRef{}, err
 		}
 		if err := validSerial(serial); err != nil {
-			return Item{}, errors.New(detailOf(err))
+			return epcRef{}, errors.New(detailOf(err))
 		}
-		return Pack(gtin, serial), nil
+		path["01"] = gtin
+		ref.Item, ref.Lot = Pack(gtin, serial), path["10"]
+		if ref.Lot != "" {
+			if err := validLotName(ref.Lot); err != nil {
+				return epcRef{}, errors.New(detailOf(err))
+			}
+		}
+	default:
+		for _, sg := range segs {
+			if dlAI(sg) == "01" {
+				return epcRef{}, errors.New("names a product (or a lot), not one pack: add the serial, /21/{serial}")
+			}
+		}
+		return epcRef{}, errors.New("a Digital Link EPC ends in /01/{gtin}/21/{serial} (a pack) or /00/{sscc} (a case)")
 	}
-	for _, sg := range segs {
-		if dlAI(sg) == "01" {
-			return Item{}, errors.New("names a product (or a lot), not one pack: add the serial, /21/{serial}")
+	if u.RawQuery == "" {
+		return ref, nil
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return epcRef{}, errors.New("the query string is not name=value pairs joined by '&'")
+	}
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		ai := dlAI(name)
+		if ai == "" && name == "17" || name == "exp" {
+			ai = "17"
+		}
+		vals := q[name]
+		for _, v := range vals[1:] {
+			if v != vals[0] {
+				return epcRef{}, fmt.Errorf("the query string names %s twice, with different values", name)
+			}
+		}
+		v := vals[0]
+		switch {
+		case ai == "01" && path["01"] != "":
+			g, err := gtin14(v)
+			if err != nil || g != path["01"] {
+				return epcRef{}, fmt.Errorf("the query string's %s=%s contradicts the path's GTIN %s", name, medledger.Quote(v), path["01"])
+			}
+		case ai == "10" && path["10"] == "" && !ref.IsCase():
+			if err := validLotName(v); err != nil {
+				return epcRef{}, fmt.Errorf("the query string's lot: %s", detailOf(err))
+			}
+			ref.Lot = v
+		case ai == "17":
+			if _, err := ParseExpiry(v); err != nil {
+				return epcRef{}, fmt.Errorf("the query string's expiry %s is not a date YYMMDD", medledger.Quote(v))
+			}
+			ref.Expiry = v
+		case ai != "":
+			if pv, named := path[ai]; !named || pv != v {
+				what := "which the path does not name"
+				if named {
+					what = "which contradicts the path's " + medledger.Quote(pv)
+				}
+				return epcRef{}, fmt.Errorf("the query string names %s=%s, %s: a key and its qualifiers belong in the path, once", name, medledger.Quote(v), what)
+			}
 		}
 	}
-	return Item{}, errors.New("a Digital Link EPC ends in /01/{gtin}/21/{serial} (a pack) or /00/{sscc} (a case)")
+	return ref, nil
 }
 
 // gtin14 checks a GTIN-8, -12, -13 or -14 and pads it to 14 digits.

@@ -1,6 +1,7 @@
 package supply
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type epcisEventOut struct {
 	Shipment            string        `json:"medledger:shipment,omitempty"`
 	Reason              string        `json:"medledger:reason,omitempty"`
 	Recall              string        `json:"medledger:recall,omitempty"`
+	Lot                 string        `json:"medledger:lot,omitempty"`
 	FromCase            string        `json:"medledger:parent,omitempty"`
 	ItemCount           int           `json:"medledger:itemCount,omitempty"`
 	Height              int64         `json:"medledger:height"`
@@ -75,12 +77,16 @@ type epcisILMD struct {
 // exportEPCIS renders an item's history as an EPCIS 2.0 JSON document: an
 // EPCISDocument whose eventList has one event per history entry, in order,
 // and whose creationDate is the last event's time. The output depends only
-// on it and h (r is not read), so the same history always gives the same
-// bytes. EPCs are GS1 Digital Link URIs on id.gs1.org.
+// on it, h and the events of h in r, so the same history always gives the
+// same bytes. EPCs are GS1 Digital Link URIs on id.gs1.org. Every document
+// it writes is valid by GS1's EPCIS 2.0 JSON schema.
 //
 // An entry whose item list was left out of the history (Items nil, over 50
 // items) names the item the history is about, or the case it travelled in
-// (Via), and says how many items the event named in medledger:itemCount.
+// (Via), and says how many items the event named in medledger:itemCount;
+// but a packing or unpacking of the item itself (the case's own history)
+// lists every child, read from the event in r: EPCIS requires an
+// AggregationEvent ADD to name its children.
 func exportEPCIS(r state.Reader, it Item, h []HistoryEntry) (any, error) {
 	doc := epcisDocOut{
 		Context:       []any{epcisContext, medledgerContext{Medledger: medledgerNamespace}},
@@ -90,10 +96,33 @@ func exportEPCIS(r state.Reader, it Item, h []HistoryEntry) (any, error) {
 	}
 	doc.Body.EventList = make([]epcisEventOut, 0, len(h))
 	for _, e := range h {
-		doc.Body.EventList = append(doc.Body.EventList, exportEvent(it, e))
+		ev, err := exportEntry(r, it, e)
+		if err != nil {
+			return nil, err
+		}
+		doc.Body.EventList = append(doc.Body.EventList, ev)
 		doc.CreationDate = epcisTime(e.Time)
 	}
 	return doc, nil
+}
+
+// exportEntry is exportEvent, with the children of an aggregation of the
+// item itself read from r when the history left them out.
+func exportEntry(r state.Reader, it Item, e HistoryEntry) (epcisEventOut, error) {
+	own := e.Parent != "" && it == Case(e.Parent) && e.Via == "" && (e.Type == EvAggregate || e.Type == EvDisaggregate)
+	if own && e.Items == nil && e.ItemCount > 0 {
+		full, ok := Event{}, false
+		if r != nil {
+			full, ok = GetEvent(r, e.Seq)
+		}
+		switch {
+		case ok && len(full.Items) > 0:
+			e.Items = full.Items
+		case e.Type == EvAggregate:
+			return epcisEventOut{}, fmt.Errorf("supply: export: the children of event %d are not in state", e.Seq)
+		}
+	}
+	return exportEvent(it, e), nil
 }
 
 func epcisTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -174,9 +203,11 @@ func exportEvent(it Item, e HistoryEntry) epcisEventOut {
 		out.EPCList = epcs
 		out.Reason = e.Reason
 	case EvRecall:
+		// NOTE: EPCIS allows ilmd only on ADD: the recalled lot is an
+		// extension member of this OBSERVE event.
 		out.BizStep, out.Disposition = bizHolding, dispRecalled
 		out.EPCList = epcs
-		out.ILMD = lotILMD(e.Lot, "")
+		out.Lot = e.Lot
 		out.Recall = e.Recall
 	default:
 		// An event type this export does not know yet: say what it is

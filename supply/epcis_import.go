@@ -1,6 +1,7 @@
 package supply
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,48 +53,75 @@ import (
 // document over MaxEPCISSize bytes, and an event naming more than MaxItems
 // items (commissioning aside), are refused before they are read further.
 func ImportEPCIS(r io.Reader) ([]Op, error) {
+	d, err := importEPCIS(r, MaxEPCISSize)
+	return d.Ops, err
+}
+
+// EPCISImport is a document ImportEPCISDocument read: the Ops its events
+// map to, and each event of its eventList as the sender wrote it.
+type EPCISImport struct {
+	Ops []Op
+	// Events are the members of eventList, in order, with insignificant
+	// whitespace removed (json.Compact): what the trading partner sent,
+	// sensor data, locations and extensions included, for the node that
+	// captured it to keep and return on export.
+	Events []json.RawMessage
+}
+
+// ImportEPCISDocument is ImportEPCIS that also returns each event as sent.
+func ImportEPCISDocument(r io.Reader) (EPCISImport, error) {
 	return importEPCIS(r, MaxEPCISSize)
 }
 
-// importEPCIS is ImportEPCIS with a size limit of its own, for tests.
-func importEPCIS(r io.Reader, limit int64) ([]Op, error) {
+// importEPCIS is ImportEPCISDocument with a size limit of its own, for
+// tests.
+func importEPCIS(r io.Reader, limit int64) (EPCISImport, error) {
+	d, err := importEPCISDoc(r, limit)
+	if err != nil {
+		return EPCISImport{}, err
+	}
+	return d, nil
+}
+
+func importEPCISDoc(r io.Reader, limit int64) (EPCISImport, error) {
+	var none EPCISImport
 	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, ErrInvalid.Wrap(err, "reading the EPCIS document")
+		return none, ErrInvalid.Wrap(err, "reading the EPCIS document")
 	}
 	if int64(len(raw)) > limit {
-		return nil, ErrTooLarge.New("the EPCIS document is over %d bytes (%d MiB): split it into several documents", limit, limit>>20)
+		return none, ErrTooLarge.New("the EPCIS document is over %d bytes (%d MiB): split it into several documents", limit, limit>>20)
 	}
 	var doc epcisDocIn
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return nil, ErrInvalid.New("the EPCIS document is not valid JSON: %s", jsonProblem(err))
+			return none, ErrInvalid.New("the EPCIS document is not valid JSON: %s", jsonProblem(err))
 		}
-		return nil, ErrInvalid.New("the document is not an EPCIS 2.0 JSON document: %s", jsonProblem(err))
+		return none, ErrInvalid.New("the document is not an EPCIS 2.0 JSON document: %s", jsonProblem(err))
 	}
 	var list []json.RawMessage
 	switch doc.Type {
 	case epcisDocument:
 		if doc.Body.EventList == nil {
-			return nil, ErrInvalid.New("the EPCISDocument has no epcisBody.eventList")
+			return none, ErrInvalid.New("the EPCISDocument has no epcisBody.eventList")
 		}
 		list = *doc.Body.EventList
 	case epcisQueryDocument:
 		if doc.Body.QueryResults == nil || doc.Body.QueryResults.ResultsBody.EventList == nil {
-			return nil, ErrInvalid.New("the EPCISQueryDocument has no epcisBody.queryResults.resultsBody.eventList")
+			return none, ErrInvalid.New("the EPCISQueryDocument has no epcisBody.queryResults.resultsBody.eventList")
 		}
 		list = *doc.Body.QueryResults.ResultsBody.EventList
 	case "":
-		return nil, ErrInvalid.New(`the document has no "type": an EPCIS 2.0 document is of type EPCISDocument`)
+		return none, ErrInvalid.New(`the document has no "type": an EPCIS 2.0 document is of type EPCISDocument`)
 	default:
-		return nil, ErrInvalid.New("the document is of type %s, not EPCISDocument or EPCISQueryDocument", medledger.Quote(doc.Type))
+		return none, ErrInvalid.New("the document is of type %s, not EPCISDocument or EPCISQueryDocument", medledger.Quote(doc.Type))
 	}
-	ops := []Op{}
+	out := EPCISImport{Ops: []Op{}, Events: make([]json.RawMessage, 0, len(list))}
 	for i, m := range list {
 		var ev epcisEventIn
 		if err := json.Unmarshal(m, &ev); err != nil {
-			return nil, ErrInvalid.New("eventList[%d]: %s", i, jsonProblem(err))
+			return none, ErrInvalid.New("eventList[%d]: %s", i, jsonProblem(err))
 		}
 		evOps, err := importEvent(&ev)
 		if err != nil {
@@ -101,14 +129,19 @@ func importEPCIS(r io.Reader, limit int64) ([]Op, error) {
 			if ev.EventID != "" {
 				name = " (" + medledger.Quote(ev.EventID) + ")"
 			}
-			return nil, ErrInvalid.New("eventList[%d]%s: %s", i, name, err.Error())
+			return none, ErrInvalid.New("eventList[%d]%s: %s", i, name, err.Error())
 		}
 		for _, op := range evOps {
 			op.Event = i
-			ops = append(ops, op)
+			out.Ops = append(out.Ops, op)
 		}
+		var c bytes.Buffer
+		if err := json.Compact(&c, m); err != nil {
+			return none, ErrInvalid.New("eventList[%d]: %s", i, jsonProblem(err))
+		}
+		out.Events = append(out.Events, c.Bytes())
 	}
-	return ops, nil
+	return out, nil
 }
 
 // epcisDocIn is the part of an EPCIS document the import reads.
@@ -130,6 +163,8 @@ type epcisEventIn struct {
 	Type            string                     `json:"type"`
 	IsA             string                     `json:"isA"` // the pre-2.0 JSON binding's name of type
 	EventID         string                     `json:"eventID"`
+	EventTime       *string                    `json:"eventTime"`
+	EventTZOffset   *string                    `json:"eventTimeZoneOffset"`
 	Action          string                     `json:"action"`
 	BizStep         string                     `json:"bizStep"`
 	Disposition     string                     `json:"disposition"`
@@ -166,6 +201,11 @@ func importEvent(ev *epcisEventIn) ([]Op, error) {
 		return nil, errors.New(`the event has no "type"`)
 	case typ != objectEvent && typ != aggregationEvent:
 		return nil, fmt.Errorf("%s is not supported: only ObjectEvent and AggregationEvent map to supply transactions", medledger.Quote(typ))
+	}
+	if err := checkEventTime(ev); err != nil {
+		return nil, err
+	}
+	switch {
 	case ev.Action == "":
 		return nil, fmt.Errorf("the %s has no action (ADD, OBSERVE or DELETE)", typ)
 	case ev.BizStep == "":
@@ -255,6 +295,40 @@ func importEvent(ev *epcisEventIn) ([]Op, error) {
 	return nil, fmt.Errorf("bizStep %s on an ObjectEvent is not supported: use commissioning, shipping, receiving, dispensing or decommissioning", medledger.Quote(ev.BizStep))
 }
 
+// checkEventTime checks what EPCIS 2.0 requires of every event's time:
+// an eventTime, a date-time of RFC 3339 with its offset (2025-03-01T09:00:00Z,
+// 2025-03-01T10:00:00.5+01:00), and, when given, an eventTimeZoneOffset of
+// the form +HH:MM or -HH:MM (-13:59 to +14:00).
+func checkEventTime(ev *epcisEventIn) error {
+	if ev.EventTime == nil {
+		return errors.New(`the event has no eventTime: EPCIS 2.0 requires when it happened, as "2025-03-01T09:00:00Z"`)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, *ev.EventTime); err != nil || !rfc3339Shape(*ev.EventTime) {
+		return fmt.Errorf("eventTime %s is not an RFC 3339 date-time with its offset, as 2025-03-01T09:00:00Z or 2025-03-01T10:00:00+01:00", medledger.Quote(*ev.EventTime))
+	}
+	if ev.EventTZOffset != nil && !validTZOffset(*ev.EventTZOffset) {
+		return fmt.Errorf("eventTimeZoneOffset %s is not +HH:MM or -HH:MM (from -13:59 to +14:00)", medledger.Quote(*ev.EventTZOffset))
+	}
+	return nil
+}
+
+// rfc3339Shape checks what time.Parse lets through and RFC 3339 does not:
+// a four-digit year, 'T' and a 'Z' or two-digit offset (time.Parse also
+// takes a lowercase 't' and 'z' and a one-digit hour).
+func rfc3339Shape(s string) bool {
+	return len(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+		(s[len(s)-1] == 'Z' || len(s) >= 25 && (s[len(s)-6] == '+' || s[len(s)-6] == '-') && s[len(s)-3] == ':')
+}
+
+// validTZOffset reports whether s is an EPCIS eventTimeZoneOffset.
+func validTZOffset(s string) bool {
+	if len(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' || !allDigits(s[1:3]) || !allDigits(s[4:]) {
+		return false
+	}
+	h, m := int(s[1]-'0')*10+int(s[2]-'0'), int(s[4]-'0')*10+int(s[5]-'0')
+	return m < 60 && (h < 14 || h == 14 && m == 0)
+}
+
 func importAggregation(ev *epcisEventIn, step string) ([]Op, error) {
 	var want string
 	switch ev.Action {
@@ -324,23 +398,42 @@ func importCommissioning(ev *epcisEventIn) ([]Op, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lot == "" {
-		return nil, errors.New("ilmd names no lot (cbvmda:lotNumber): a pack is commissioned into a lot")
-	}
-	if err := validLotName(lot); err != nil {
-		return nil, fmt.Errorf("ilmd: %s", detailOf(err))
+	if lot != "" {
+		if err := validLotName(lot); err != nil {
+			return nil, fmt.Errorf("ilmd: %s", detailOf(err))
+		}
 	}
 	expiry, err := ilmdExpiry(ev.ILMD)
 	if err != nil {
 		return nil, err
 	}
+	// The lot and expiry are said once, by ilmd or by the Digital Links:
+	// where both say them, they MUST agree, and every EPC with the first.
+	lotFrom, expiryFrom := "ilmd", "ilmd"
 	var gtin string
 	serials := make([]string, len(ev.EPCList))
 	seen := make(map[string]int, len(ev.EPCList))
 	for k, s := range ev.EPCList {
-		it, err := parseEPC(s)
+		ref, err := parseEPCRef(s)
 		if err != nil {
 			return nil, fmt.Errorf("epcList[%d] %s: %v", k, medledger.Quote(s), err)
+		}
+		it := ref.Item
+		if ref.Lot != "" {
+			switch {
+			case lot == "":
+				lot, lotFrom = ref.Lot, fmt.Sprintf("epcList[%d]", k)
+			case ref.Lot != lot:
+				return nil, fmt.Errorf("epcList[%d] %s names lot %s, but %s says lot %s: a pack is commissioned into one lot; correct the one that is wrong", k, medledger.Quote(s), medledger.Quote(ref.Lot), lotFrom, medledger.Quote(lot))
+			}
+		}
+		if ref.Expiry != "" {
+			switch {
+			case expiry == "":
+				expiry, expiryFrom = ref.Expiry, fmt.Sprintf("epcList[%d]", k)
+			case !sameExpiry(ref.Expiry, expiry):
+				return nil, fmt.Errorf("epcList[%d] %s names expiry %s, but %s says %s: correct the one that is wrong", k, medledger.Quote(s), ref.Expiry, expiryFrom, expiry)
+			}
 		}
 		if it.IsCase() {
 			return nil, fmt.Errorf("epcList[%d] %s is a case: commissioning names packs, and a case comes to be when it is packed (AggregationEvent ADD packing)", k, medledger.Quote(s))
@@ -356,12 +449,25 @@ func importCommissioning(ev *epcisEventIn) ([]Op, error) {
 		seen[it.Serial] = k
 		serials[k] = it.Serial
 	}
+	if lot == "" {
+		return nil, errors.New("ilmd names no lot (cbvmda:lotNumber), nor do the Digital Links (/10/{lot}): a pack is commissioned into a lot")
+	}
 	var ops []Op
 	for start := 0; start < len(serials); start += MaxSerials {
 		end := min(start+MaxSerials, len(serials))
 		ops = append(ops, Op{Type: TypeCommission, Body: &CommissionBody{GTIN: gtin, Lot: lot, Expiry: expiry, Serials: serials[start:end:end]}})
 	}
 	return ops, nil
+}
+
+// sameExpiry reports whether two YYMMDD expiries name the same date.
+func sameExpiry(a, b string) bool {
+	if a == b {
+		return true
+	}
+	da, err1 := ParseExpiry(a)
+	db, err2 := ParseExpiry(b)
+	return err1 == nil && err2 == nil && da.String() == db.String()
 }
 
 // ilmdString reads a string of the ilmd under the CBV master data name

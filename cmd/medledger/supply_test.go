@@ -358,7 +358,7 @@ func TestSupplyImport(t *testing.T) {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		b.WriteString(`{"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning", "epcList": [` + epcisPack(fmt.Sprintf("M%04d", i)) + `], "ilmd": {"lotNumber": "M1", "itemExpirationDate": "2029-06-30"}}`)
+		b.WriteString(`{"type": "ObjectEvent", "eventTime": "2025-03-01T09:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "ADD", "bizStep": "commissioning", "epcList": [` + epcisPack(fmt.Sprintf("M%04d", i)) + `], "ilmd": {"lotNumber": "M1", "itemExpirationDate": "2029-06-30"}}`)
 	}
 	b.WriteString(`]}}`)
 	big := filepath.Join(dir, "many.json")
