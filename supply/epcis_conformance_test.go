@@ -344,4 +344,3 @@ func (m memReader) put(e Event) {
 func (m memReader) Get(key []byte) []byte { return m[string(key)] }
 
 func (m memReader) Iterate(start, end []byte, fn func(key, value []byte) bool) {}
-
