@@ -351,7 +351,7 @@ func parseDigitalLink(s string) (epcRef, error) {
 	seg := func(i int) (string, error) {
 		v, err := url.PathUnescape(segs[i])
 		if err != nil {
-			return "", fmt.Errorf("path segment %q: bad percent-encoding", segs[i])
+			return "", fmt.Errorf("path segment %s: bad percent-encoding", medledger.Quote(segs[i]))
 		}
 		return v, nil
 	}
