@@ -37,7 +37,7 @@ type capSoftware struct {
 
 type capImplementing struct {
 	Description string `json:"description"`
-	URL         string `json:"url"`
+	URL         string `json:"url,omitempty"`
 }
 
 type capRest struct {
@@ -88,12 +88,16 @@ type capOperation struct {
 //	                                     (each read is a signed records/access transaction, given as
 //	                                     ?access= parameters or in a POST body)
 //	GET  /fhir/Consent?patient={id}      a patient's consents (ConsentResource)
+//	GET  /fhir/Consent/{id}              one consent (read)
 //	GET  /fhir/AuditEvent?patient={id}   a patient's disclosures (AuditEventResource)
+//	GET  /fhir/AuditEvent/{id}           one disclosure (read)
 //	GET  /fhir/metadata                  this statement
 //
 // writes signed with HTTP Message Signatures (RFC 9421, Ed25519) by a
-// member's key, reads carried by signed records/access transactions. baseURL MUST NOT end in '/'; empty leaves
-// out the statement's url and implementation.
+// member's key, reads carried by signed records/access transactions.
+// baseURL MUST NOT end in '/'; empty leaves out the statement's url and
+// implementation.url. The statement is of kind instance, so it always has
+// an implementation (cpb-14).
 func CapabilityStatement(baseURL string) []byte {
 	cs := capabilityStatement{
 		ResourceType: "CapabilityStatement",
@@ -134,14 +138,16 @@ func CapabilityStatement(baseURL string) []byte {
 					}},
 				},
 				{
-					Type:        "Consent",
-					Interaction: []capInteraction{{Code: "search-type", Documentation: "GET /fhir/Consent?patient={id}"}},
+					Type: "Consent",
+					Interaction: []capInteraction{{Code: "read", Documentation: "GET /fhir/Consent/{id}"},
+						{Code: "search-type", Documentation: "GET /fhir/Consent?patient={id}"}},
 					SearchParam: []capSearchParam{{Name: "patient", Definition: "http://hl7.org/fhir/SearchParameter/clinical-patient", Type: "reference",
 						Documentation: "the patient's pseudonymous id; revoked consents are listed as inactive"}},
 				},
 				{
-					Type:        "AuditEvent",
-					Interaction: []capInteraction{{Code: "search-type", Documentation: "GET /fhir/AuditEvent?patient={id}"}},
+					Type: "AuditEvent",
+					Interaction: []capInteraction{{Code: "read", Documentation: "GET /fhir/AuditEvent/{id}: the id is the one a search returns, dis-{sequence}-{patient id}"},
+						{Code: "search-type", Documentation: "GET /fhir/AuditEvent?patient={id}"}},
 					SearchParam: []capSearchParam{{Name: "patient", Definition: "http://hl7.org/fhir/SearchParameter/AuditEvent-patient", Type: "reference",
 						Documentation: "the patient's pseudonymous id: every disclosure of their records, granted, refused or break-glass"}},
 				},
@@ -151,9 +157,10 @@ func CapabilityStatement(baseURL string) []byte {
 					"each resource becomes an encrypted document in the custodian's vault and a record on the ledger"}},
 		}},
 	}
+	cs.Implementation = &capImplementing{Description: "medledger node"}
 	if baseURL != "" {
 		cs.URL = baseURL + "/fhir/metadata"
-		cs.Implementation = &capImplementing{Description: "medledger node", URL: baseURL + "/fhir"}
+		cs.Implementation.URL = baseURL + "/fhir"
 	}
 	return mustJSON(cs)
 }

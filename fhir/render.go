@@ -334,6 +334,37 @@ type auditDetail struct {
 	ValueString string `json:"valueString"`
 }
 
+// AuditEventID is the id of a disclosure's AuditEvent: "dis-{seq}-{patient}"
+// ("dis-12-pat-abc..."), the patient's pseudonym being where the ledger
+// files the disclosure, so that a read finds it. It is "dis-{seq}" alone
+// when the result would not be a FHIR id (over 64 characters, or a patient
+// id with other characters).
+func AuditEventID(patient string, seq uint64) string {
+	id := "dis-" + strconv.FormatUint(seq, 10)
+	if long := id + "-" + patient; patient != "" && validID(long) {
+		return long
+	}
+	return id
+}
+
+// ParseAuditEventID reads an AuditEventID: the patient and the sequence
+// number; ok is false for any other string, and for "dis-{seq}" alone.
+func ParseAuditEventID(id string) (patient string, seq uint64, ok bool) {
+	rest, found := strings.CutPrefix(id, "dis-")
+	if !found {
+		return "", 0, false
+	}
+	num, patient, found := strings.Cut(rest, "-")
+	if !found || patient == "" || num == "" || len(num) > 19 {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || strconv.FormatUint(seq, 10) != num {
+		return "", 0, false
+	}
+	return patient, seq, true
+}
+
 // AuditEventResource renders a disclosure as a FHIR R4 AuditEvent in the
 // shape of IHE BALP's RESTful read: type rest, subtype read, action R,
 // recorded at the disclosure's block time, outcome 0 (granted) or 4
@@ -372,7 +403,7 @@ func AuditEventResource(d records.Disclosure) []byte {
 	}
 	ev := auditEvent{
 		ResourceType:   "AuditEvent",
-		ID:             "dis-" + strconv.FormatUint(d.Seq, 10),
+		ID:             AuditEventID(d.Patient, d.Seq),
 		Meta:           m,
 		Type:           coded{System: systemAuditEventType, Code: "rest", Display: "Restful Operation"},
 		Subtype:        []coded{{System: systemRestfulInteract, Code: "read", Display: "read"}},

@@ -166,7 +166,7 @@ func TestAuditEventResource(t *testing.T) {
 	t.Run("consented", func(t *testing.T) {
 		m := validRender(t, "AuditEvent", fhir.AuditEventResource(consented))
 		checks := []struct{ got, want any }{
-			{get(m, "id"), "dis-12"},
+			{get(m, "id"), "dis-12-" + consented.Patient},
 			{get(m, "type", "code"), "rest"},
 			{get(m, "subtype", 0, "code"), "read"},
 			{get(m, "action"), "R"},

@@ -1,15 +1,19 @@
 package fhir
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/medledger/medledger"
 
 	"github.com/google/fhir/go/fhirversion"
 	"github.com/google/fhir/go/jsonformat"
@@ -93,8 +97,12 @@ func IsR4Type(t string) bool { return r4Types()[t] }
 // the right JSON types, valid primitives (dates, ids, codes from required
 // value sets), required fields present and references to allowed types.
 // Validate also refuses empty strings, objects and arrays, which FHIR JSON
-// forbids and the library lets through. It does not evaluate FHIRPath
-// invariants or profiles.
+// forbids and the library lets through, and checks what the library keeps
+// opaque as it checks the document: every contained resource (alone or in
+// a Bundle entry: its id, required elements, types; it needs an id and
+// holds no contained of its own) and the resource of a Parameters'
+// parameter, which the library would refuse as an unknown field. It does
+// not evaluate FHIRPath invariants or profiles.
 //
 // Errors, all *medledger.Error:
 //   - ErrTooLarge if doc is over MaxDocumentSize (checked first);
@@ -127,16 +135,194 @@ func Validate(doc []byte) (Parsed, error) {
 	if raw, ok := top["resourceType"]; ok && json.Unmarshal(raw, &rt) == nil && !IsR4Type(rt) {
 		return Parsed{}, unsupportedType(rt)
 	}
-	cr, err := unmarshal(doc)
-	if err != nil {
-		return Parsed{}, err
-	}
 	// NOTE: the validator accepts "" (even for a required code such as
 	// Observation.status), {} and [], which FHIR JSON forbids.
 	if at, what := emptyValue(doc); at >= 0 {
 		return Parsed{}, ErrInvalidFHIR.New("not valid FHIR R4: empty %s at byte %d: FHIR JSON has no empty values; leave the element out instead", what, at)
 	}
+	outer, nested, err := splitNested(doc)
+	if err != nil {
+		return Parsed{}, err
+	}
+	cr, err := unmarshal(outer)
+	if err != nil {
+		return Parsed{}, err
+	}
+	for _, n := range nested {
+		if err := validateNested(n); err != nil {
+			return Parsed{}, err
+		}
+	}
 	return parsed(cr), nil
+}
+
+// nestedResource is a resource inside another that the library does not
+// check (it keeps contained resources and a Parameters parameter's
+// resource as opaque values): its place, and the resource alone.
+type nestedResource struct {
+	path      string // "Observation.contained[0]"
+	contained bool
+	doc       []byte
+}
+
+// splitNested finds the resources in doc that the library leaves
+// unchecked: every contained resource, at any depth (a Bundle entry's
+// too), and every resource of a Parameters' parameter or part. It returns
+// doc for the library, without the parameters' resources (which the
+// library refuses as unknown fields, although R4 allows them), and the
+// nested resources, each to be validated as a resource of its own. A
+// document that has neither is returned as it is, unparsed.
+func splitNested(doc []byte) ([]byte, []nestedResource, error) {
+	if !bytes.Contains(doc, []byte(`"contained"`)) && !bytes.Contains(doc, []byte(`"Parameters"`)) {
+		return doc, nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, nil, ErrNotJSON.New("the document is not JSON: %v", err)
+	}
+	var nested []nestedResource
+	stripped := false
+	var walk func(v any, path string, depth int) error
+	walk = func(v any, path string, depth int) error {
+		if depth > MaxNestingDepth {
+			return ErrInvalidFHIR.New("not valid FHIR R4: nested deeper than %d levels at %s", MaxNestingDepth, path)
+		}
+		switch x := v.(type) {
+		case []any:
+			for i, e := range x {
+				if err := walk(e, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
+					return err
+				}
+			}
+		case map[string]any:
+			rt, _ := x["resourceType"].(string)
+			if rt != "" {
+				if path == "" {
+					path = rt
+				}
+				if list, ok := x["contained"].([]any); ok {
+					for i, c := range list {
+						b, err := json.Marshal(c)
+						if err != nil {
+							return ErrInvalidFHIR.New("not valid FHIR R4: %s.contained[%d] cannot be read", path, i)
+						}
+						nested = append(nested, nestedResource{path: fmt.Sprintf("%s.contained[%d]", path, i), contained: true, doc: b})
+					}
+				}
+				if rt == "Parameters" {
+					if err := takeParameterResources(x["parameter"], path+".parameter", &nested, &stripped); err != nil {
+						return err
+					}
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				if rt != "" && k == "contained" {
+					continue // checked as resources of their own
+				}
+				if err := walk(x[k], path+"."+k, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(v, "", 0); err != nil {
+		return nil, nil, err
+	}
+	if !stripped {
+		return doc, nested, nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, ErrInvalidFHIR.Wrap(err, "the document cannot be re-read")
+	}
+	return out, nested, nil
+}
+
+// takeParameterResources moves the resource of each parameter (and of each
+// part, at any depth) of a Parameters out of it, into nested.
+func takeParameterResources(params any, path string, nested *[]nestedResource, stripped *bool) error {
+	list, ok := params.([]any)
+	if !ok {
+		return nil // the library says what is wrong with it
+	}
+	for i, p := range list {
+		m, ok := p.(map[string]any)
+		if !ok {
+			continue
+		}
+		at := fmt.Sprintf("%s[%d]", path, i)
+		if r, has := m["resource"]; has {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return ErrInvalidFHIR.New("not valid FHIR R4: %s.resource cannot be read", at)
+			}
+			*nested = append(*nested, nestedResource{path: at + ".resource", doc: b})
+			delete(m, "resource")
+			*stripped = true
+			// inv-1: one and only one of value[x], resource and part.
+			for k := range m {
+				if strings.HasPrefix(k, "value") || k == "part" {
+					return ErrInvalidFHIR.New("not valid FHIR R4: %s has a resource and a %s: a parameter has only one of value[x], resource or part (inv-1)", at, k)
+				}
+			}
+		}
+		if err := takeParameterResources(m["part"], at+".part", nested, stripped); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateNested checks a nested resource as Validate checks a document:
+// the same validator, so the same ids and required elements. A contained
+// resource MUST NOT contain others (dom-2) nor carry meta.versionId or
+// meta.lastUpdated (dom-4), and needs an id to be referred to.
+func validateNested(n nestedResource) error {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(n.doc, &top) != nil || top == nil {
+		return ErrInvalidFHIR.New("not valid FHIR R4: %s is not a resource (a JSON object with a resourceType)", n.path)
+	}
+	var rt string
+	if raw, ok := top["resourceType"]; !ok || json.Unmarshal(raw, &rt) != nil || rt == "" {
+		return ErrInvalidFHIR.New("not valid FHIR R4: %s has no resourceType", n.path)
+	}
+	if !IsR4Type(rt) {
+		return unsupportedType(rt)
+	}
+	if n.contained {
+		if _, has := top["contained"]; has {
+			return ErrInvalidFHIR.New("not valid FHIR R4: %s contains resources itself: a contained resource SHALL NOT contain others (dom-2)", n.path)
+		}
+		if _, has := top["id"]; !has {
+			return ErrInvalidFHIR.New("not valid FHIR R4: %s has no id: a contained resource is referred to by #id", n.path)
+		}
+		var m struct {
+			Meta struct {
+				VersionID   *json.RawMessage `json:"versionId"`
+				LastUpdated *json.RawMessage `json:"lastUpdated"`
+			} `json:"meta"`
+		}
+		if json.Unmarshal(n.doc, &m) == nil && (m.Meta.VersionID != nil || m.Meta.LastUpdated != nil) {
+			return ErrInvalidFHIR.New("not valid FHIR R4: %s has meta.versionId or meta.lastUpdated, which a contained resource SHALL NOT have (dom-4)", n.path)
+		}
+	}
+	outer, nested, err := splitNested(n.doc)
+	if err != nil {
+		return err
+	}
+	if _, err := unmarshal(outer); err != nil {
+		return ErrInvalidFHIR.New("not valid FHIR R4: in %s: %s", n.path, strings.TrimPrefix(medledger.As(err).Detail, "not valid FHIR R4: "))
+	}
+	for _, m := range nested {
+		m.path = n.path + "." + strings.TrimPrefix(m.path, rt+".")
+		if err := validateNested(m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // emptyValue finds the first empty string, object or array in doc, which
