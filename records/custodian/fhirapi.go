@@ -40,10 +40,14 @@ const (
 // OperationOutcome with the HTTP status of its kind (api.StatusOf).
 func (s *Service) fhirRoutes() []api.Route {
 	patient := []api.Param{{Name: "patient", In: "query", Description: "the patient's pseudonymous id"}}
-	return []api.Route{
+	routes := []api.Route{
 		{Method: "GET", Path: "/fhir/metadata", Summary: "FHIR R4 CapabilityStatement of the facade", Handler: s.fhirMetadata},
 		{Method: "GET", Path: "/fhir/Consent", Summary: "FHIR searchset Bundle of a patient's consents", Params: patient, Handler: s.fhirConsents},
+		{Method: "GET", Path: "/fhir/Consent/{id}", Summary: "FHIR read of one consent (as GET /v1/consents/{id})",
+			Params: []api.Param{{Name: "id", In: "path", Description: "consent id (con-N)"}}, Handler: s.fhirConsent},
 		{Method: "GET", Path: "/fhir/AuditEvent", Summary: "FHIR searchset Bundle of the accounting of disclosures of a patient's records", Params: patient, Handler: s.fhirAuditEvents},
+		{Method: "GET", Path: "/fhir/AuditEvent/{id}", Summary: "FHIR read of one disclosure, by the id a search returns (dis-{seq}-{patient id})",
+			Params: []api.Param{{Name: "id", In: "path", Description: "AuditEvent id, dis-{seq}-{patient id}"}}, Handler: s.fhirAuditEvent},
 		{Method: "POST", Path: "/fhir", Summary: "Store each resource of a FHIR transaction Bundle (signed request, RFC 9421, by a clinician of this custodian) in the vault; the transaction-response gives per entry the vault ref and salted digest for a records/add transaction",
 			Params: []api.Param{{Name: "patient", In: "query", Description: "the patient's pseudonymous id"}}, Handler: s.fhirTransaction},
 		{Method: "GET", Path: "/fhir/Patient/{id}/$everything", Summary: "Read a patient's records: each access parameter is one of the reader's signed records/access transactions (base64url), one per record; answers a searchset Bundle of the granted documents, encrypted, as Binary resources",
@@ -52,6 +56,47 @@ func (s *Service) fhirRoutes() []api.Route {
 		{Method: "POST", Path: "/fhir/Patient/{id}/$everything", Summary: "$everything for many records: the body {\"txs\": [...]} holds the reader's signed records/access transactions",
 			Params: []api.Param{{Name: "id", In: "path", Description: "the patient's pseudonymous id"}}, Handler: s.fhirEverything},
 	}
+	return append(routes, s.fhirFallbacks(routes)...)
+}
+
+// fhirFallbacks answer every other request under /fhir with an
+// OperationOutcome, as a FHIR client expects: 405 with Allow for a path
+// served with other methods, else 404. known are the facade's routes.
+func (s *Service) fhirFallbacks(known []api.Route) []api.Route {
+	probe := http.NewServeMux()
+	for _, r := range known {
+		probe.HandleFunc(r.Method+" "+r.Path, func(http.ResponseWriter, *http.Request) {})
+	}
+	h := func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			p := r.Clone(r.Context())
+			p.Method = m
+			if _, pattern := probe.Handler(p); pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeFHIR(w, http.StatusMethodNotAllowed, fhir.OperationOutcome(api.ErrMethod.New("%s is not served on %s; it answers %s", r.Method, medledger.Quote(r.URL.Path), strings.Join(allow, ", "))))
+			return
+		}
+		writeFHIR(w, http.StatusNotFound, fhir.OperationOutcome(api.ErrNotFound.New("the FHIR facade has no %s %s; GET /fhir/metadata lists what it serves", r.Method, medledger.Quote(r.URL.Path))))
+	}
+	var out []api.Route
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		for _, path := range []string{"/fhir", "/fhir/{rest...}"} {
+			if m == http.MethodPost && path == "/fhir" {
+				continue // the transaction
+			}
+			rt := api.Route{Method: m, Path: path, Summary: "Anything else under /fhir: an OperationOutcome (404, or 405 with Allow)", Handler: h}
+			if path != "/fhir" {
+				rt.Params = []api.Param{{Name: "rest", In: "path", Description: "any path under /fhir the facade does not serve"}}
+			}
+			out = append(out, rt)
+		}
+	}
+	return out
 }
 
 func writeFHIR(w http.ResponseWriter, status int, body []byte) {
@@ -107,6 +152,35 @@ func (s *Service) fhirConsents(w http.ResponseWriter, r *http.Request) {
 		entries = append(entries, fhir.ConsentResource(c, ""))
 	}
 	writeFHIR(w, http.StatusOK, fhir.Bundle(fhir.BundleSearchset, entries))
+}
+
+// fhirConsent answers the read GET /fhir/Consent/{id}, served unsigned as
+// GET /v1/consents/{id} is.
+func (s *Service) fhirConsent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	c, ok := records.GetConsent(s.Store.Latest(), id)
+	if !ok {
+		writeOutcome(w, records.ErrConsentNotFound.New("no consent %s", medledger.Quote(id)))
+		return
+	}
+	writeFHIR(w, http.StatusOK, fhir.ConsentResource(c, ""))
+}
+
+// fhirAuditEvent answers the read GET /fhir/AuditEvent/{id}, by the id a
+// search gave (fhir.AuditEventID), served unsigned as the search is.
+func (s *Service) fhirAuditEvent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	patient, seq, ok := fhir.ParseAuditEventID(id)
+	if !ok {
+		writeOutcome(w, api.ErrNotFound.New("no AuditEvent %s: an AuditEvent id is dis-{sequence}-{patient id}, as GET /fhir/AuditEvent?patient= gives it", medledger.Quote(id)))
+		return
+	}
+	d, ok := findDisclosure(s.Store.Latest(), patient, seq)
+	if !ok {
+		writeOutcome(w, api.ErrNotFound.New("no AuditEvent %s", medledger.Quote(id)))
+		return
+	}
+	writeFHIR(w, http.StatusOK, fhir.AuditEventResource(d))
 }
 
 func (s *Service) fhirAuditEvents(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/fhir"
 	"github.com/medledger/medledger/httpsig"
+	"github.com/medledger/medledger/internal/fhircheck"
 	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/records/custodian"
 )
@@ -94,9 +95,18 @@ func TestFHIRFacade(t *testing.T) {
 	base := n.Client.Base
 	chen, patel, alice := n.Signer("northside-hospital/dr-chen"), n.Signer("lakeside-clinic/dr-patel"), n.Signer("patient/alice")
 	aliceID := alice.Key.ID
+	// Every resource the facade returns, checked at the end by a validator
+	// that evaluates FHIR's invariants (internal/fhircheck).
+	var outputs [][]byte
+	do := func(method, path string, body []byte, s *client.Signer) (int, []byte) {
+		t.Helper()
+		st, b := fhirDo(t, base, method, path, body, s)
+		outputs = append(outputs, b)
+		return st, b
+	}
 
 	// metadata
-	st, b := fhirDo(t, base, "GET", "/fhir/metadata", nil, nil)
+	st, b := do("GET", "/fhir/metadata", nil, nil)
 	if st != 200 {
 		t.Fatalf("metadata: %d %s", st, b)
 	}
@@ -113,7 +123,7 @@ func TestFHIRFacade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, b = fhirDo(t, base, "POST", "/fhir?patient="+aliceID, bundle, &chen)
+	st, b = do("POST", "/fhir?patient="+aliceID, bundle, &chen)
 	if st != 200 {
 		t.Fatalf("transaction: %d %s", st, b)
 	}
@@ -146,7 +156,7 @@ func TestFHIRFacade(t *testing.T) {
 
 	// Unsigned, and signed by another org's clinician: refused with an OperationOutcome.
 	for _, s := range []*client.Signer{nil, &patel} {
-		st, b = fhirDo(t, base, "POST", "/fhir?patient="+aliceID, bundle, s)
+		st, b = do("POST", "/fhir?patient="+aliceID, bundle, s)
 		if st != 401 && st != 403 {
 			t.Fatalf("refused transaction: status %d %s", st, b)
 		}
@@ -179,21 +189,21 @@ func TestFHIRFacade(t *testing.T) {
 		return txs
 	}
 	body, _ := json.Marshal(custodian.EverythingRequest{Txs: accessTxs()})
-	st, b = fhirDo(t, base, "POST", "/fhir/Patient/"+aliceID+"/$everything", body, nil)
+	st, b = do("POST", "/fhir/Patient/"+aliceID+"/$everything", body, nil)
 	checkEverything(t, st, b, recIDs[0])
 	// The same as FHIR's GET, the signed transactions as access= parameters.
 	q := url.Values{}
 	for _, raw := range accessTxs() {
 		q.Add("access", base64.RawURLEncoding.EncodeToString(raw))
 	}
-	st, b = fhirDo(t, base, "GET", "/fhir/Patient/"+aliceID+"/$everything?"+q.Encode(), nil, nil)
+	st, b = do("GET", "/fhir/Patient/"+aliceID+"/$everything?"+q.Encode(), nil, nil)
 	checkEverything(t, st, b, recIDs[0])
-	if st, b = fhirDo(t, base, "GET", "/fhir/Patient/"+aliceID+"/$everything", nil, nil); st != 400 || !bytes.Contains(b, []byte("access=")) {
+	if st, b = do("GET", "/fhir/Patient/"+aliceID+"/$everything", nil, nil); st != 400 || !bytes.Contains(b, []byte("access=")) {
 		t.Fatalf("$everything without access parameters: %d %s", st, b)
 	}
 
 	// Consent and AuditEvent bundles.
-	st, b = fhirDo(t, base, "GET", "/fhir/Consent?patient="+aliceID, nil, nil)
+	st, b = do("GET", "/fhir/Consent?patient="+aliceID, nil, nil)
 	if st != 200 {
 		t.Fatalf("Consent: %d %s", st, b)
 	}
@@ -204,7 +214,7 @@ func TestFHIRFacade(t *testing.T) {
 	if typ, id := resourceID(cb.Entry[0].Resource); typ != "Consent" || id != consent {
 		t.Fatalf("Consent: %s %s, want %s", typ, id, consent)
 	}
-	st, b = fhirDo(t, base, "GET", "/fhir/AuditEvent?patient="+aliceID, nil, nil)
+	st, b = do("GET", "/fhir/AuditEvent?patient="+aliceID, nil, nil)
 	if st != 200 {
 		t.Fatalf("AuditEvent: %d %s", st, b)
 	}
@@ -223,9 +233,51 @@ func TestFHIRFacade(t *testing.T) {
 	}
 
 	// Missing patient: an OperationOutcome with 400.
-	if st, b = fhirDo(t, base, "GET", "/fhir/Consent", nil, nil); st != 400 {
+	if st, b = do("GET", "/fhir/Consent", nil, nil); st != 400 {
 		t.Fatalf("Consent without patient: %d %s", st, b)
 	}
+
+	// The read interaction: each resource a search gave, by its id.
+	for _, e := range append(cb.Entry, ab.Entry...) {
+		typ, id := resourceID(e.Resource)
+		st, b = do("GET", "/fhir/"+typ+"/"+id, nil, nil)
+		if st != 200 || !bytes.Equal(b, e.Resource) {
+			t.Fatalf("read %s/%s: %d\n%s\nwant\n%s", typ, id, st, b, e.Resource)
+		}
+	}
+	// Errors under /fhir, unknown routes too, are OperationOutcomes.
+	for _, c := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/fhir/Consent/con-999", 404, ""},
+		{"GET", "/fhir/AuditEvent/dis-1", 404, ""},
+		{"GET", "/fhir/AuditEvent/dis-999-" + aliceID, 404, ""},
+		{"GET", "/fhir/Observation", 404, ""},
+		{"GET", "/fhir/Observation/1/_history", 404, ""},
+		{"GET", "/fhir", 405, "POST"},
+		{"GET", "/fhir/Patient/" + aliceID + "/$summary", 404, ""},
+		{"DELETE", "/fhir/metadata", 405, "GET"},
+		{"PUT", "/fhir/Consent/" + consent, 405, "GET"},
+		{"PATCH", "/fhir", 405, "POST"},
+		{"DELETE", "/fhir/Patient/" + aliceID + "/$everything", 405, "GET, POST"},
+	} {
+		req, _ := http.NewRequest(c.method, base+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		outputs = append(outputs, b)
+		p, err := fhir.Validate(b)
+		if resp.StatusCode != c.status || err != nil || p.ResourceType != "OperationOutcome" || resp.Header.Get("Allow") != c.allow ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/fhir+json") {
+			t.Errorf("%s %s: %d (Allow %q, %s) %s, want %d OperationOutcome (Allow %q)", c.method, c.path, resp.StatusCode, resp.Header.Get("Allow"), resp.Header.Get("Content-Type"), b, c.status, c.allow)
+		}
+	}
+	fhircheck.Require(t, outputs...)
 }
 
 // checkEverything checks a $everything answer: one granted Binary (record
