@@ -30,6 +30,9 @@ func (e *Env) Signer(name string) (client.Signer, error) {
 	if errors.Is(err, keystore.ErrNotFound) {
 		return client.Signer{}, Hint(err, "medledger keys list shows the keys in %s; use --home to pick another keystore", ks.Dir)
 	}
+	if err != nil && HintOf(err) == "" {
+		return client.Signer{}, Hint(err, "--as names a key of the keystore: org/member or patient/name (medledger keys list shows them)")
+	}
 	if err != nil {
 		return client.Signer{}, err
 	}
@@ -51,7 +54,7 @@ func (e *Env) KeyInfo(name string) (keystore.File, error) {
 	ks := e.Keystore()
 	f, err := ks.Info(name)
 	if errors.Is(err, keystore.ErrNotFound) {
-		return f, Hint(err, "medledger keys list shows the keys in %s; medledger keys add %s creates one", ks.Dir, name)
+		return f, Hint(err, "medledger keys list shows the keys in %s; medledger keys add %s creates one", ks.Dir, Short(name))
 	}
 	if err != nil {
 		return f, Hint(err, "key names are org/member or patient/name")
