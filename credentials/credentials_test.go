@@ -179,7 +179,9 @@ func TestStatus(t *testing.T) {
 	ch := newChain(t, true)
 	b := body(registrar, 1, credentials.MedicalLicense, chen, ch.Time, 94567)
 	mustBlock(t, ch, "issue", ch.Sign(registrar, credentials.TypeIssue, b))
-	st := func(_, reason string) credentials.StatusBody { return credentials.StatusBody{Credential: b.ID, Reason: reason} }
+	st := func(_, reason string) credentials.StatusBody {
+		return credentials.StatusBody{Credential: b.ID, Reason: reason}
+	}
 	bit := func(purpose string) bool {
 		bits, ok := credentials.StatusBits(ch.Latest(), board, purpose, 0)
 		if !ok {
