@@ -102,7 +102,13 @@ func CreateOut(flag, path string, perm fs.FileMode) (*OutFile, error) {
 // Path is the file's path, as given.
 func (o *OutFile) Path() string { return o.path }
 
-// Commit writes b as the file's whole content. On failure nothing is left
+// Write writes p to the file, for a command whose output is too large to
+// hold in memory (a trial's data export): it streams with Write, then
+// calls Commit(nil). Nothing reaches path before Commit.
+func (o *OutFile) Write(p []byte) (int, error) { return o.f.Write(p) }
+
+// Commit writes b as the file's whole content (after what Write wrote, if
+// anything), and puts the file at its path. On failure nothing is left
 // at the path but what was there before (a device or pipe may have taken
 // part of b).
 func (o *OutFile) Commit(b []byte) error {
