@@ -50,6 +50,7 @@ var Members = func() []Member {
 		Member{"heartwell-trials/coordinator", identity.RoleCoordinator},
 		Member{"state-medical-board/registrar", identity.RoleRegistrar},
 		Member{"drug-regulator/inspector", identity.RoleInspector},
+		Member{"northside-hospital/biller", identity.RoleBiller},
 	)
 }()
 

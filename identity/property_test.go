@@ -371,7 +371,7 @@ var newOrgs = []identity.Org{
 
 var everyRole = []string{identity.RoleAdmin, identity.RoleClinician, identity.RolePharmacist, identity.RolePackager,
 	identity.RoleWarehouse, identity.RoleAdjudicator, identity.RoleCoordinator, identity.RoleRegistrar, identity.RoleInspector,
-	identity.RolePatient}
+	identity.RoleBiller, identity.RolePatient}
 
 // propRun is one generated history.
 type propRun struct {

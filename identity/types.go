@@ -35,13 +35,16 @@ const (
 	RoleCoordinator = "coordinator"
 	RoleRegistrar   = "registrar"
 	RoleInspector   = "inspector"
-	RolePatient     = "patient"
+	// RoleBiller submits a hospital's or clinic's claims to payers and
+	// requests prior authorizations (the claims module).
+	RoleBiller  = "biller"
+	RolePatient = "patient"
 )
 
 // RolesByKind lists the roles a member of each kind of organization may hold.
 var RolesByKind = map[string][]string{
-	KindHospital:       {RoleAdmin, RoleClinician, RolePharmacist, RoleCoordinator},
-	KindClinic:         {RoleAdmin, RoleClinician},
+	KindHospital:       {RoleAdmin, RoleClinician, RolePharmacist, RoleCoordinator, RoleBiller},
+	KindClinic:         {RoleAdmin, RoleClinician, RoleBiller},
 	KindPharmacy:       {RoleAdmin, RolePharmacist},
 	KindManufacturer:   {RoleAdmin, RolePackager},
 	KindDistributor:    {RoleAdmin, RoleWarehouse},

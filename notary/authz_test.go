@@ -15,8 +15,8 @@ import (
 // "patient") MUST be refused with tx/unauthorized. It is deliberately not
 // derived from notary.Policy, so that loosening the policy fails this test.
 var anchorAllowed = map[string]bool{
-	"hospital/admin": true, "hospital/clinician": true, "hospital/pharmacist": true, "hospital/coordinator": true,
-	"clinic/admin": true, "clinic/clinician": true,
+	"hospital/admin": true, "hospital/clinician": true, "hospital/pharmacist": true, "hospital/coordinator": true, "hospital/biller": true,
+	"clinic/admin": true, "clinic/clinician": true, "clinic/biller": true,
 	"pharmacy/admin": true, "pharmacy/pharmacist": true,
 	"manufacturer/admin": true, "manufacturer/packager": true,
 	"distributor/admin": true, "distributor/warehouse": true,

@@ -32,6 +32,7 @@ var roleWords = map[string]string{
 	identity.RoleCoordinator: "runs a clinical trial's day-to-day work",
 	identity.RoleRegistrar:   "keeps a licensing board's register",
 	identity.RoleInspector:   "a regulator's inspector: recalls, reviews reports",
+	identity.RoleBiller:      "submits a hospital's or clinic's claims to payers and asks them for prior authorizations",
 }
 
 // kindsTable lists the kinds of organization, what each is, and the roles
