@@ -15,6 +15,7 @@ import (
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/supply"
+	"github.com/medledger/medledger/supply/epcisapi"
 	"github.com/medledger/medledger/supply/gs1"
 	"github.com/spf13/cobra"
 )
@@ -28,6 +29,14 @@ var Module = cmdline.Module{
 	},
 	Hints: hints,
 	Seed:  &cmdline.Seed{Marker: "demo-supply-seeded", Run: seed},
+	// Every node speaks EPCIS 2.0 and answers VRS verifications.
+	Services: func(n cmdline.NodeEnv) ([]daemon.Service, error) {
+		s, err := epcisapi.Open(n.Home, n.Identities)
+		if err != nil {
+			return nil, err
+		}
+		return []daemon.Service{s}, nil
+	},
 }
 
 // cmds builds the module's commands on the shared environment.
