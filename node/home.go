@@ -61,6 +61,42 @@ type AppConfig struct {
 	APIListen string `json:"api_listen"`
 	// Validators-only networks: the organization that runs this node.
 	Operator string `json:"operator,omitempty"`
+	// Vault says where the node's vault keeps its encrypted documents;
+	// the zero value is the local folder data/vault.
+	Vault VaultConfig `json:"vault,omitzero"`
+}
+
+// VaultConfig selects the vault's storage driver.
+type VaultConfig struct {
+	// Driver is "disk" (the default: data/vault in the home) or "s3".
+	Driver string `json:"driver,omitempty"`
+	// S3 is the bucket, for driver "s3". Its credentials come from the
+	// environment (MEDLEDGER_S3_ACCESS_KEY, MEDLEDGER_S3_SECRET_KEY), never
+	// from this file.
+	S3 *S3Config `json:"s3,omitempty"`
+}
+
+// S3Config names an S3-compatible bucket (see package vault/s3).
+type S3Config struct {
+	Endpoint string `json:"endpoint"`           // host[:port], no scheme
+	Bucket   string `json:"bucket"`             // MUST exist
+	Prefix   string `json:"prefix,omitempty"`   // e.g. "node1/", ending in '/'
+	Region   string `json:"region,omitempty"`   // if the service needs one
+	Insecure bool   `json:"insecure,omitempty"` // plain HTTP (tests only)
+}
+
+// Validate checks the vault's configuration, naming the field at fault.
+func (v VaultConfig) Validate() error {
+	switch v.Driver {
+	case "", "disk":
+		return nil
+	case "s3":
+		if v.S3 == nil || v.S3.Endpoint == "" || v.S3.Bucket == "" {
+			return errors.New("vault.s3 needs an endpoint and a bucket for driver \"s3\"")
+		}
+		return nil
+	}
+	return fmt.Errorf("vault.driver %q is neither \"disk\" nor \"s3\"", v.Driver)
 }
 
 // DefaultAPIListen is where the REST API listens unless configured.
@@ -268,6 +304,9 @@ func LoadConfig(h Home) (*cfg.Config, AppConfig, error) {
 	}
 	if ac.APIListen == "" {
 		ac.APIListen = DefaultAPIListen
+	}
+	if err := ac.Vault.Validate(); err != nil {
+		return nil, ac, fmt.Errorf("%s: %w", h.AppConfigFile(), err)
 	}
 	return c, ac, nil
 }

@@ -193,8 +193,11 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool, after ...func(h node
 	if err != nil {
 		return cmdline.Hint(cmdline.Fail(cmdline.ErrHome, "%v", err), "if the home is damaged, restore it from a backup (docs/operators.md) or start over with a new --home")
 	}
-	svcs, protected, err := c.services(h, ac.Operator)
+	svcs, protected, err := c.services(h, ac)
 	if err != nil {
+		if ac.Vault.Driver == "s3" {
+			return cmdline.Hint(err, "check vault.s3 in %s and MEDLEDGER_S3_ACCESS_KEY, MEDLEDGER_S3_SECRET_KEY", h.AppConfigFile())
+		}
 		return cmdline.Hint(err, "the vault in %s/data/vault could not be opened; is another node running from this home?", h)
 	}
 	cfg.Services = svcs

@@ -15,7 +15,9 @@ import (
 	recordscli "github.com/medledger/medledger/records/cli"
 	"github.com/medledger/medledger/state"
 	supplycli "github.com/medledger/medledger/supply/cli"
+	"github.com/medledger/medledger/vault"
 	"github.com/medledger/medledger/vault/disk"
+	"github.com/medledger/medledger/vault/s3"
 )
 
 // modules are the modules this binary runs, in order. Adding a module to
@@ -46,18 +48,37 @@ func daemonConfig() daemon.Config {
 	return daemon.Config{Identities: identities, Plugins: plugins()}
 }
 
-// services opens the vault of the node in home h (documents under
-// data/vault; its key protected by MEDLEDGER_VAULT_PASSPHRASE when set, else
-// kept in a 0600 file, for dev and test nodes) and makes each module's
-// off-chain services for the organization that operates the node. The
-// vault closes with the last service; protected says whether its key is.
-func (c *CLI) services(h node.Home, operator string) (svcs []daemon.Service, protected bool, err error) {
+// services opens the vault of the node in home h (on local disk under
+// data/vault, or in the S3 bucket the home's config names, with its
+// credentials from MEDLEDGER_S3_ACCESS_KEY and MEDLEDGER_S3_SECRET_KEY; its
+// key protected by MEDLEDGER_VAULT_PASSPHRASE when set, else kept in a 0600
+// file, for dev and test nodes) and makes each module's off-chain services
+// for the organization that operates the node. The vault closes with the
+// last service; protected says whether its key is.
+func (c *CLI) services(h node.Home, ac node.AppConfig) (svcs []daemon.Service, protected bool, err error) {
 	pass := []byte(os.Getenv("MEDLEDGER_VAULT_PASSPHRASE"))
-	v, closeVault, err := disk.OpenVault(c.Ctx, filepath.Join(string(h), "data", "vault"), filepath.Join(h.ConfigDir(), "vault_key.json"), pass)
-	if err != nil {
-		return nil, false, err
+	kekPath := filepath.Join(h.ConfigDir(), "vault_key.json")
+	var v *vault.Vault
+	closeVault := func() error { return nil }
+	switch ac.Vault.Driver {
+	case "s3":
+		b := ac.Vault.S3
+		st, err := s3.Open(c.Ctx, s3.Config{Endpoint: b.Endpoint, Bucket: b.Bucket, Prefix: b.Prefix, Region: b.Region, Insecure: b.Insecure,
+			AccessKey: os.Getenv("MEDLEDGER_S3_ACCESS_KEY"), SecretKey: os.Getenv("MEDLEDGER_S3_SECRET_KEY")})
+		if err != nil {
+			return nil, false, err
+		}
+		v, err = vault.Open(c.Ctx, st, kekPath, pass)
+		if err != nil {
+			return nil, false, err
+		}
+	default:
+		v, closeVault, err = disk.OpenVault(c.Ctx, filepath.Join(string(h), "data", "vault"), kekPath, pass)
+		if err != nil {
+			return nil, false, err
+		}
 	}
-	n := cmdline.NodeEnv{Ctx: c.Ctx, Home: h, Operator: operator, Vault: v, Identities: identities}
+	n := cmdline.NodeEnv{Ctx: c.Ctx, Home: h, Operator: ac.Operator, Vault: v, Identities: identities}
 	for _, m := range c.Modules {
 		if m.Services == nil {
 			continue
