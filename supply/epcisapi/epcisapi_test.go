@@ -61,13 +61,13 @@ func partnerDoc(lot string, serials ...string) []byte {
 }
 
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	n    *daemontest.Node
 	svc  *epcisapi.Service
 	base string
 }
 
-func start(t *testing.T) *env {
+func start(t testing.TB) *env {
 	t.Helper()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	svc := &epcisapi.Service{Dir: t.TempDir(), NodeKey: key, NodeID: epcisapi.NodeID(key.Public().(ed25519.PublicKey)), IDs: identity.Module{}}
