@@ -117,6 +117,11 @@ func (s *Server) Handle(r Route) {
 // that report them, as pack verification names an unlicensed custodian).
 func (s *Server) Licences() app.Licences { return s.app.Licences() }
 
+// Identities answers who organizations and members are, on committed
+// snapshots (module routes that word their answers with an organization's
+// kind).
+func (s *Server) Identities() app.Identities { return s.app.Identities() }
+
 // Routes lists the routes served, in registration order.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 

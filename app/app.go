@@ -112,6 +112,10 @@ func (a *App) UseLicences(l Licences) {
 // or NoLicences. Read-only routes use it on committed snapshots.
 func (a *App) Licences() Licences { return a.lic }
 
+// Identities is the module that answers who signers are, for read-only
+// routes on committed snapshots.
+func (a *App) Identities() Identities { return a.ids }
+
 // ChainID of the chain this app serves.
 func (a *App) ChainID() string { return a.chainID }
 

@@ -67,3 +67,12 @@ func (NoLicences) Enforced(state.Reader, string) bool { return false }
 func (NoLicences) Held(_ state.Reader, subject string, _ []string, _ time.Time) Licence {
 	return Licence{Why: "no credentials module runs on this chain: " + subject + " holds no licence"}
 }
+
+// LicenceChecks is ctx.Licences, or NoLicences for a Context built by hand
+// without it: a handler asks this, never a nil interface.
+func (c *Context) LicenceChecks() Licences {
+	if c.Licences == nil {
+		return NoLicences{}
+	}
+	return c.Licences
+}

@@ -171,38 +171,47 @@ type Issued struct {
 // after finding one taken (each draw is free at least half the time).
 const maxSlotTries = 24
 
-// IssueCredential signs a credential as s (a member of the issuing
-// organization) and records it on chain, returning once its block
-// committed. The id and the status slot are drawn at random; a slot taken
-// meanwhile is drawn again.
-func (c *Client) IssueCredential(ctx context.Context, s Signer, is Issuance) (Issued, error) {
+// PrepareCredential signs a credential as s (a member of the issuing
+// organization) without sending it: the file, and the credentials/issue
+// body that records it. The id and the status slot (in the issuer's
+// current list) are drawn at random. For many credentials at once, send
+// the bodies with SendAll; a slot taken meanwhile is refused with
+// credentials/status-slot-taken, and a new preparation draws another.
+func (c *Client) PrepareCredential(ctx context.Context, s Signer, is Issuance) (file string, body credentials.IssueBody, err error) {
 	org, _, ok := strings.Cut(s.Key.ID, "/")
 	if !ok {
-		return Issued{}, fmt.Errorf("%s is not a member ORG/NAME: only an organization's member issues", s.Key.ID)
+		return "", body, fmt.Errorf("%s is not a member ORG/NAME: only an organization's member issues", s.Key.ID)
 	}
 	if is.Jurisdiction == "" {
 		o, err := c.Org(ctx, org)
 		if err != nil {
-			return Issued{}, err
+			return "", body, err
 		}
 		is.Jurisdiction = o.Jurisdiction
 	}
 	if is.ValidFrom.IsZero() {
 		is.ValidFrom = time.Now()
 	}
+	ls, err := c.CredentialLists(ctx, org)
+	if err != nil {
+		return "", body, err
+	}
+	id, index, err := draw()
+	if err != nil {
+		return "", body, err
+	}
+	return vc.Issue(vc.Issuance{Body: credentials.IssueBody{ID: id, Type: is.Type, Subject: is.Subject, Jurisdiction: is.Jurisdiction,
+		ValidFrom: is.ValidFrom.UTC().Truncate(time.Second), ValidUntil: is.ValidUntil.UTC().Truncate(time.Second), StatusList: ls.Current, StatusIndex: index},
+		IssuerOrg: org, Member: s.Key.ID, Claims: is.Claims, StatusBase: c.Base}, s.Key.Sign)
+}
+
+// IssueCredential signs a credential as s (PrepareCredential) and records
+// it on chain, returning once its block committed. A status slot taken
+// meanwhile is drawn again.
+func (c *Client) IssueCredential(ctx context.Context, s Signer, is Issuance) (Issued, error) {
 	var last error
 	for try := 0; try < maxSlotTries; try++ {
-		ls, err := c.CredentialLists(ctx, org)
-		if err != nil {
-			return Issued{}, err
-		}
-		id, index, err := draw()
-		if err != nil {
-			return Issued{}, err
-		}
-		file, body, err := vc.Issue(vc.Issuance{Body: credentials.IssueBody{ID: id, Type: is.Type, Subject: is.Subject, Jurisdiction: is.Jurisdiction,
-			ValidFrom: is.ValidFrom.UTC().Truncate(time.Second), ValidUntil: is.ValidUntil.UTC().Truncate(time.Second), StatusList: ls.Current, StatusIndex: index},
-			IssuerOrg: org, Member: s.Key.ID, Claims: is.Claims, StatusBase: c.Base}, s.Key.Sign)
+		file, body, err := c.PrepareCredential(ctx, s, is)
 		if err != nil {
 			return Issued{}, err
 		}

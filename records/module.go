@@ -273,6 +273,11 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 			return ErrBreakGlassRole.New("only clinicians of hospitals and clinics may break glass; %s is %s", ctx.Signer.ID, ctx.Signer.Role)
 		}
 		d.Outcome, d.Ground, d.BreakGlass, d.Reason = OutcomeGranted, GroundBreakGlass, true, b.BreakGlass
+		if why := unlicensedReader(ctx); why != "" {
+			// Logged as any refusal is, and listed with the break-glass
+			// reads for review.
+			d.Outcome, d.Ground, d.Missing = OutcomeRefused, "", why
+		}
 	case ctx.Signer.ID == rec.Patient:
 		d.Outcome, d.Ground = OutcomeGranted, GroundPatient
 	case ctx.Signer.Org == rec.Custodian && isClinician && b.Purpose == PurposeTreatment:

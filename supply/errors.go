@@ -28,9 +28,10 @@ var (
 	ErrReportNotFound   = medledger.Code{Codespace: Codespace, Code: 20, Slug: "report-not-found", Kind: medledger.KindNotFound}
 	ErrBadCode          = medledger.Code{Codespace: Codespace, Code: 21, Slug: "bad-code", Kind: medledger.KindInvalid}
 	ErrTooLarge         = medledger.Code{Codespace: Codespace, Code: 22, Slug: "too-large", Kind: medledger.KindTooLarge}
+	ErrUnlicensed       = medledger.Code{Codespace: Codespace, Code: 23, Slug: "unlicensed-partner", Kind: medledger.KindUnauthorized}
 )
 
 // Codes lists every supply code.
 var Codes = []medledger.Code{ErrInvalid, ErrProductNotFound, ErrLotNotFound, ErrPackNotFound, ErrCaseNotFound, ErrExists,
 	ErrNotCustodian, ErrNotOwner, ErrState, ErrInTransit, ErrContained, ErrShipmentNotFound, ErrWrongPartner,
-	ErrReceiptMismatch, ErrRecalled, ErrExpired, ErrNotPartner, ErrNotSuspect, ErrRecallNotFound, ErrReportNotFound, ErrBadCode, ErrTooLarge}
+	ErrReceiptMismatch, ErrRecalled, ErrExpired, ErrNotPartner, ErrNotSuspect, ErrRecallNotFound, ErrReportNotFound, ErrBadCode, ErrTooLarge, ErrUnlicensed}

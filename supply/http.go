@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
@@ -33,6 +34,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 					return
 				}
 				v.Height = snap.Version()
+				noteLicence(s, snap, &v, bt)
 				if !bt.IsZero() {
 					v.BlockTime = bt.UTC().Format("2006-01-02T15:04:05Z07:00")
 				}
@@ -132,6 +134,19 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				writeReports(w, r, Reports(snap, r.PathValue("id")))
 			})},
+	}
+}
+
+// noteLicence names the custodian of a verified item when licence checks
+// are on for supply and it holds no valid trading-partner licence.
+func noteLicence(s *api.Server, snap *state.Snapshot, v *Verification, bt time.Time) {
+	lic := s.Licences()
+	if v.Custodian == "" || !lic.Enforced(snap, app.LicencesSupply) {
+		return
+	}
+	if why := unlicensed(snap, s.Identities(), lic, v.Custodian, bt); why != "" {
+		v.UnlicensedCustodian = why
+		v.Reason += "; the custodian is not licensed: " + why
 	}
 }
 

@@ -139,6 +139,9 @@ type Verification struct {
 	Packs        int      `json:"packs,omitempty"` // a case: the packs inside it, at every level
 	Height       int64    `json:"height,omitempty"`
 	BlockTime    string   `json:"block_time,omitempty"`
+	// UnlicensedCustodian, when licence checks are on for supply, says why
+	// the custodian holds no valid trading-partner licence now.
+	UnlicensedCustodian string `json:"unlicensed_custodian,omitempty"`
 }
 
 // ParseCode parses an element string for verification: a pack (AI 01 and

@@ -29,6 +29,9 @@ func ship(ctx *app.Context, raw json.RawMessage) error {
 	if err := partner(ctx, b.To); err != nil {
 		return err
 	}
+	if err := licensed(ctx, b.To, "the addressee"); err != nil {
+		return err
+	}
 	objs, err := loadItems(ctx, b.Items, "ship")
 	if err != nil {
 		return err
@@ -91,6 +94,9 @@ func receive(ctx *app.Context, raw json.RawMessage) error {
 		return ErrState.New("shipment %s was received already at height %d", sh.ID, sh.Received)
 	}
 	if err := matchReceipt(sh, b.Items); err != nil {
+		return err
+	}
+	if err := licensed(ctx, sh.From, "the sender"); err != nil {
 		return err
 	}
 	for _, it := range sh.Items {
@@ -172,6 +178,9 @@ func returnItems(ctx *app.Context, raw json.RawMessage) error {
 		}
 	}
 	if err := partner(ctx, to); err != nil {
+		return err
+	}
+	if err := licensed(ctx, to, "the addressee"); err != nil {
 		return err
 	}
 	return send(ctx, objs, b.Items, to, true)
