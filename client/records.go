@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/medledger/medledger/api"
@@ -134,4 +135,11 @@ func (c *Client) OrgDisclosures(ctx context.Context, org string, breakGlass bool
 		path = "/v1/orgs/" + url.PathEscape(org) + "/break-glass"
 	}
 	return All[records.Disclosure](ctx, c, path, nil)
+}
+
+// SharedWith lists the consents in force granted to member ("org/name") or
+// to their organization: what patients have shared with them.
+func (c *Client) SharedWith(ctx context.Context, member string) ([]records.Consent, error) {
+	org, name, _ := strings.Cut(member, "/")
+	return All[records.Consent](ctx, c, "/v1/members/"+url.PathEscape(org)+"/"+url.PathEscape(name)+"/consents", nil)
 }

@@ -80,3 +80,9 @@ func (c *Client) HistoryEPCIS(ctx context.Context, it supply.Item) (json.RawMess
 	var raw json.RawMessage
 	return raw, c.Get(ctx, historyPath(it)+"?format=epcis", &raw)
 }
+
+// Inventory lists what org holds now: packs, cases and pallets outside any
+// container and not in transit.
+func (c *Client) Inventory(ctx context.Context, org string) ([]supply.InventoryItem, error) {
+	return All[supply.InventoryItem](ctx, c, "/v1/orgs/"+url.PathEscape(org)+"/inventory", nil)
+}

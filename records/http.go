@@ -62,5 +62,6 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				list(w, r, BreakGlass(snap, r.PathValue("id")))
 			})},
+		sharedRoute(s, page),
 	}
 }

@@ -134,6 +134,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				writeReports(w, r, Reports(snap, r.PathValue("id")))
 			})},
+		inventoryRoute(s, page),
 	}
 }
 
