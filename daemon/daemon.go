@@ -1,7 +1,7 @@
 // Package daemon wires one running medledger node: the application's state
 // store, the ABCI app with its modules, CometBFT in-process, and the REST
-// API. cmd/medledger chooses the modules (Plugins); tests use the same
-// wiring to run real nodes.
+// API with the web app (package web) at "/". cmd/medledger chooses the
+// modules (Plugins); tests use the same wiring to run real nodes.
 //
 // It owns start-up order and shutdown order, nothing else: no flags, no
 // config files beyond the node home (package node).
@@ -25,6 +25,7 @@ import (
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/tx"
 	"github.com/medledger/medledger/txindex"
+	"github.com/medledger/medledger/web"
 )
 
 // Plugin is one module as the daemon plugs it in.
@@ -73,6 +74,7 @@ type Daemon struct {
 	http     *http.Server
 	done     chan error
 	stopOnce sync.Once
+	stopping chan struct{} // closed when Stop begins
 	stopErr  error
 }
 
@@ -130,6 +132,11 @@ func Start(cfg Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	if err := checkAtStart(h, store, idx); err != nil {
+		idx.Close()
+		store.Close()
+		return nil, err
+	}
 	from := idx.Last() + 1
 	n, err := node.Start(h, a, cfg.CometLog)
 	if err != nil {
@@ -143,6 +150,7 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, fmt.Errorf("rebuild transaction index: %w", err)
 	}
+	trustHistory(store, n)
 	srv := api.New(a, n.Client)
 	srv.Index = idx
 	for _, svc := range cfg.Services {
@@ -161,6 +169,15 @@ func Start(cfg Config) (*Daemon, error) {
 	if addr == "" {
 		addr = n.App.APIListen
 	}
+	// The web app (package web) answers its own pages at "/" and passes
+	// every other request to the API unchanged.
+	handler, err := web.Handler(srv)
+	if err != nil {
+		n.Stop()
+		idx.Close()
+		store.Close()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		n.Stop()
@@ -169,7 +186,8 @@ func Start(cfg Config) (*Daemon, error) {
 		return nil, fmt.Errorf("API cannot listen on %s: %w", addr, err)
 	}
 	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
-		http: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
+		http: api.HTTPServer(handler), stopping: make(chan struct{})}
+	go d.watchConsensus()
 	// Shutdown waits for every request to finish, and a commit stream never
 	// does: end the streams when shutdown begins.
 	d.http.RegisterOnShutdown(srv.CloseStreams)
@@ -194,6 +212,7 @@ func (d *Daemon) Stop() error {
 }
 
 func (d *Daemon) stop() error {
+	close(d.stopping)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := d.http.Shutdown(ctx)

@@ -1,0 +1,93 @@
+package web_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/medledger/medledger/records"
+)
+
+var update = flag.Bool("update", false, "write the screenshots of docs/web.md (docs/web/*.png)")
+
+// shot is one page as docs/web.md shows it: a path, who is signed in
+// (a key name, or none), and what to wait for before the picture.
+type shot struct {
+	name, path, key, ready string
+}
+
+var shots = []shot{
+	{"explorer", "/", "", `document.querySelectorAll('#block-rows tr').length >= 5 && !!document.querySelector('#org-table') && !!document.querySelector('#validator-table')`},
+	{"verify", "/verify?code=%2801%2900312345678906%2821%29100014", "", `!!document.querySelector('#timeline li')`},
+	{"verify-recalled", "/verify?code=%2801%2900312345678906%2821%29101002", "", `!!document.querySelector('#timeline li')`},
+	{"patient", "/patient", "patient/alice", `!!document.querySelector('#record-table') && !!document.querySelector('#disclosures') && !!document.querySelector('#consent-table')`},
+	{"clinician", "/clinician", "lakeside-clinic/dr-patel", `!!document.querySelector('#shared-table')`},
+	{"supply", "/supply", "cityrx-pharmacy/pharmacist", `!!document.querySelector('#inventory table')`},
+}
+
+// testPages opens every page at a desktop's and a phone's width (390 px):
+// nothing is wider than the screen, every form field has a label, and
+// with -update the screenshots of docs/web.md are written from exactly
+// what the test sees.
+func testPages(t *testing.T, e *env) {
+	// Something on alice's timeline: dr-patel reads under her consent, and
+	// breaks glass for another record.
+	ctx := context.Background()
+	alice := e.node.Keys["patient/alice"].ID
+	recs, err := e.node.Client.PatientRecords(ctx, alice)
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("alice's records: %v", err)
+	}
+	if _, err := e.node.Client.ReadRecord(ctx, e.node.Signer("lakeside-clinic/dr-patel"), recs[len(recs)-1].ID, records.PurposeTreatment, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.node.Client.ReadRecord(ctx, e.node.Signer("lakeside-clinic/dr-patel"), recs[0].ID, records.PurposeEmergencyTreatment, "life-threatening"); err != nil {
+		t.Fatal(err)
+	}
+	for _, width := range []int64{1280, 390} {
+		for _, s := range shots {
+			b := e.open(t, s.name)
+			b.do("viewport", chromedp.EmulateViewport(width, 900))
+			if s.key != "" {
+				b.go_(strings.SplitN(s.path, "?", 2)[0])
+				b.signIn(e.key(s.key), "")
+			}
+			b.go_(s.path)
+			b.until(s.name+" ready", s.ready, 15*time.Second)
+			if w := eval[int](b, `document.documentElement.scrollWidth`); w > int(width) {
+				t.Errorf("%s at %d px is %d px wide: it scrolls sideways", s.name, width, w)
+			}
+			unlabelled := eval[[]string](b, `Array.from(document.querySelectorAll('input, select, textarea'))
+			  .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+			  .map(el => el.id || el.name || el.outerHTML.slice(0, 60))`)
+			if len(unlabelled) > 0 {
+				t.Errorf("%s: form fields without a label: %q", s.name, unlabelled)
+			}
+			if *update {
+				b.until("settled", `document.readyState === 'complete'`, 5*time.Second)
+				time.Sleep(300 * time.Millisecond)
+				png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				kind := "desktop"
+				if width < 500 {
+					kind = "phone"
+				}
+				p := filepath.Join("..", "docs", "web", s.name+"-"+kind+".png")
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
