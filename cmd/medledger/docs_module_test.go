@@ -15,10 +15,11 @@ import (
 // moduleDocs are the modules' docs pages: each names every command its
 // module brings.
 var moduleDocs = map[string]string{
-	"identity": "../../docs/identity.md",
-	"notary":   "../../docs/notary.md",
-	"records":  "../../docs/records.md",
-	"supply":   "../../docs/supply.md",
+	"identity":    "../../docs/identity.md",
+	"notary":      "../../docs/notary.md",
+	"records":     "../../docs/records.md",
+	"supply":      "../../docs/supply.md",
+	"credentials": "../../docs/credentials.md",
 }
 
 // mentionRE finds "medledger" and the lowercase words after it: a command

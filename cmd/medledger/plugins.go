@@ -7,6 +7,8 @@ import (
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/cmdline"
+	"github.com/medledger/medledger/credentials"
+	credentialscli "github.com/medledger/medledger/credentials/cli"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/identity"
 	identitycli "github.com/medledger/medledger/identity/cli"
@@ -22,11 +24,14 @@ import (
 
 // modules are the modules this binary runs, in order. Adding a module to
 // medledger is one line here: its cli package's Module brings its
-// transactions, routes, error codes, commands, hints and demo data.
+// transactions, routes, error codes, commands, hints and demo data. Demo
+// data is stored in this order: credentials licenses the demo's partners
+// and clinicians before the modules that check licences store theirs.
 func modules() []cmdline.Module {
 	return []cmdline.Module{
 		identitycli.Module,
 		notarycli.Module,
+		credentialscli.Module,
 		recordscli.Module,
 		supplycli.Module,
 	}
@@ -44,8 +49,11 @@ func plugins() []daemon.Plugin {
 // identities is the module that answers who signers are (app.Identities).
 var identities = identity.Module{}
 
+// licences is the module that answers licence checks (app.Licences).
+var licences = credentials.Module{}
+
 func daemonConfig() daemon.Config {
-	return daemon.Config{Identities: identities, Plugins: plugins()}
+	return daemon.Config{Identities: identities, Licences: licences, Plugins: plugins()}
 }
 
 // services opens the vault of the node in home h (on local disk under
