@@ -185,6 +185,38 @@ func TestDevSeedsCredentials(t *testing.T) {
 	if v.Result != "verified" || v.UnlicensedCustodian != "" {
 		t.Errorf("the demo's pack at a licensed pharmacy: %+v", v)
 	}
+
+	// Licence checks are on: with dr-patel's medical licence suspended, a
+	// break-glass read is refused (and says why), and once medsupply-dist's
+	// licence is revoked acme-pharma may not ship to it.
+	waitSeeded(t, stop, filepath.Join(home, "data", seedMarker), "demo records")
+	var patel credentialscli.CheckView
+	run(t, append([]string{"credentials", "check", "lakeside-clinic/dr-patel", "-o", "json"}, common...)...).ok(t).json(t, &patel)
+	var dist credentialscli.CheckView
+	run(t, append([]string{"credentials", "check", "medsupply-dist", "-o", "json"}, common...)...).ok(t).json(t, &dist)
+	for _, c := range append(patel.Credentials, dist.Credentials...) {
+		switch c.Type {
+		case credentials.MedicalLicense:
+			run(t, append([]string{"credentials", "suspend", c.ID, "--reason", "under-investigation", "--as", "state-medical-board/registrar"}, common...)...).ok(t)
+		case credentials.WholesaleDistributorLicense:
+			run(t, append([]string{"credentials", "revoke", c.ID, "--reason", "disciplinary-action", "--as", "drug-regulator/inspector"}, common...)...).ok(t)
+		}
+	}
+	var recs []struct {
+		ID string `json:"id"`
+	}
+	run(t, append([]string{"records", "list", "--patient", "patient/alice", "-o", "json"}, common...)...).ok(t).json(t, &recs)
+	r = run(t, append([]string{"records", "get", recs[0].ID, "--as", "lakeside-clinic/dr-patel", "--break-glass", "unconscious-patient",
+		"--out", filepath.Join(t.TempDir(), "doc.json")}, common...)...).refused(t, "no-consent")
+	if !strings.Contains(r.stderr, "suspended") || !strings.Contains(r.stderr, "hint: licence checks are on for records") {
+		t.Errorf("break-glass by a clinician whose licence is suspended:\n%s", r.stderr)
+	}
+	r = run(t, append([]string{"supply", "ship", "--to", "medsupply-dist", "--items", "(01)" + demoGTIN + "(21)100018", "--as", "acme-pharma/packager"}, common...)...).
+		refused(t, "unlicensed-partner")
+	if !strings.Contains(r.stderr, "revoked") || !strings.Contains(r.stderr, "hint: licence checks are on for supply") {
+		t.Errorf("a shipment to a distributor whose licence was revoked:\n%s", r.stderr)
+	}
+
 	out := stop()
 	if out.code != 0 {
 		t.Fatalf("dev exited %d: %s", out.code, out.stderr)

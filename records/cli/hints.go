@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -16,6 +17,9 @@ const fhirHint = "the file must be a valid FHIR R4 JSON resource or Bundle; fix 
 // and the FHIR validator's.
 var hints = []cmdline.CodeHint{
 	{Code: records.ErrNoConsent, Func: func(r cmdline.Refusal) string {
+		if strings.Contains(r.Err.Detail, "needs a valid licence") {
+			return "licence checks are on for records: medledger credentials check " + cmp.Or(r.As, "ORG/NAME") + " shows your licences; a suspended one is reinstated by its issuer"
+		}
 		org, _, _ := strings.Cut(r.As, "/")
 		if org == "" || org == "patient" {
 			org = "ORG"

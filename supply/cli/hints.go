@@ -31,4 +31,5 @@ var hints = []cmdline.CodeHint{
 	{Code: supply.ErrRecallNotFound, Text: "check the id; medledger supply reports lists the suspect-product reports"},
 	{Code: supply.ErrReportNotFound, Text: "check the id; medledger supply reports lists the suspect-product reports"},
 	{Code: supply.ErrTooLarge, Text: "split the work: name cases instead of their packs, or send fewer items at a time"},
+	{Code: supply.ErrUnlicensed, Text: "licence checks are on for supply: medledger credentials check ORG shows the partner's licences; the drug regulator issues one (medledger credentials issue), or the consortium votes the checks off (medledger credentials propose --relax supply)"},
 }
