@@ -102,3 +102,6 @@ func GetRemittance(r state.Reader, payer, trace string) (Remittance, bool) {
 func Remittances(r state.Reader, payer string) []Remittance {
 	return list[Remittance](r, []byte(prefixRemit+payer+"/"))
 }
+
+// AllStats lists every payer's claim counts, by payer.
+func AllStats(r state.Reader) []Stats { return list[Stats](r, []byte(prefixStats)) }

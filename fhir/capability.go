@@ -8,7 +8,7 @@ import (
 
 // CapabilityDate is the date of the last change to what
 // CapabilityStatement describes. Change it with the statement.
-const CapabilityDate = "2026-11-25"
+const CapabilityDate = "2026-12-04"
 
 // FHIRVersion is the FHIR version the facade speaks.
 const FHIRVersion = "4.0.1"
@@ -127,7 +127,7 @@ func CapabilityStatement(baseURL string) []byte {
 					"@target-uri and, with a body, content-digest. Unsigned writes are refused; $everything takes " +
 					"signed records/access transactions in its body.",
 			},
-			Resource: []capResource{
+			Resource: append([]capResource{
 				{
 					Type:          "Patient",
 					Documentation: "Patients are known by pseudonymous id only; the facade serves no Patient demographics.",
@@ -151,7 +151,7 @@ func CapabilityStatement(baseURL string) []byte {
 					SearchParam: []capSearchParam{{Name: "patient", Definition: "http://hl7.org/fhir/SearchParameter/AuditEvent-patient", Type: "reference",
 						Documentation: "the patient's pseudonymous id: every disclosure of their records, granted, refused or break-glass"}},
 				},
-			},
+			}, claimResources()...),
 			Interaction: []capInteraction{{Code: "transaction",
 				Documentation: "POST /fhir with a transaction Bundle whose entries each create (POST) or update (PUT) one resource; " +
 					"each resource becomes an encrypted document in the custodian's vault and a record on the ledger"}},
