@@ -61,6 +61,30 @@ func (c *Client) TrialBatches(ctx context.Context, id string, height int64) ([]t
 	return All[trials.Batch](ctx, c, trialPath(id)+"/batches", heightQuery(height))
 }
 
+// trialNow reads trial at the latest height the node reports, and returns
+// that height, so that later reads at it see the same state.
+//
+// NOTE: the node reports a block's height as soon as CometBFT stored it,
+// a moment before the application's state at that height can be read:
+// state "not found" at a height the node reported is waited out.
+func (c *Client) trialNow(ctx context.Context, id string) (trials.View, int64, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return trials.View{}, 0, err
+	}
+	for wait := 0; ; wait++ {
+		v, err := c.Trial(ctx, id, st.LatestHeight)
+		if !IsCode(err, "api", "not-found") || wait == 100 {
+			return v, st.LatestHeight, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, 0, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // signed makes a request signed by s (RFC 9421).
 func (c *Client) signed(ctx context.Context, s Signer, method, path string, body []byte, contentType string) (*http.Request, error) {
 	var rd io.Reader
@@ -177,12 +201,7 @@ type ExportSummary struct {
 // without its leaf, whatever the node served. progress, if not nil, is
 // told how many records were written after each batch.
 func (c *Client) ExportTrial(ctx context.Context, s Signer, trial string, w io.Writer, progress func(records int)) (ExportSummary, error) {
-	st, err := c.Status(ctx)
-	if err != nil {
-		return ExportSummary{}, err
-	}
-	h := st.LatestHeight
-	v, err := c.Trial(ctx, trial, h)
+	v, h, err := c.trialNow(ctx, trial)
 	if err != nil {
 		return ExportSummary{}, err
 	}
@@ -239,18 +258,16 @@ func (c *Client) ExportTrial(ctx context.Context, s Signer, trial string, w io.W
 // TrialAuditChain is what an audit of trial compares an export with: the
 // trial, its batches and its subjects, as the chain holds them now.
 func (c *Client) TrialAuditChain(ctx context.Context, trial string) (dataset.Chain, error) {
-	st, err := c.Status(ctx)
-	if err != nil {
-		return dataset.Chain{}, err
-	}
 	var ch dataset.Chain
-	if ch.Trial, err = c.Trial(ctx, trial, st.LatestHeight); err != nil {
+	v, h, err := c.trialNow(ctx, trial)
+	if err != nil {
 		return ch, err
 	}
-	if ch.Batches, err = c.TrialBatches(ctx, trial, st.LatestHeight); err != nil {
+	ch.Trial = v
+	if ch.Batches, err = c.TrialBatches(ctx, trial, h); err != nil {
 		return ch, err
 	}
-	ch.Subjects, err = c.TrialSubjects(ctx, trial, st.LatestHeight)
+	ch.Subjects, err = c.TrialSubjects(ctx, trial, h)
 	return ch, err
 }
 

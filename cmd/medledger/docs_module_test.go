@@ -20,6 +20,7 @@ var moduleDocs = map[string]string{
 	"records":     "../../docs/records.md",
 	"supply":      "../../docs/supply.md",
 	"credentials": "../../docs/credentials.md",
+	"trials":      "../../docs/trials.md",
 }
 
 // mentionRE finds "medledger" and the lowercase words after it: a command

@@ -17,6 +17,7 @@ import (
 	recordscli "github.com/medledger/medledger/records/cli"
 	"github.com/medledger/medledger/state"
 	supplycli "github.com/medledger/medledger/supply/cli"
+	trialscli "github.com/medledger/medledger/trials/cli"
 	"github.com/medledger/medledger/vault"
 	"github.com/medledger/medledger/vault/disk"
 	"github.com/medledger/medledger/vault/s3"
@@ -34,6 +35,7 @@ func modules() []cmdline.Module {
 		credentialscli.Module,
 		recordscli.Module,
 		supplycli.Module,
+		trialscli.Module,
 	}
 }
 
