@@ -174,6 +174,35 @@ func TestDevSeedsCredentials(t *testing.T) {
 	r := run(t, append([]string{"credentials", "verify", filepath.Join(dir, credentialscli.DemoRevoked)}, common...)...).refused(t, "status")
 	r.says(t, "NOT VALID", "revoked")
 	run(t, append([]string{"credentials", "expiring", "--within", "60d"}, common...)...).ok(t).says(t, "lakeside-clinic/dr-patel", "clinical-privileges")
+	// The README's credentials tour, line by line, with the dev home for
+	// the default one: VALID exits 0, NOT VALID 1, and each says so.
+	vp := filepath.Join(t.TempDir(), "dr-chen.vp.jwt")
+	lines := readmeCredentialsTour(t)
+	if len(lines) < 6 {
+		t.Fatalf("the README's credentials tour has %d commands", len(lines))
+	}
+	for _, l := range lines {
+		for i, a := range l.args {
+			a = strings.Replace(a, "~/.config/medledger", home, 1)
+			if a == "dr-chen.vp.jwt" {
+				a = vp
+			}
+			l.args[i] = a
+		}
+		r := run(t, append(l.args, common...)...)
+		switch {
+		case strings.HasPrefix(l.says, "NOT VALID"):
+			if r.code != 1 {
+				t.Fatalf("medledger %s: exit %d, want 1\n%s%s", strings.Join(l.args, " "), r.code, r.stdout, r.stderr)
+			}
+			r.says(t, "NOT VALID")
+		case l.says == "VALID":
+			r.ok(t).says(t, "VALID")
+		default:
+			r.ok(t)
+		}
+	}
+
 	// The supply chain, seeded after the licences, moved between licensed
 	// partners only.
 	waitSeeded(t, stop, filepath.Join(home, "data", supplySeedMarker), "supply chain")
@@ -224,4 +253,39 @@ func TestDevSeedsCredentials(t *testing.T) {
 	if !strings.Contains(out.stdout, "try: medledger --home") || !strings.Contains(out.stdout, "credentials verify") || !strings.Contains(out.stdout, credentialscli.DemoRevoked) {
 		t.Fatalf("dev printed no try line for the revoked licence:\n%s", out.stdout)
 	}
+}
+
+// readmeCredentialsTour reads the README's credentials tour: each command
+// and the answer its comment names in capitals (VALID, NOT VALID).
+func readmeCredentialsTour(t *testing.T) []tourLine {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "### Credentials")
+	if !ok {
+		t.Fatal("README.md has no Credentials section")
+	}
+	if i := strings.Index(section, "\n#"); i >= 0 {
+		section = section[:i]
+	}
+	var out []tourLine
+	for line := range strings.Lines(section) {
+		cmd, ok := strings.CutPrefix(line, "    ./medledger ")
+		if !ok {
+			continue
+		}
+		cmd, comment, _ := strings.Cut(cmd, "#")
+		l := tourLine{args: shellWords(t, cmd)}
+		comment = strings.TrimSpace(comment)
+		switch {
+		case strings.HasPrefix(comment, "NOT VALID"):
+			l.says = "NOT VALID"
+		case strings.HasPrefix(comment, "VALID"):
+			l.says = "VALID"
+		}
+		out = append(out, l)
+	}
+	return out
 }
