@@ -87,6 +87,7 @@ var archExcluded = map[string]bool{
 var archExcludedDirs = map[string]string{
 	"records/custodian": "the custodian node's off-chain service: vault I/O and HTTP after a disclosure commits; it never runs inside a transition",
 	"trials/site":       "the trials module's off-chain service: vault I/O and HTTP for trial documents and data batches, removals after a withdrawal commits; it never runs inside a transition",
+	"claims/claimsapi":  "the claims module's API on a node: signed reads of claim details for the parties, counts for others, FHIR views, policy simulation over a committed snapshot; it never runs inside a transition",
 	"supply/epcisapi":   "the supply module's off-chain service: the EPCIS REST interface (it submits transactions its authors signed, keeps captured events on disk) and signed VRS answers; it never runs inside a transition",
 }
 
