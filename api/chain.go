@@ -18,15 +18,19 @@ import (
 
 // StatusResponse answers GET /v1/status.
 type StatusResponse struct {
-	ChainID      string      `json:"chain_id"`
-	LatestHeight int64       `json:"latest_height"`
-	LatestTime   time.Time   `json:"latest_time"`
-	AppHash      string      `json:"app_hash"`
-	BlockHash    string      `json:"block_hash"`
-	Moniker      string      `json:"moniker"`
-	NodeID       string      `json:"node_id"`
-	CatchingUp   bool        `json:"catching_up"`
-	Validators   []Validator `json:"validators"`
+	ChainID      string    `json:"chain_id"`
+	LatestHeight int64     `json:"latest_height"`
+	LatestTime   time.Time `json:"latest_time"`
+	AppHash      string    `json:"app_hash"`
+	BlockHash    string    `json:"block_hash"`
+	Moniker      string    `json:"moniker"`
+	NodeID       string    `json:"node_id"`
+	CatchingUp   bool      `json:"catching_up"`
+	// Healthy is false when the node cannot vouch for its state (see
+	// GET /v1/health): then it serves no state.
+	Healthy    bool        `json:"healthy"`
+	Problems   []string    `json:"problems,omitempty"`
+	Validators []Validator `json:"validators"`
 }
 
 // Validator is one validator of the current set.
@@ -45,6 +49,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	res := StatusResponse{ChainID: st.NodeInfo.Network, LatestHeight: st.SyncInfo.LatestBlockHeight, LatestTime: st.SyncInfo.LatestBlockTime,
 		AppHash: st.SyncInfo.LatestAppHash.String(), BlockHash: st.SyncInfo.LatestBlockHash.String(), Moniker: st.NodeInfo.Moniker,
 		NodeID: string(st.NodeInfo.DefaultNodeID), CatchingUp: st.SyncInfo.CatchingUp}
+	h := s.Health()
+	res.Healthy, res.Problems = h.Healthy, h.Problems
 	vals, err := s.rpc.Validators(r.Context(), nil, nil, nil)
 	if err == nil {
 		for _, v := range vals.Validators {

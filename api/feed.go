@@ -28,6 +28,12 @@ type CommitTx struct {
 // before it is disconnected.
 const FeedBuffer = 64
 
+// MaxStreams is how many commit streams a node serves at once unless its
+// feed says otherwise (CommitFeed.Max): each holds a connection and a
+// buffer, and a stream has no write deadline, so without a bound idle
+// subscribers could exhaust the node. One more is refused with 503.
+const MaxStreams = 256
+
 // CommitFeed fans committed blocks out to server-sent-event subscribers.
 // Publish never blocks the chain: a subscriber that falls FeedBuffer
 // blocks behind is disconnected (its stream ends) and must reconnect and
@@ -37,6 +43,9 @@ const FeedBuffer = 64
 // the feed (http.Server.RegisterOnShutdown), or its graceful shutdown waits
 // for every stream until it times out.
 type CommitFeed struct {
+	// Max bounds the streams served at once; 0 means MaxStreams.
+	Max int
+
 	mu     sync.Mutex
 	subs   map[chan []byte]struct{}
 	closed chan struct{} // closed by Close; made on first use, under mu
@@ -113,8 +122,22 @@ func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.subs == nil {
 		f.subs = map[chan []byte]struct{}{}
 	}
+	limit := f.Max
+	if limit <= 0 {
+		limit = MaxStreams
+	}
+	if len(f.subs) >= limit {
+		f.mu.Unlock()
+		WriteProblem(w, r, ErrUnavailable.New("this node serves %d commit streams already, its limit; retry later, or follow another node", limit))
+		return
+	}
 	f.subs[ch] = struct{}{}
 	f.mu.Unlock()
+	// A stream lasts as long as the subscriber listens: the server's read
+	// and write deadlines (HTTPServer) are lifted for it.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{})
 	defer func() {
 		f.mu.Lock()
 		delete(f.subs, ch)

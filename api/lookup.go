@@ -14,9 +14,11 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 )
 
-// TxLookup finds where a committed transaction is.
+// TxLookup finds where a committed transaction is. ok is false for a
+// transaction not committed; an error is a damaged index, never an absent
+// transaction.
 type TxLookup interface {
-	Lookup(hash []byte) (height int64, index int, ok bool)
+	Lookup(hash []byte) (height int64, index int, ok bool, err error)
 }
 
 // New returns a server for a node's app and CometBFT client with the core
@@ -35,6 +37,12 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 		res, err = s.rpc.Tx(r.Context(), hash, prove)
 	}
 	if err != nil {
+		var d *indexDamage
+		if errors.As(err, &d) {
+			s.Fail("txindex", d.err)
+			writeDamaged(w, r, d.err)
+			return
+		}
 		if strings.Contains(err.Error(), "not found") {
 			WriteProblem(w, r, ErrNotFound.New("no committed transaction %X (it may still be in the mempool, or was never sent)", hash))
 			return
@@ -58,10 +66,18 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, out)
 }
 
+// indexDamage is a lookup the index could not answer.
+type indexDamage struct{ err error }
+
+func (e *indexDamage) Error() string { return e.err.Error() }
+
 // txFromIndex builds CometBFT's ResultTx from the node's own index, the
 // block store and the stored block results.
 func (s *Server) txFromIndex(ctx context.Context, hash []byte, prove bool) (*ctypes.ResultTx, error) {
-	height, index, ok := s.Index.Lookup(hash)
+	height, index, ok, err := s.Index.Lookup(hash)
+	if err != nil {
+		return nil, &indexDamage{err}
+	}
 	if !ok {
 		return nil, errors.New("tx not found")
 	}

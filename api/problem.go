@@ -65,6 +65,10 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, pe.Problem)
 		return
 	}
+	if isDamaged(err) {
+		writeDamaged(w, r, err)
+		return
+	}
 	p := ProblemOf(err)
 	if p.Status == http.StatusInternalServerError {
 		slog.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -62,6 +62,8 @@ type Server struct {
 	// (package txindex), which is written before a commit is announced;
 	// else CometBFT's indexer, which may lag the announcement.
 	Index TxLookup
+
+	health health
 }
 
 // routes; modules add theirs with Handle.
@@ -131,13 +133,15 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // and Shutdown would wait for them until its deadline.
 func (s *Server) CloseStreams() { s.feed.Close() }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler: an unhealthy node refuses to serve
+// state, and a handler's panic is answered as a problem (guard).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.guard(s.mux, w, r) }
 
 func (s *Server) coreRoutes() []Route {
 	heightParam := Param{Name: "height", In: "path", Required: true, Description: "block height"}
 	return []Route{
-		{Method: "GET", Path: "/v1/status", Summary: "Chain id, latest height, time and app hash, and the validators", Handler: s.status},
+		{Method: "GET", Path: "/v1/status", Summary: "Chain id, latest height, time and app hash, whether the node is healthy, and the validators", Handler: s.status},
+		{Method: "GET", Path: "/v1/health", Summary: "Whether the node can vouch for its state (200) or not (503), and what is wrong: damaged storage, a consensus failure", Handler: s.healthz},
 		{Method: "POST", Path: "/v1/tx", Summary: "Submit a signed transaction (body: {\"tx\": base64} or the raw bytes as application/octet-stream)",
 			Params: []Param{{Name: "mode", In: "query", Description: "async (after decoding), sync (after CheckTx, default) or commit (after the block commits)"}}, Handler: s.submit},
 		{Method: "POST", Path: "/v1/txs", Summary: "Submit up to 1000 signed transactions at once (body: {\"txs\": [base64, ...]}); answers {\"results\": [{\"hash\", \"problem\"}]}, one per transaction in order, problem absent when accepted",

@@ -74,6 +74,7 @@ type Daemon struct {
 	http     *http.Server
 	done     chan error
 	stopOnce sync.Once
+	stopping chan struct{} // closed when Stop begins
 	stopErr  error
 }
 
@@ -131,6 +132,11 @@ func Start(cfg Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	if err := checkAtStart(h, store, idx); err != nil {
+		idx.Close()
+		store.Close()
+		return nil, err
+	}
 	from := idx.Last() + 1
 	n, err := node.Start(h, a, cfg.CometLog)
 	if err != nil {
@@ -144,6 +150,7 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, fmt.Errorf("rebuild transaction index: %w", err)
 	}
+	trustHistory(store, n)
 	srv := api.New(a, n.Client)
 	srv.Index = idx
 	for _, svc := range cfg.Services {
@@ -179,7 +186,8 @@ func Start(cfg Config) (*Daemon, error) {
 		return nil, fmt.Errorf("API cannot listen on %s: %w", addr, err)
 	}
 	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
-		http: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
+		http: api.HTTPServer(handler), stopping: make(chan struct{})}
+	go d.watchConsensus()
 	// Shutdown waits for every request to finish, and a commit stream never
 	// does: end the streams when shutdown begins.
 	d.http.RegisterOnShutdown(srv.CloseStreams)
@@ -204,6 +212,7 @@ func (d *Daemon) Stop() error {
 }
 
 func (d *Daemon) stop() error {
+	close(d.stopping)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := d.http.Shutdown(ctx)

@@ -26,7 +26,8 @@ type Node struct {
 	Client *local.Local
 	App    AppConfig
 
-	dbs *dbTracker
+	dbs    *dbTracker
+	failed *failed
 }
 
 // dbTracker remembers every database CometBFT opens, so that Stop can close
@@ -79,6 +80,8 @@ func Start(h Home, app abci.Application, logw *os.File) (*Node, error) {
 			logger = cmtlog.NewFilter(logger, lvl)
 		}
 	}
+	f := &failed{done: make(chan struct{})}
+	logger = failureWatch{logger, f}
 	dbs := &dbTracker{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
 		proxy.NewConnSyncLocalClientCreator(app),
@@ -92,7 +95,7 @@ func Start(h Home, app abci.Application, logw *os.File) (*Node, error) {
 		dbs.closeAll()
 		return nil, explain(h, err)
 	}
-	return &Node{Home: h, CMT: n, Client: local.New(n), App: ac, dbs: dbs}, nil
+	return &Node{Home: h, CMT: n, Client: local.New(n), App: ac, dbs: dbs, failed: f}, nil
 }
 
 // loadPV loads the validator key without the panics of privval.LoadFilePV.

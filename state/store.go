@@ -66,6 +66,10 @@ type Store struct {
 	// trusted is set if it matched (see Open).
 	vouched chan struct{}
 	trusted atomic.Bool
+	// opened is the rehash at open, its error in openedErr; set before
+	// vouched is closed.
+	opened    Rehash
+	openedErr error
 	damage  atomic.Pointer[CorruptError]
 	// history gives the root hash the chain committed for a version this
 	// process did not commit (TrustHistory).
@@ -214,6 +218,7 @@ func (s *Store) vouch(version int64) {
 	defer s.scanning.Done()
 	defer close(s.vouched)
 	r, err := s.rehash(version, s.keys.add)
+	s.opened, s.openedErr = r, err
 	if errors.Is(err, errStopped) {
 		return
 	}
@@ -242,6 +247,13 @@ func (s *Store) Vouched() error {
 		return s.corrupt(0, nil, errors.New("the store was closed before its rehash was done"))
 	}
 	return nil
+}
+
+// RehashAtOpen waits for the rehash of the version the store opened
+// (Open) and returns what it found, as Rehash does.
+func (s *Store) RehashAtOpen() (Rehash, error) {
+	<-s.vouched
+	return s.opened, s.openedErr
 }
 
 // CheckRoot compares the root hash of the version the store holds with

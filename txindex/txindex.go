@@ -1,9 +1,10 @@
 // Package txindex owns the node's own index from transaction hash to block
 // height and position. It is written synchronously before a block's commit
 // is announced, so a transaction reported committed can always be looked
-// up, and it is rebuilt from CometBFT's block store at start, so no crash
-// loses an entry (CometBFT's own indexer writes after the commit and does
-// not repair itself after a kill).
+// up, and it is checked against CometBFT's block store at start and
+// rebuilt from it when the two disagree, so that neither a crash nor a
+// damaged database loses an entry (CometBFT's own indexer writes after the
+// commit and does not repair itself).
 //
 // It is a per-node convenience, not consensus state: it is derived wholly
 // from the blocks, and deleting it only costs a rebuild.
@@ -11,7 +12,10 @@ package txindex
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -19,26 +23,43 @@ import (
 )
 
 // Index maps transaction hashes to (height, index).
+//
+// Keys: "h/" + hash -> height (8 bytes) || index (4 bytes); "b/" + height
+// (8 bytes) -> the block's transaction count and how many of its hashes
+// were new to the index (4 bytes each: a transaction included twice, the
+// second time refused, has one entry), written in the same batch as the
+// block's hashes, so that a block whose batch was lost shows as a missing
+// "b/" entry and a lost hash entry as a count that does not add up; "last"
+// -> the highest height.
 type Index struct {
-	mu sync.Mutex
-	db dbm.DB
+	mu  sync.Mutex
+	dir string
+	db  dbm.DB
 }
 
 var lastKey = []byte("last")
+
+// ErrDamaged is an index that cannot be read or that disagrees with the
+// blocks; Verify's errors wrap it.
+var ErrDamaged = errors.New("the transaction index is damaged")
 
 // Open opens (or creates) the index in dir.
 func Open(dir string) (*Index, error) {
 	db, err := dbm.NewGoLevelDB("txindex", dir)
 	if err != nil {
-		return nil, fmt.Errorf("open transaction index in %s: %w", dir, err)
+		return nil, fmt.Errorf("open transaction index in %s: %w: %w", dir, ErrDamaged, err)
 	}
-	return &Index{db: db}, nil
+	return &Index{db: db, dir: dir}, nil
 }
 
 // Close closes the index.
 func (x *Index) Close() error { return x.db.Close() }
 
 func hashKey(h []byte) []byte { return append([]byte("h/"), h...) }
+
+func blockKey(height int64) []byte {
+	return binary.BigEndian.AppendUint64([]byte("b/"), uint64(height))
+}
 
 // Last is the highest height indexed (0 if none).
 func (x *Index) Last() int64 {
@@ -55,12 +76,27 @@ func (x *Index) Add(height int64, hashes [][]byte) error {
 	defer x.mu.Unlock()
 	b := x.db.NewBatch()
 	defer b.Close()
+	fresh := 0
+	seen := make(map[string]bool, len(hashes))
 	for i, h := range hashes {
+		if !seen[string(h)] {
+			seen[string(h)] = true
+			had, err := x.db.Has(hashKey(h))
+			if err != nil {
+				return err
+			}
+			if !had {
+				fresh++
+			}
+		}
 		v := binary.BigEndian.AppendUint64(nil, uint64(height))
 		v = binary.BigEndian.AppendUint32(v, uint32(i))
 		if err := b.Set(hashKey(h), v); err != nil {
 			return err
 		}
+	}
+	if err := b.Set(blockKey(height), binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, uint32(len(hashes))), uint32(fresh))); err != nil {
+		return err
 	}
 	if height > x.Last() {
 		if err := b.Set(lastKey, binary.BigEndian.AppendUint64(nil, uint64(height))); err != nil {
@@ -71,20 +107,28 @@ func (x *Index) Add(height int64, hashes [][]byte) error {
 }
 
 // Lookup returns where a transaction was included; ok is false if it was
-// not (or not yet).
-func (x *Index) Lookup(hash []byte) (height int64, index int, ok bool) {
+// not (or not yet). An error is a damaged index (ErrDamaged), never an
+// absent transaction.
+func (x *Index) Lookup(hash []byte) (height int64, index int, ok bool, err error) {
 	v, err := x.db.Get(hashKey(hash))
-	if err != nil || len(v) != 12 {
-		return 0, 0, false
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	return int64(binary.BigEndian.Uint64(v)), int(binary.BigEndian.Uint32(v[8:])), true
+	if v == nil {
+		return 0, 0, false, nil
+	}
+	if len(v) != 12 {
+		return 0, 0, false, fmt.Errorf("%w: the entry of %X is %d bytes, not 12", ErrDamaged, hash, len(v))
+	}
+	return int64(binary.BigEndian.Uint64(v)), int(binary.BigEndian.Uint32(v[8:])), true, nil
 }
 
-// Blocks is what CatchUp reads: CometBFT's block store.
+// Blocks is what CatchUp and Verify read: CometBFT's block store.
 type Blocks interface {
 	Base() int64
 	Height() int64
 	LoadBlock(height int64) *types.Block
+	LoadBlockMeta(height int64) *types.BlockMeta
 }
 
 // CatchUp indexes every block of bs from height from on. Pass Last()+1 as
@@ -93,9 +137,9 @@ type Blocks interface {
 func (x *Index) CatchUp(bs Blocks, from int64) error {
 	from = max(from, bs.Base(), 1)
 	for h := from; h <= bs.Height(); h++ {
-		blk := bs.LoadBlock(h)
-		if blk == nil {
-			return fmt.Errorf("block %d missing from the block store", h)
+		blk, err := loadBlock(bs, h)
+		if err != nil {
+			return err
 		}
 		hashes := make([][]byte, len(blk.Txs))
 		for i, t := range blk.Txs {
@@ -105,5 +149,146 @@ func (x *Index) CatchUp(bs Blocks, from int64) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// loadBlock loads block h. NOTE: CometBFT's block store panics on a read
+// error; that is an error here.
+func loadBlock(bs Blocks, h int64) (blk *types.Block, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("block %d cannot be read from the block store: %v", h, r)
+		}
+	}()
+	if blk = bs.LoadBlock(h); blk == nil {
+		return nil, fmt.Errorf("block %d is missing from the block store", h)
+	}
+	return blk, nil
+}
+
+func loadMeta(bs Blocks, h int64) (m *types.BlockMeta, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("block %d cannot be read from the block store: %v", h, r)
+		}
+	}()
+	if m = bs.LoadBlockMeta(h); m == nil {
+		return nil, fmt.Errorf("block %d is missing from the block store", h)
+	}
+	return m, nil
+}
+
+// Verify checks the index against the blocks from the block store's base
+// up to min(Last, the store's height): every block has its entry with the
+// block's transaction count (one read of each block's metadata), and the
+// hash entries are as many as the blocks' entries say (one pass over
+// them). With full, it also reads every block and looks each of its
+// transactions up. It returns an error wrapping ErrDamaged for the first
+// disagreement, or for a block the store cannot give.
+func (x *Index) Verify(bs Blocks, full bool) error {
+	to := min(x.Last(), bs.Height())
+	from := max(bs.Base(), 1)
+	// NOTE: blocks below the store's base (pruned) are not checked, but
+	// their entries are counted.
+	var fresh int64
+	it, err := x.db.Iterator(blockKey(0), blockKey(to+1))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	defer it.Close()
+	next := int64(-1)
+	for ; it.Valid(); it.Next() {
+		h := int64(binary.BigEndian.Uint64(it.Key()[2:]))
+		v := it.Value()
+		if len(v) != 8 {
+			return fmt.Errorf("%w: the entry of block %d is %d bytes, not 8", ErrDamaged, h, len(v))
+		}
+		fresh += int64(binary.BigEndian.Uint32(v[4:]))
+		if h < from {
+			continue
+		}
+		if next < 0 {
+			next = from
+		}
+		if h != next {
+			return fmt.Errorf("%w: block %d is not indexed", ErrDamaged, next)
+		}
+		next++
+		meta, err := loadMeta(bs, h)
+		if err != nil {
+			return err
+		}
+		if n := int64(binary.BigEndian.Uint32(v)); n != int64(meta.NumTxs) {
+			return fmt.Errorf("%w: block %d has %d transactions, the index counts %d", ErrDamaged, h, meta.NumTxs, n)
+		}
+		if !full {
+			continue
+		}
+		blk, err := loadBlock(bs, h)
+		if err != nil {
+			return err
+		}
+		for i, t := range blk.Txs {
+			gotH, gotI, ok, err := x.Lookup(t.Hash())
+			if err != nil {
+				return err
+			}
+			if !ok || gotH < h || gotH == h && gotI < i {
+				return fmt.Errorf("%w: transaction %X of block %d is not indexed there", ErrDamaged, t.Hash(), h)
+			}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	if to >= from && next != to+1 {
+		if next < 0 {
+			next = from
+		}
+		return fmt.Errorf("%w: block %d is not indexed", ErrDamaged, next)
+	}
+	n, err := x.countHashes()
+	if err != nil {
+		return err
+	}
+	if n != fresh {
+		return fmt.Errorf("%w: it holds %d transaction entries, its blocks account for %d", ErrDamaged, n, fresh)
+	}
+	return nil
+}
+
+// countHashes counts the "h/" entries ("h0" is the first key after them).
+func (x *Index) countHashes() (int64, error) {
+	it, err := x.db.Iterator([]byte("h/"), []byte("h0"))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	defer it.Close()
+	var n int64
+	for ; it.Valid(); it.Next() {
+		n++
+	}
+	if err := it.Error(); err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	return n, nil
+}
+
+// Reset deletes the whole index, so that CatchUp from the block store's
+// base rebuilds it.
+func (x *Index) Reset() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.db.Close(); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(x.dir, "txindex.db")); err != nil {
+		return err
+	}
+	db, err := dbm.NewGoLevelDB("txindex", x.dir)
+	if err != nil {
+		return fmt.Errorf("recreate transaction index in %s: %w", x.dir, err)
+	}
+	x.db = db
 	return nil
 }

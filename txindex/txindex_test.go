@@ -1,9 +1,13 @@
 package txindex
 
 import (
+	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/medledger/medledger/internal/damage"
 )
 
 type blocks map[int64]*types.Block
@@ -13,6 +17,29 @@ func (b blocks) Height() int64 {
 	return int64(len(b))
 }
 func (b blocks) LoadBlock(h int64) *types.Block { return b[h] }
+func (b blocks) LoadBlockMeta(h int64) *types.BlockMeta {
+	if b[h] == nil {
+		return nil
+	}
+	return &types.BlockMeta{NumTxs: len(b[h].Txs)}
+}
+
+func chain(n int) blocks {
+	bs := blocks{}
+	for h := int64(1); h <= int64(n); h++ {
+		bs[h] = &types.Block{Data: types.Data{Txs: types.Txs{types.Tx{byte(h), 1}, types.Tx{byte(h), 2}}}}
+	}
+	return bs
+}
+
+func lookup(t *testing.T, x *Index, hash []byte) (int64, int, bool) {
+	t.Helper()
+	h, i, ok, err := x.Lookup(hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, i, ok
+}
 
 func TestAddLookupCatchUpReopen(t *testing.T) {
 	dir := t.TempDir()
@@ -20,10 +47,7 @@ func TestAddLookupCatchUpReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs := blocks{}
-	for h := int64(1); h <= 5; h++ {
-		bs[h] = &types.Block{Data: types.Data{Txs: types.Txs{types.Tx{byte(h), 1}, types.Tx{byte(h), 2}}}}
-	}
+	bs := chain(5)
 	// Blocks 1-2 were indexed before a crash; 3-5 were not.
 	for h := int64(1); h <= 2; h++ {
 		if err := x.Add(h, [][]byte{bs[h].Txs[0].Hash(), bs[h].Txs[1].Hash()}); err != nil {
@@ -38,15 +62,18 @@ func TestAddLookupCatchUpReopen(t *testing.T) {
 	if got := x.Last(); got != 2 {
 		t.Fatalf("Last after reopen = %d, want 2", got)
 	}
-	if _, _, ok := x.Lookup(bs[4].Txs[1].Hash()); ok {
+	if _, _, ok := lookup(t, x, bs[4].Txs[1].Hash()); ok {
 		t.Fatal("found a transaction of a block not indexed yet")
+	}
+	if err := x.Verify(bs, true); err != nil {
+		t.Fatalf("Verify of the indexed part: %v", err)
 	}
 	if err := x.CatchUp(bs, x.Last()+1); err != nil {
 		t.Fatal(err)
 	}
 	for h := int64(1); h <= 5; h++ {
 		for i, tx := range bs[h].Txs {
-			gh, gi, ok := x.Lookup(tx.Hash())
+			gh, gi, ok := lookup(t, x, tx.Hash())
 			if !ok || gh != h || gi != i {
 				t.Fatalf("Lookup(block %d tx %d) = %d, %d, %v", h, i, gh, gi, ok)
 			}
@@ -54,5 +81,116 @@ func TestAddLookupCatchUpReopen(t *testing.T) {
 	}
 	if x.Last() != 5 {
 		t.Fatalf("Last = %d, want 5", x.Last())
+	}
+	if err := x.Verify(bs, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVerifyFindsLostEntries: entries lost from the index (whole blocks'
+// batches, as a damaged journal loses them, or single entries) are found
+// by the quick check every start runs, and a Reset and CatchUp bring
+// every transaction back.
+func TestVerifyFindsLostEntries(t *testing.T) {
+	data := t.TempDir()
+	x, err := Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := chain(40)
+	if err := x.CatchUp(bs, 1); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if _, err := damage.DropIndexEntries(data); err != nil {
+		t.Fatal(err)
+	}
+	if x, err = Open(data); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Verify(bs, false); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("quick Verify of an index missing half its entries: %v", err)
+	}
+	if err := x.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.CatchUp(bs, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Verify(bs, true); err != nil {
+		t.Fatalf("after a rebuild: %v", err)
+	}
+
+	// A transaction included twice (the second time refused) is counted
+	// once, and the index still agrees.
+	bs[41] = &types.Block{Data: types.Data{Txs: types.Txs{bs[3].Txs[0]}}}
+	if err := x.CatchUp(bs, 41); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Verify(bs, true); err != nil {
+		t.Fatalf("with a transaction included twice: %v", err)
+	}
+
+	// A block's whole batch lost: the quick check finds it.
+	if _, _, _, err := x.Lookup(bs[1].Txs[0].Hash()); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.db.Delete(blockKey(17)); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Verify(bs, false); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("quick Verify with block 17 missing: %v", err)
+	}
+	// A block whose count disagrees.
+	if err := x.Add(17, [][]byte{bs[17].Txs[0].Hash()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Verify(bs, false); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("quick Verify with a short block 17: %v", err)
+	}
+}
+
+// TestLookupReadError: a lookup in an index whose tables are damaged is an
+// error, never "not found".
+func TestLookupReadError(t *testing.T) {
+	data := t.TempDir()
+	x, err := Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := chain(400)
+	if err := x.CatchUp(bs, 1); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	// Reopen once, so that the journal is written into tables.
+	if x, err = Open(data); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	tables, err := damage.Files(filepath.Join(data, "txindex.db"), ".ldb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if err := damage.FlipBytes(tb, 0, int(damage.Size(t, tb))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, err = Open(data)
+	if err != nil {
+		if !errors.Is(err, ErrDamaged) {
+			t.Fatalf("Open: %v, want ErrDamaged", err)
+		}
+		return
+	}
+	defer x.Close()
+	_, _, ok, err := x.Lookup(bs[200].Txs[0].Hash())
+	if ok || !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Lookup in a damaged index: ok %v, err %v; want ErrDamaged", ok, err)
+	}
+	if err := x.Verify(bs, false); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Verify of a damaged index: %v", err)
 	}
 }
