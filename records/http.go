@@ -65,3 +65,12 @@ func HTTPRoutes(s *api.Server) []api.Route {
 		sharedRoute(s, page),
 	}
 }
+
+// sharedRoute is GET /v1/members/{org}/{name}/consents.
+func sharedRoute(s *api.Server, page []api.Param) api.Route {
+	return api.Route{Method: "GET", Path: "/v1/members/{org}/{name}/consents", Summary: "The consents in force granted to a member or to their organization: what patients have shared with them",
+		Params: append([]api.Param{{Name: "org", In: "path", Description: "organization id"}, {Name: "name", In: "path", Description: "member name"}}, page...),
+		Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+			api.WritePage(w, r, SharedWith(snap, r.PathValue("org")+"/"+r.PathValue("name")), func(c Consent) string { return fmt.Sprintf("%020d", consentSeq(c.ID)) })
+		})}
+}

@@ -4,13 +4,10 @@
 package records
 
 import (
-	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/state"
 )
 
@@ -41,13 +38,4 @@ func SharedWith(r state.Reader, member string) []Consent {
 func consentSeq(id string) uint64 {
 	n, _ := strconv.ParseUint(strings.TrimPrefix(id, "con-"), 10, 64)
 	return n
-}
-
-// sharedRoute is GET /v1/members/{org}/{name}/consents.
-func sharedRoute(s *api.Server, page []api.Param) api.Route {
-	return api.Route{Method: "GET", Path: "/v1/members/{org}/{name}/consents", Summary: "The consents in force granted to a member or to their organization: what patients have shared with them",
-		Params: append([]api.Param{{Name: "org", In: "path", Description: "organization id"}, {Name: "name", In: "path", Description: "member name"}}, page...),
-		Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
-			api.WritePage(w, r, SharedWith(snap, r.PathValue("org")+"/"+r.PathValue("name")), func(c Consent) string { return fmt.Sprintf("%020d", consentSeq(c.ID)) })
-		})}
 }

@@ -198,3 +198,17 @@ func writeHistory(w http.ResponseWriter, r *http.Request, snap *state.Snapshot, 
 		api.WriteProblem(w, r, ErrInvalid.New("format %s is not json or epcis", medledger.Quote(f)))
 	}
 }
+
+// inventoryRoute is GET /v1/orgs/{id}/inventory.
+func inventoryRoute(s *api.Server, page []api.Param) api.Route {
+	return api.Route{Method: "GET", Path: "/v1/orgs/{id}/inventory", Summary: "What an organization holds now: packs, cases and pallets outside any container and not in transit",
+		Params: append([]api.Param{{Name: "id", In: "path", Description: "organization id"}}, page...),
+		Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+			api.WritePage(w, r, Inventory(snap, r.PathValue("id")), func(i InventoryItem) string {
+				if i.IsCase() {
+					return "1" + i.SSCC // after every pack, as Inventory lists them
+				}
+				return fmt.Sprintf("0%s/%s", i.GTIN, i.Serial)
+			})
+		})}
+}

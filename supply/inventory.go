@@ -5,10 +5,7 @@ package supply
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
 
-	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/state"
 )
 
@@ -53,18 +50,4 @@ func Inventory(r state.Reader, org string) []InventoryItem {
 		out = append(out, InventoryItem{Item: it, Code: it.String(), Status: c.Status, Level: c.Level, Count: c.Count, Height: c.Height})
 	})
 	return out
-}
-
-// inventoryRoute is GET /v1/orgs/{id}/inventory.
-func inventoryRoute(s *api.Server, page []api.Param) api.Route {
-	return api.Route{Method: "GET", Path: "/v1/orgs/{id}/inventory", Summary: "What an organization holds now: packs, cases and pallets outside any container and not in transit",
-		Params: append([]api.Param{{Name: "id", In: "path", Description: "organization id"}}, page...),
-		Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
-			api.WritePage(w, r, Inventory(snap, r.PathValue("id")), func(i InventoryItem) string {
-				if i.IsCase() {
-					return "1" + i.SSCC // after every pack, as Inventory lists them
-				}
-				return fmt.Sprintf("0%s/%s", i.GTIN, i.Serial)
-			})
-		})}
 }
