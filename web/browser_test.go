@@ -8,7 +8,10 @@ package web_test
 // and saves a screenshot of each of its tabs when it fails.
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -19,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -142,6 +146,7 @@ type tab struct {
 	mu      sync.Mutex
 	dialogs []string // messages of JavaScript dialogs the page opened (there must be none)
 	console []string // what the page wrote to its console, shown when the test fails
+	sent    [][]byte // every request the page sent: its URL, then its body
 }
 
 // open opens a tab for t, named name in its failure screenshot.
@@ -163,6 +168,20 @@ func (e *env) open(t *testing.T, name string) *tab {
 			b.dialogs = append(b.dialogs, ev.Message)
 			b.mu.Unlock()
 			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	requests := chromedp.Events(ctx, network.RequestWillBeSent)
+	go func() {
+		for ev, err := range requests {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.sent = append(b.sent, []byte(ev.Request.URL))
+			for _, d := range ev.Request.PostDataEntries {
+				b.sent = append(b.sent, d.Bytes)
+			}
+			b.mu.Unlock()
 		}
 	}()
 	console := chromedp.Console(ctx)
@@ -296,6 +315,26 @@ func (b *tab) signIn(file, passphrase string) {
 	b.until("signed in", `!!document.querySelector('.signed-in') || !!document.querySelector('.signin-msg .msg-error')`, 30*time.Second)
 	if msg := eval[string](b, `(document.querySelector('.signin-msg .msg-error') || {}).textContent || ''`); msg != "" {
 		b.t.Fatalf("%s: sign-in refused: %s", b.name, msg)
+	}
+}
+
+// neverSent fails if any request the page sent holds one of secrets (as
+// raw bytes, hex or base64).
+func (b *tab) neverSent(what string, secrets ...[]byte) {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.sent) == 0 {
+		b.t.Fatalf("%s: no request was seen: the check would prove nothing", b.name)
+	}
+	for _, sec := range secrets {
+		for _, form := range [][]byte{sec, []byte(hex.EncodeToString(sec)), []byte(base64.StdEncoding.EncodeToString(sec)), []byte(base64.RawURLEncoding.EncodeToString(sec))} {
+			for _, r := range b.sent {
+				if bytes.Contains(r, form) {
+					b.t.Fatalf("%s: the page sent %s to the node", b.name, what)
+				}
+			}
+		}
 	}
 }
 

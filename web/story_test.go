@@ -288,6 +288,43 @@ func testConsentStory(t *testing.T, e *env) {
 	if g := bob.text("#disclosures li.glass"); !strings.Contains(g, "BREAK-GLASS") || !strings.Contains(g, "unconscious") {
 		t.Errorf("the break-glass read is not marked and explained: %s", g)
 	}
+	// Erasure, with a confirmation first: bob erases his allergy record.
+	var allergy string
+	for _, r := range recs {
+		if r.Category == "allergy" {
+			allergy = r.ID
+		}
+	}
+	bob.visible(`#record-table button[data-erase="` + allergy + `"]`)
+	bob.click(`#record-table button[data-erase="` + allergy + `"]`)
+	bob.visible("#erase-confirm")
+	if w := bob.text("#erase-text"); !strings.Contains(w, "cannot be undone") {
+		t.Errorf("the erasure's confirmation does not warn: %s", w)
+	}
+	bob.click("#erase-confirm")
+	bob.until("erased", `/is erased/.test(document.querySelector('#record-view').textContent)`, 15*time.Second)
+	if rec, err := e.node.Client.Record(ctx, allergy); err != nil || rec.Status != "erased" {
+		t.Errorf("after the erasure: %+v, %v", rec, err)
+	}
+
+	// Nothing secret ever left the browser: not the key, not the passphrase.
+	bk := e.node.Keys["patient/bob"]
+	bob.neverSent("bob's passphrase", []byte(bobPassphrase))
+	bob.neverSent("bob's signing key", bk.Sign.Seed())
+	bob.neverSent("bob's encryption key", bk.Enc.Bytes())
+	pk := e.node.Keys["lakeside-clinic/dr-patel"]
+	patel.neverSent("dr-patel's signing key", pk.Sign.Seed())
+	patel.neverSent("dr-patel's encryption key", pk.Enc.Bytes())
+
+	// Sign-out forgets the key: the page asks for a key file again, and a
+	// reload does not bring it back.
+	bob.click("#signout")
+	bob.visible("#keyfile")
+	bob.go_("/patient")
+	bob.visible("#keyfile")
+	if n := eval[int](bob, `document.querySelectorAll('.signed-in').length`); n != 0 {
+		t.Error("signed in again after sign-out")
+	}
 	bob.noDialogs()
 	patel.noDialogs()
 }
