@@ -54,6 +54,7 @@ type App struct {
 	chainID string
 	ids     Identities
 	lic     Licences
+	plog    PatientLog
 	modules []Module
 	routes  map[string]Route
 
@@ -72,18 +73,24 @@ type App struct {
 	blockHeight int64
 	blockTime   time.Time
 	pending     []Committed
+	pendingEnd  []abci.Event // the block's end-of-block events, for OnEndBlock
 
-	listenMu  sync.Mutex
-	listeners []func(height int64, txs []Committed)
+	listenMu     sync.Mutex
+	listeners    []func(height int64, txs []Committed)
+	endListeners []func(height int64, events []abci.Event)
 }
 
 var _ abci.Application = (*App)(nil)
 
 // New returns the app over store for chainID, with ids as the identity
-// module (which MUST also be among modules) and the given modules.
+// module (which MUST also be among modules) and the given modules. The
+// first module that implements PatientLog keeps the patients' log.
 func New(store *state.Store, chainID string, ids Identities, modules ...Module) (*App, error) {
-	a := &App{store: store, chainID: chainID, ids: ids, lic: NoLicences{}, modules: modules, routes: map[string]Route{}, verified: newSigCache(200_000), keys: map[string]ed25519.PublicKey{}}
+	a := &App{store: store, chainID: chainID, ids: ids, lic: NoLicences{}, plog: NoPatientLog{}, modules: modules, routes: map[string]Route{}, verified: newSigCache(200_000), keys: map[string]ed25519.PublicKey{}}
 	for _, m := range modules {
+		if l, ok := m.(PatientLog); ok && a.plog == (NoPatientLog{}) {
+			a.plog = l
+		}
 		for _, r := range m.Routes() {
 			if _, dup := a.routes[r.Type]; dup {
 				return nil, fmt.Errorf("transaction type %s registered twice", r.Type)
@@ -197,7 +204,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	known := map[string]bool{}
 	for _, m := range a.modules {
 		known[m.Name()] = true
-		ctx := &Context{KV: a.store.Working(), ChainID: a.chainID, Height: req.InitialHeight, Time: req.Time, IDs: a.ids, Licences: a.lic}
+		ctx := &Context{KV: a.store.Working(), ChainID: a.chainID, Height: req.InitialHeight, Time: req.Time, IDs: a.ids, Licences: a.lic, Log: a.plog}
 		if err := m.InitGenesis(ctx, g.Modules[m.Name()]); err != nil {
 			return nil, fmt.Errorf("genesis of module %s: %w", m.Name(), err)
 		}
@@ -332,7 +339,7 @@ func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.
 		return nil, tx.ErrUnauthorized.New("%s (role %s of a %s) may not send %s", t.Signer, signer.Role, orgKindOrPatient(signer), t.Type)
 	}
 	overlay := state.NewCache(kv)
-	ctx := &Context{KV: overlay, ChainID: a.chainID, Height: height, Time: now, Signer: signer, TxHash: hash, IDs: a.ids, Licences: a.lic}
+	ctx := &Context{KV: overlay, ChainID: a.chainID, Height: height, Time: now, Signer: signer, TxHash: hash, IDs: a.ids, Licences: a.lic, Log: a.plog}
 	if err := route.Handle(ctx, t.Body); err != nil {
 		return nil, err
 	}
@@ -365,13 +372,15 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		a.pending = append(a.pending, Committed{Hash: hash, Height: req.Height, Index: i, Result: results[i]})
 	}
 	seen.flush(kv)
+	a.pendingEnd = a.endBlock(kv, req.Height)
 	a.pruneReplay(kv, req.Height)
 	bt, err := req.Time.UTC().MarshalText()
 	if err != nil {
 		return nil, fmt.Errorf("block time: %w", err)
 	}
 	kv.Set(blockTimeKey, bt)
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.store.WorkingHash()}, nil
+	setIndexed(a.pendingEnd)
+	return &abci.ResponseFinalizeBlock{TxResults: results, Events: a.pendingEnd, AppHash: a.store.WorkingHash()}, nil
 }
 
 func (a *App) deliver(kv state.KV, seen *nonces, height int64, now time.Time, raw, hash []byte) *abci.ExecTxResult {
@@ -438,11 +447,18 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.resetCheck()
 	committed := append([]Committed(nil), a.pending...)
 	a.pending = a.pending[:0]
+	ended := a.pendingEnd
+	a.pendingEnd = nil
 	a.listenMu.Lock()
-	ls := a.listeners
+	ls, els := a.listeners, a.endListeners
 	a.listenMu.Unlock()
 	for _, fn := range ls {
 		fn(version, committed)
+	}
+	if len(ended) > 0 {
+		for _, fn := range els {
+			fn(version, ended)
+		}
 	}
 	return &abci.ResponseCommit{}, nil
 }

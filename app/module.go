@@ -95,6 +95,13 @@ type Identities interface {
 	// ActiveOrgs lists the ids of the organizations active now, sorted:
 	// whom a module's own vote counts (a majority of them).
 	ActiveOrgs(r state.Reader) []string
+	// Frozen reports whether patient id is frozen (by the patient, or by
+	// their guardians): until a key rotation or a recovery completes, a
+	// module MUST NOT act on the patient's authority (no grant, no read
+	// on consent or by the patient, no erasure); care that needs no
+	// consent (break-glass) goes on. It returns no error: an id that names
+	// no patient is false.
+	Frozen(r state.Reader, id string) bool
 }
 
 // Grant allows one role of one kind of organization; "*" matches any.
@@ -159,7 +166,10 @@ type Context struct {
 	// Licences answers licence checks (NoLicences when the chain runs no
 	// credentials module): never nil.
 	Licences Licences
-	events   []abci.Event
+	// Log is the patient's log (PatientLog); ask ctx.PatientLog(), which
+	// is never nil.
+	Log    PatientLog
+	events []abci.Event
 }
 
 // Emit records an event with attributes given as name, value pairs. Event

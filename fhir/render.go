@@ -375,8 +375,13 @@ func ParseAuditEventID(id string) (patient string, seq uint64, ok bool) {
 // with the ground, break-glass reason code, height and transaction hash
 // as details), the patient (by pseudonym) and the consent that allowed
 // the read, if any. A break-glass read carries ETREAT and BTG as purposes
-// of use and of event, and BTG as a security label in meta.security.
+// of use and of event, and BTG as a security label in meta.security. An
+// event of the patient's identity on the log (d.Identity) is rendered by
+// identityAuditEvent instead (identity_audit.go).
 func AuditEventResource(d records.Disclosure) []byte {
+	if d.Identity != nil {
+		return identityAuditEvent(d) // an event of the patient's identity (identity_audit.go)
+	}
 	purposes := []coded{}
 	if d.Purpose != "" {
 		purposes = append(purposes, purposeCoding(d.Purpose))

@@ -24,13 +24,87 @@ var everyAdmin = []string{
 // tx/unauthorized. It is deliberately not derived from identity.Policies, so
 // that loosening a policy fails this test.
 var identityAllowed = map[string][]string{
-	identity.TypePropose:         everyAdmin,
-	identity.TypeVote:            everyAdmin,
-	identity.TypeAddMember:       everyAdmin,
-	identity.TypeSuspendMember:   everyAdmin,
-	identity.TypeReinstateMember: everyAdmin,
-	identity.TypeRotateKey:       everyAdmin,
-	identity.TypeEnrollPatient:   {"hospital/admin", "hospital/clinician", "clinic/admin", "clinic/clinician"},
+	identity.TypePropose:          everyAdmin,
+	identity.TypeVote:             everyAdmin,
+	identity.TypeAddMember:        everyAdmin,
+	identity.TypeSuspendMember:    everyAdmin,
+	identity.TypeReinstateMember:  everyAdmin,
+	identity.TypeRotateKey:        everyAdmin,
+	identity.TypeEnrollPatient:    {"hospital/admin", "hospital/clinician", "clinic/admin", "clinic/clinician"},
+	identity.TypePatientRotate:    {"patient"},
+	identity.TypePatientGuardians: {"patient"},
+	// Anyone may be a guardian (an organization, a member, another
+	// patient): the handler decides who is one of this patient's
+	// (TestGuardianMatrix); here every signer is one of their ward's.
+	identity.TypeRecoveryRequest: everyone(),
+	identity.TypeRecoveryApprove: everyone(),
+	identity.TypeRecoveryCancel:  everyone(),
+	identity.TypePatientFreeze:   everyone(),
+}
+
+// everyone is every kind/role of identity.RolesByKind, and a patient.
+func everyone() []string {
+	var out []string
+	for _, kind := range identity.Kinds {
+		for _, role := range identity.RolesByKind[kind] {
+			out = append(out, kind+"/"+role)
+		}
+	}
+	return append(out, "patient")
+}
+
+// wardKey is the key of the patient whose guardian signer id is in the
+// matrix: every member and the matrix's patient has a ward.
+func wardKey(id string) chaintest.Key { return chaintest.NewKey("ward-of-" + id) }
+
+func ward(id string) string { return identity.PatientID(wardKey(id).Public()) }
+
+// wardGuardians names id and an organization of another kind as the
+// ward's guardians, 2 of 2.
+func wardGuardians(id string) identity.GuardiansBody {
+	other := "lakeside-clinic"
+	if strings.HasPrefix(id, other+"/") {
+		other = "northside-hospital"
+	}
+	return identity.GuardiansBody{Guardians: []string{id, other}, Threshold: 2}
+}
+
+// wardSetup names every ward's guardians and, with request, has the
+// other guardian (an admin of other, or the signer itself with self) ask
+// for a recovery of each ward: the recovery of the ward of signers[i] is
+// rcv-(i+1).
+func wardSetup(ch *chaintest.Chain, c *chaintest.Consortium, request string) [][]byte {
+	var txs [][]byte
+	ids := wardIDs(c)
+	for _, id := range ids {
+		txs = append(txs, ch.Sign(ward(id), identity.TypePatientGuardians, wardGuardians(id)))
+	}
+	for _, id := range ids {
+		if request == "" {
+			break
+		}
+		signer := id
+		if request == "other" {
+			signer = wardGuardians(id).Guardians[1] + "/admin"
+		}
+		k := chaintest.NewKey("recovered-" + id)
+		txs = append(txs, ch.Sign(signer, identity.TypeRecoveryRequest, identity.RecoveryRequestBody{Patient: ward(id), SignKey: k.Public(), EncKey: k.Enc}))
+	}
+	return txs
+}
+
+// wardIDs are the ids that have a ward, in the order of wardSetup.
+func wardIDs(c *chaintest.Consortium) []string {
+	var ids []string
+	for _, m := range c.Members {
+		ids = append(ids, m.ID)
+	}
+	return append(ids, c.Patients[0].ID())
+}
+
+// wardRecovery is the id of the recovery wardSetup asked for id's ward.
+func wardRecovery(c *chaintest.Consortium, id string) string {
+	return fmt.Sprintf("rcv-%d", slices.Index(wardIDs(c), id)+1)
 }
 
 // matrixSigner is one row of the matrix: a signer standing for a kind/role
@@ -47,6 +121,9 @@ func authzConsortium() *chaintest.Consortium {
 	c := chaintest.Demo().WithEveryRole()
 	for _, o := range c.Orgs {
 		c.AddMember(o.ID+"/spare", identity.RoleAdmin)
+	}
+	for _, id := range wardIDs(c) {
+		c.Patients = append(c.Patients, chaintest.Patient{Key: wardKey(id), EnrolledBy: "northside-hospital"})
 	}
 	return c
 }
@@ -136,6 +213,42 @@ func identityCases() map[string]matrixCase {
 			k := chaintest.NewKey("enrolled-by-" + s.ID)
 			return identity.EnrollBody{SignKey: k.Public(), EncKey: k.Enc}
 		}},
+		identity.TypePatientRotate: {body: func(_ *chaintest.Consortium, s matrixSigner) any {
+			k := chaintest.NewKey("rotated-" + s.ID)
+			return identity.RotateBody{SignKey: k.Public(), EncKey: k.Enc}
+		}},
+		identity.TypePatientGuardians: {body: func(*chaintest.Consortium, matrixSigner) any {
+			return identity.GuardiansBody{Guardians: []string{"northside-hospital", "lakeside-clinic"}, Threshold: 2}
+		}},
+		identity.TypeRecoveryRequest: {
+			setup: func(ch *chaintest.Chain, c *chaintest.Consortium) [][]byte { return wardSetup(ch, c, "") },
+			body: func(_ *chaintest.Consortium, s matrixSigner) any {
+				k := chaintest.NewKey("recovery-of-ward-of-" + s.ID)
+				return identity.RecoveryRequestBody{Patient: ward(s.ID), SignKey: k.Public(), EncKey: k.Enc}
+			},
+		},
+		identity.TypeRecoveryApprove: {
+			setup: func(ch *chaintest.Chain, c *chaintest.Consortium) [][]byte { return wardSetup(ch, c, "other") },
+			body: func(c *chaintest.Consortium, s matrixSigner) any {
+				return identity.RecoveryRef{Recovery: wardRecovery(c, s.ID)}
+			},
+		},
+		identity.TypeRecoveryCancel: {
+			setup: func(ch *chaintest.Chain, c *chaintest.Consortium) [][]byte { return wardSetup(ch, c, "self") },
+			body: func(c *chaintest.Consortium, s matrixSigner) any {
+				return identity.RecoveryRef{Recovery: wardRecovery(c, s.ID)}
+			},
+		},
+		identity.TypePatientFreeze: {
+			setup: func(ch *chaintest.Chain, c *chaintest.Consortium) [][]byte {
+				var txs [][]byte
+				for _, id := range wardIDs(c) {
+					txs = append(txs, ch.Sign(ward(id), identity.TypePatientGuardians, wardGuardians(id)))
+				}
+				return txs
+			},
+			body: func(_ *chaintest.Consortium, s matrixSigner) any { return identity.FreezeBody{Patient: ward(s.ID)} },
+		},
 	}
 }
 
@@ -306,8 +419,8 @@ func TestSuspendedSignersRefused(t *testing.T) {
 			what = append(what, s.ID+" "+typ)
 		}
 	}
-	if got, want := len(txs), len(suspended)*8; got != want {
-		t.Fatalf("%d transactions, want %d (8 types per signer)", got, want)
+	if got, want := len(txs), len(suspended)*(len(identityCases())+1); got != want {
+		t.Fatalf("%d transactions, want %d (%d types per signer)", got, want, len(identityCases())+1)
 	}
 	for i, r := range ch.Block(txs...) {
 		if !chaintest.Is(r, tx.ErrSuspended) {

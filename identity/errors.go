@@ -23,9 +23,17 @@ var (
 	ErrWrongStatus      = medledger.Code{Codespace: Codespace, Code: 15, Slug: "wrong-status", Kind: medledger.KindConflict}
 	ErrPatientNotFound  = medledger.Code{Codespace: Codespace, Code: 16, Slug: "patient-not-found", Kind: medledger.KindNotFound}
 	ErrPseudonymExists  = medledger.Code{Codespace: Codespace, Code: 17, Slug: "pseudonym-exists", Kind: medledger.KindConflict}
+	ErrFrozen           = medledger.Code{Codespace: Codespace, Code: 18, Slug: "patient-frozen", Kind: medledger.KindConflict}
+	ErrNoGuardians      = medledger.Code{Codespace: Codespace, Code: 19, Slug: "no-guardians", Kind: medledger.KindConflict}
+	ErrNotGuardian      = medledger.Code{Codespace: Codespace, Code: 20, Slug: "not-guardian", Kind: medledger.KindUnauthorized}
+	ErrRecoveryNotFound = medledger.Code{Codespace: Codespace, Code: 21, Slug: "recovery-not-found", Kind: medledger.KindNotFound}
+	ErrRecoveryClosed   = medledger.Code{Codespace: Codespace, Code: 22, Slug: "recovery-closed", Kind: medledger.KindConflict}
+	ErrAlreadyApproved  = medledger.Code{Codespace: Codespace, Code: 23, Slug: "already-approved", Kind: medledger.KindConflict}
+	ErrRecoveryPending  = medledger.Code{Codespace: Codespace, Code: 24, Slug: "recovery-pending", Kind: medledger.KindConflict}
 )
 
 // Codes lists every identity code.
 var Codes = []medledger.Code{ErrInvalid, ErrOrgExists, ErrOrgNotFound, ErrMemberExists, ErrMemberNotFound, ErrProposalNotFound,
 	ErrProposalClosed, ErrAlreadyVoted, ErrNotOwnOrg, ErrBadKey, ErrPatientExists, ErrRoleNotAllowed, ErrProposalExpired,
-	ErrSelf, ErrWrongStatus, ErrPatientNotFound, ErrPseudonymExists}
+	ErrSelf, ErrWrongStatus, ErrPatientNotFound, ErrPseudonymExists, ErrFrozen, ErrNoGuardians, ErrNotGuardian, ErrRecoveryNotFound,
+	ErrRecoveryClosed, ErrAlreadyApproved, ErrRecoveryPending}

@@ -1,11 +1,13 @@
 package identity
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/state"
 )
 
 // HTTPRoutes are the identity module's read-only REST routes.
@@ -73,6 +75,31 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 				api.WriteJSON(w, p)
 			}},
+		{Method: "GET", Path: "/v1/patients/{id}/guardians", Summary: "A patient's guardians and threshold: who may recover or freeze their identity",
+			Params: []api.Param{{Name: "id", In: "path", Description: "patient id (pat-...)"}},
+			Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				g, ok := GetGuardians(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrNoGuardians.New("patient %s has named no guardians", medledger.Quote(r.PathValue("id"))))
+					return
+				}
+				api.WriteJSON(w, g)
+			})},
+		{Method: "GET", Path: "/v1/patients/{id}/recoveries", Summary: "A patient's recoveries that are open or waiting to take effect (closed ones are on the patient's log)",
+			Params: append([]api.Param{{Name: "id", In: "path", Description: "patient id (pat-...)"}}, page...),
+			Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				api.WritePage(w, r, OpenRecoveries(snap, r.PathValue("id")), func(rec Recovery) string { return fmt.Sprintf("%020d", recoverySeq(rec.ID)) })
+			})},
+		{Method: "GET", Path: "/v1/recoveries/{id}", Summary: "One recovery of a patient's identity: new key, approvals, status, when it takes effect",
+			Params: []api.Param{{Name: "id", In: "path", Description: "recovery id (rcv-N)"}},
+			Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				rec, ok := GetRecovery(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrRecoveryNotFound.New("no recovery %s", medledger.Quote(r.PathValue("id"))))
+					return
+				}
+				api.WriteJSON(w, rec)
+			})},
 		{Method: "GET", Path: "/v1/proposals", Summary: "Governance proposals", Params: page, Handler: func(w http.ResponseWriter, r *http.Request) {
 			snap, err := s.Snapshot(r)
 			if err != nil {

@@ -42,6 +42,7 @@ type Module struct{}
 var (
 	_ app.Module     = Module{}
 	_ app.Identities = Module{}
+	_ app.EndBlocker = Module{}
 )
 
 func (Module) Name() string { return "identity" }
@@ -58,6 +59,12 @@ var Policies = map[string]app.Policy{
 		{OrgKind: KindHospital, Role: RoleAdmin}, {OrgKind: KindHospital, Role: RoleClinician},
 		{OrgKind: KindClinic, Role: RoleAdmin}, {OrgKind: KindClinic, Role: RoleClinician},
 	}},
+	TypePatientRotate:    patientPolicies[TypePatientRotate],
+	TypePatientGuardians: patientPolicies[TypePatientGuardians],
+	TypeRecoveryRequest:  patientPolicies[TypeRecoveryRequest],
+	TypeRecoveryApprove:  patientPolicies[TypeRecoveryApprove],
+	TypeRecoveryCancel:   patientPolicies[TypeRecoveryCancel],
+	TypePatientFreeze:    patientPolicies[TypePatientFreeze],
 }
 
 func (m Module) Routes() []app.Route {
@@ -65,8 +72,11 @@ func (m Module) Routes() []app.Route {
 		TypePropose: propose, TypeVote: vote, TypeAddMember: addMember,
 		TypeSuspendMember: setMemberStatus(StatusSuspended), TypeReinstateMember: setMemberStatus(StatusActive),
 		TypeRotateKey: rotateKey, TypeEnrollPatient: enrollPatient,
+		TypePatientRotate: patientRotate, TypePatientGuardians: patientGuardians, TypeRecoveryRequest: recoveryRequest,
+		TypeRecoveryApprove: recoveryApprove, TypeRecoveryCancel: recoveryCancel, TypePatientFreeze: patientFreeze,
 	}
-	types := []string{TypePropose, TypeVote, TypeAddMember, TypeSuspendMember, TypeReinstateMember, TypeRotateKey, TypeEnrollPatient}
+	types := []string{TypePropose, TypeVote, TypeAddMember, TypeSuspendMember, TypeReinstateMember, TypeRotateKey, TypeEnrollPatient,
+		TypePatientRotate, TypePatientGuardians, TypeRecoveryRequest, TypeRecoveryApprove, TypeRecoveryCancel, TypePatientFreeze}
 	routes := make([]app.Route, 0, len(types))
 	for _, t := range types {
 		routes = append(routes, app.Route{Type: t, Policy: Policies[t], Handle: h[t]})
@@ -79,6 +89,9 @@ type Genesis struct {
 	Orgs     []Org           `json:"orgs"`
 	Members  []GenesisMember `json:"members"`
 	Patients []GenesisKeys   `json:"patients"`
+	// RecoveryWaitSeconds is the waiting period of a patient's recovery,
+	// in seconds of block time (Params); 0 means DefaultRecoveryWait.
+	RecoveryWaitSeconds int64 `json:"recovery_wait_seconds,omitempty"`
 }
 
 // GenesisMember is a member in the genesis document.
@@ -103,6 +116,12 @@ func (m Module) InitGenesis(ctx *app.Context, raw json.RawMessage) error {
 	var g Genesis
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return fmt.Errorf("identity genesis: %w", err)
+	}
+	if w := g.RecoveryWaitSeconds; w != 0 {
+		if w < 1 || w > int64(MaxRecoveryWait/time.Second) {
+			return ErrInvalid.New("recovery_wait_seconds %d: give 1 to %d seconds (0 for the default, %s)", w, int64(MaxRecoveryWait/time.Second), DefaultRecoveryWait)
+		}
+		put(ctx.KV, []byte(keyParams), Params{RecoveryWaitSeconds: w})
 	}
 	for _, o := range g.Orgs {
 		if err := o.Validate(); err != nil {
@@ -500,10 +519,13 @@ func rotateKey(ctx *app.Context, raw json.RawMessage) error {
 	return nil
 }
 
-// EnrollBody enrolls a patient by their public keys.
+// EnrollBody enrolls a patient by their public keys and, if they name
+// them at enrolment, their guardians (as TypePatientGuardians would).
 type EnrollBody struct {
-	SignKey []byte `json:"sign_key"`
-	EncKey  []byte `json:"enc_key"`
+	SignKey   []byte   `json:"sign_key"`
+	EncKey    []byte   `json:"enc_key"`
+	Guardians []string `json:"guardians,omitempty"`
+	Threshold int      `json:"threshold,omitempty"`
 }
 
 func enrollPatient(ctx *app.Context, raw json.RawMessage) error {
@@ -511,7 +533,18 @@ func enrollPatient(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeBody(raw, &b); err != nil {
 		return err
 	}
-	return insertPatient(ctx, ctx.Signer.Org, b.SignKey, b.EncKey)
+	if len(b.Guardians) > 0 || b.Threshold != 0 {
+		if err := checkGuardians(ctx.KV, PatientID(b.SignKey), b.Guardians, b.Threshold); err != nil {
+			return err
+		}
+	}
+	if err := insertPatient(ctx, ctx.Signer.Org, b.SignKey, b.EncKey); err != nil {
+		return err
+	}
+	if len(b.Guardians) > 0 {
+		storeGuardians(ctx, PatientID(b.SignKey), b.Guardians, b.Threshold, ctx.Signer.Org)
+	}
+	return nil
 }
 
 func insertPatient(ctx *app.Context, by string, sign, enc []byte) error {

@@ -1,6 +1,11 @@
 package identity
 
 import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/medledger/medledger/state"
 )
 
@@ -78,4 +83,29 @@ func (Module) EncKey(r state.Reader, id string) (key []byte, ok bool) {
 		return p.EncKey, true
 	}
 	return nil, false
+}
+
+// GetGuardians returns a patient's guardians, or false if they named none.
+func GetGuardians(r state.Reader, patient string) (Guardians, bool) {
+	return loadGuardians(r, patient)
+}
+
+// GetRecovery returns a recovery, or false.
+func GetRecovery(r state.Reader, id string) (Recovery, bool) {
+	rec, err := loadRecovery(r, id)
+	return rec, err == nil
+}
+
+// OpenRecoveries returns a patient's recoveries that are open or waiting,
+// oldest first. Closed ones are on the patient's log (and by id).
+func OpenRecoveries(r state.Reader, patient string) []Recovery {
+	var out []Recovery
+	forOpenRecoveries(r, patient, func(rec Recovery) { out = append(out, rec) })
+	slices.SortFunc(out, func(a, b Recovery) int { return cmp.Compare(recoverySeq(a.ID), recoverySeq(b.ID)) })
+	return out
+}
+
+func recoverySeq(id string) uint64 {
+	n, _ := strconv.ParseUint(strings.TrimPrefix(id, "rcv-"), 10, 64)
+	return n
 }

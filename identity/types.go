@@ -106,7 +106,10 @@ type Member struct {
 	Since   int64  `json:"since"`
 }
 
-// Patient is known only by a pseudonymous id derived from their signing key.
+// Patient is known only by a pseudonymous id, derived from their first
+// signing key at enrolment and kept for life: SignKey, EncKey and KeyID are
+// the keys in force now, which the patient rotates and their guardians
+// recover (patients.go). The id is never derived again.
 type Patient struct {
 	ID         string `json:"id"`
 	SignKey    []byte `json:"sign_key"`
@@ -114,13 +117,19 @@ type Patient struct {
 	KeyID      string `json:"key_id"`
 	Status     string `json:"status"`
 	EnrolledBy string `json:"enrolled_by"` // organization id
-	Since      int64  `json:"since"`
+	Since      int64  `json:"since"`       // height of the last status or key change
+	// Frozen says who froze the identity (FrozenByPatient,
+	// FrozenByGuardians), empty when it is not frozen.
+	Frozen       string `json:"frozen,omitempty"`
+	FrozenHeight int64  `json:"frozen_height,omitempty"`
 }
 
 // PatientPrefix starts every patient id.
 const PatientPrefix = "pat-"
 
-// PatientID derives a patient's pseudonymous id from their Ed25519 key.
+// PatientID derives a patient's pseudonymous id from their first Ed25519
+// key, at enrolment. After a rotation or a recovery the id no longer
+// matches the current key: never derive it from a patient's record.
 func PatientID(signKey ed25519.PublicKey) string {
 	h := sha256.Sum256(append([]byte("medledger/patient/v1\n"), signKey...))
 	return PatientPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h[:15]))

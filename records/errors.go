@@ -17,8 +17,9 @@ var (
 	ErrBreakGlassRole   = medledger.Code{Codespace: Codespace, Code: 9, Slug: "break-glass-not-allowed", Kind: medledger.KindUnauthorized}
 	ErrNoConsent        = medledger.Code{Codespace: Codespace, Code: 11, Slug: "no-consent", Kind: medledger.KindUnauthorized}
 	ErrNotCustodianNode = medledger.Code{Codespace: Codespace, Code: 12, Slug: "not-custodian", Kind: medledger.KindInvalid}
+	ErrFrozen           = medledger.Code{Codespace: Codespace, Code: 13, Slug: "patient-frozen", Kind: medledger.KindConflict}
 )
 
 // Codes lists every records code.
 var Codes = []medledger.Code{ErrInvalid, ErrRecordNotFound, ErrPatientNotFound, ErrGranteeNotFound, ErrConsentNotFound,
-	ErrNotYours, ErrRevoked, ErrErased, ErrBreakGlassRole, ErrNoConsent, ErrNotCustodianNode}
+	ErrNotYours, ErrRevoked, ErrErased, ErrBreakGlassRole, ErrNoConsent, ErrNotCustodianNode, ErrFrozen}

@@ -135,6 +135,9 @@ func grant(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeBody(raw, &b); err != nil {
 		return err
 	}
+	if err := frozen(ctx, ctx.Signer.ID, "grant"); err != nil {
+		return err
+	}
 	if err := validGrantee(ctx, b.Grantee); err != nil {
 		return err
 	}
@@ -278,10 +281,15 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 			// reads for review.
 			d.Outcome, d.Ground, d.Missing = OutcomeRefused, "", why
 		}
-	case ctx.Signer.ID == rec.Patient:
-		d.Outcome, d.Ground = OutcomeGranted, GroundPatient
 	case ctx.Signer.Org == rec.Custodian && isClinician && b.Purpose == PurposeTreatment:
 		d.Outcome, d.Ground = OutcomeGranted, GroundCustodian
+	case ctx.IDs.Frozen(ctx.KV, rec.Patient):
+		// Neither the patient's key (which may be in a thief's hands) nor
+		// a consent it granted reads while the identity is frozen; care
+		// goes on through the custodian's clinicians and break-glass.
+		d.Outcome, d.Missing = OutcomeRefused, fmt.Sprintf("patient %s is frozen: no read on the patient's key or consent until a key rotation or a recovery completes", rec.Patient)
+	case ctx.Signer.ID == rec.Patient:
+		d.Outcome, d.Ground = OutcomeGranted, GroundPatient
 	default:
 		id, why := findConsent(ctx, rec, b.Purpose)
 		if id != "" {
@@ -369,6 +377,9 @@ func erase(ctx *app.Context, raw json.RawMessage) error {
 	}
 	if rec.Patient != ctx.Signer.ID {
 		return ErrNotYours.New("record %s belongs to another patient", rec.ID)
+	}
+	if err := frozen(ctx, rec.Patient, "erasure"); err != nil {
+		return err
 	}
 	if rec.Status == StatusErased {
 		return ErrErased.New("record %s was erased already at height %d", rec.ID, rec.ErasedHeight)

@@ -106,6 +106,27 @@ type Disclosure struct {
 	Height     int64     `json:"height"`
 	Time       time.Time `json:"time"`
 	TxHash     string    `json:"tx_hash"`
+	// Identity is set, instead of a read, on an event of the patient's
+	// identity that the identity module noted on this log (app.PatientLog):
+	// a key rotation, guardians named, a recovery asked, approved,
+	// cancelled or completed, a freeze. Record, Reader, Purpose and Outcome
+	// are empty then.
+	Identity *IdentityEvent `json:"identity,omitempty"`
+}
+
+// IdentityEvent is an event of a patient's identity on their log: ids,
+// counts and times only (app.PatientEvent).
+type IdentityEvent struct {
+	Event     string    `json:"event"`            // app.PatientKeyRotated, ...
+	Actor     string    `json:"actor,omitempty"`  // the patient, or the guardian who acted; empty when the chain did
+	Signer    string    `json:"signer,omitempty"` // who signed for the actor
+	Recovery  string    `json:"recovery,omitempty"`
+	KeyID     string    `json:"key_id,omitempty"` // the new signing key
+	Guardians []string  `json:"guardians,omitempty"`
+	Threshold int       `json:"threshold,omitempty"`
+	Approvals int       `json:"approvals,omitempty"`
+	Due       time.Time `json:"due,omitzero"` // when an approved recovery takes effect unless cancelled
+	Reason    string    `json:"reason,omitempty"`
 }
 
 func validResourceType(s string) bool {

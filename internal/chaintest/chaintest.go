@@ -96,6 +96,9 @@ type Consortium struct {
 	Licences app.Licences
 	// Genesis holds other modules' genesis documents by module name.
 	Genesis map[string]json.RawMessage
+	// RecoveryWait is the waiting period of a patient's recovery; zero
+	// keeps identity's default.
+	RecoveryWait time.Duration
 }
 
 // Demo returns the demo consortium: one organization of each kind, each
@@ -165,7 +168,7 @@ func (c *Consortium) MemberWithRole(org, role string) string {
 
 // AppState is the genesis app_state document.
 func (c *Consortium) AppState() []byte {
-	g := identity.Genesis{Orgs: c.Orgs}
+	g := identity.Genesis{Orgs: c.Orgs, RecoveryWaitSeconds: int64(c.RecoveryWait / time.Second)}
 	for _, m := range c.Members {
 		g.Members = append(g.Members, identity.GenesisMember{ID: m.ID, Role: m.Role, SignKey: m.Key.Public(), EncKey: m.Key.Enc})
 	}

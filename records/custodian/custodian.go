@@ -2,8 +2,9 @@
 // node of an organization that holds patient documents: it validates a
 // clinician's FHIR document and stores it encrypted in the vault, hands a
 // document to a reader only after the reader's signed access request has
-// committed a granted disclosure, and destroys a document and its keys when
-// the patient's erasure commits.
+// committed a granted disclosure, destroys a document and its keys when
+// the patient's erasure commits, and moves a patient's copies of their
+// documents' keys to their new key when their keys change (rekey.go).
 //
 // It MUST NOT decide consent itself: the chain does, in the records module's
 // access transaction; this service acts only on committed results.
@@ -43,6 +44,7 @@ type Service struct {
 	CloseVault func() error
 
 	shred     chan string
+	rekeys    chan rekey // rekey.go
 	done      chan struct{}
 	closeOnce sync.Once
 }
@@ -58,6 +60,7 @@ func (s *Service) Attach(a *app.App, st *state.Store) error {
 	s.done = make(chan struct{})
 	a.OnCommit(s.committed)
 	go s.shredder(s.shred, s.done)
+	s.attachRekey(a)
 	return nil
 }
 
