@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/medledger/medledger/httpsig"
 	"github.com/medledger/medledger/notary"
 	"github.com/medledger/medledger/supply"
 )
@@ -99,7 +102,7 @@ func testVectors(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type opened struct{ ID, KeyID, Sig, Wrong string }
+	type opened struct{ ID, KeyID, Sig, Wrong, SigInput, Signature string }
 	o := eval[opened](b, `(async () => {
 	  const m = await import('/static/js/medledger.js');
 	  await new Promise(r => { const w = () => window.scrypt ? r() : setTimeout(w, 20); w(); });
@@ -108,7 +111,8 @@ func testVectors(t *testing.T, e *env) {
 	  const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, k.sign, m.utf8('hello')));
 	  let wrong = '';
 	  try { await m.openKeyFile(text, 'not it'); } catch (e) { wrong = e.message; }
-	  return { ID: k.id, KeyID: k.keyId, Sig: m.hex(sig), Wrong: wrong };
+	  const hs = await m.signRequest(k, 'GET', '/v1/patients/' + k.id + '/records?limit=500');
+	  return { ID: k.id, KeyID: k.keyId, Sig: m.hex(sig), Wrong: wrong, SigInput: hs['Signature-Input'], Signature: hs.Signature };
 	})()`)
 	bob := e.node.Keys["patient/bob"]
 	if o.ID != bob.ID || o.KeyID != bob.KeyID() {
@@ -119,6 +123,28 @@ func testVectors(t *testing.T, e *env) {
 	}
 	if !strings.Contains(o.Wrong, "wrong passphrase") {
 		t.Errorf("a wrong passphrase: got %q", o.Wrong)
+	}
+
+	// The page signs a read (RFC 9421) as package httpsig verifies it, for
+	// this very request and no other.
+	lookup := func(keyID string) (ed25519.PublicKey, error) {
+		if keyID != httpsig.JoinKeyID(bob.ID, bob.KeyID()) {
+			return nil, errors.New("unknown key " + keyID)
+		}
+		return bob.SignPub(), nil
+	}
+	for _, tc := range []struct {
+		path string
+		ok   bool
+	}{{"/v1/patients/" + bob.ID + "/records?limit=500", true}, {"/v1/patients/" + bob.ID + "/disclosures?limit=500", false}} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.Host = strings.TrimPrefix(e.node.URL(), "http://")
+		req.Header.Set("Signature-Input", o.SigInput)
+		req.Header.Set("Signature", o.Signature)
+		_, err := httpsig.Verify(req, lookup, time.Now())
+		if (err == nil) != tc.ok {
+			t.Errorf("the page's signature of a GET, checked on %s: %v", tc.path, err)
+		}
 	}
 }
 

@@ -32,10 +32,10 @@ async function load() {
   const el = $('#shared');
   try {
     const [org, name] = key.id.split('/');
-    const consents = await all('/v1/members/' + enc(org) + '/' + enc(name) + '/consents');
+    const consents = await all('/v1/members/' + enc(org) + '/' + enc(name) + '/consents', 5000, key);
     const rows = [];
     for (const c of consents) {
-      const recs = await all('/v1/patients/' + enc(c.patient) + '/records');
+      const recs = await all('/v1/patients/' + enc(c.patient) + '/records', 5000, key);
       for (const r of recs.filter(r => r.status === 'active' && covers(c.scope, r))) rows.push({ c, r });
     }
     if (!rows.length) { fill(el, h('p', { text: 'No patient has shared records with you or ' + org + ' yet.' })); return; }

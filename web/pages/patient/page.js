@@ -32,7 +32,7 @@ async function load() {
 async function loadRecords() {
   const el = $('#records');
   try {
-    records = await all('/v1/patients/' + enc(key.id) + '/records');
+    records = await all('/v1/patients/' + enc(key.id) + '/records', 5000, key);
     if (!records.length) { fill(el, h('p', { text: 'No records about you are on the chain yet.' })); }
     else {
       fill(el, table('', ['Record', 'What', 'Where', 'When', 'Fingerprint', 'Status', ''], records.map(r => h('tr', { 'data-record': r.id },
@@ -95,7 +95,7 @@ function scopeText(s) {
 async function loadConsents() {
   const el = $('#consents');
   try {
-    const list = (await all('/v1/patients/' + enc(key.id) + '/consents')).reverse();
+    const list = (await all('/v1/patients/' + enc(key.id) + '/consents', 5000, key)).reverse();
     if (!list.length) { fill(el, h('p', { text: 'You have not given anyone access.' })); return; }
     fill(el, table('', ['Who', 'What for', 'Which records', 'Until', 'Status', ''], list.map(c => h('tr', { 'data-consent': c.id },
       h('td', {}, h('strong', { text: c.grantee }), h('div', { class: 'mono label', text: c.id })),
@@ -163,7 +163,7 @@ async function grant(ev) {
 async function loadLog() {
   const el = $('#log');
   try {
-    const list = (await all('/v1/patients/' + enc(key.id) + '/disclosures')).reverse();
+    const list = (await all('/v1/patients/' + enc(key.id) + '/disclosures', 5000, key)).reverse();
     if (!list.length) { fill(el, h('p', { text: 'Nobody has asked to read your records yet.' })); return; }
     fill(el, h('ol', { class: 'timeline', id: 'disclosures' }, list.map(d => {
       const granted = d.outcome === 'granted';

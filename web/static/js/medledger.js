@@ -168,10 +168,33 @@ export class ApiError extends Error {
   }
 }
 
+// signRequest returns the headers that sign a request of method for path
+// (as sent, query included) as key: HTTP Message Signatures (RFC 9421) in
+// medledger's profile of package httpsig: label sig1 over "@method" and
+// "@target-uri", parameters created, expires (5 minutes on), keyid
+// "<signer id>#<key id>", alg "ed25519" and a 128-bit nonce.
+export async function signRequest(key, method, path, now = Date.now()) {
+  const created = Math.floor(now / 1000);
+  const nonce = b64(crypto.getRandomValues(new Uint8Array(16))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const params = '("@method" "@target-uri");created=' + created + ';expires=' + (created + 300) +
+    ';keyid="' + key.id + '#' + key.keyId + '";alg="ed25519";nonce="' + nonce + '"';
+  const base = '"@method": ' + method + '\n"@target-uri": ' + location.origin + path + '\n"@signature-params": ' + params;
+  const sig = await crypto.subtle.sign({ name: 'Ed25519' }, key.sign, utf8(base));
+  return { 'Signature-Input': 'sig1=' + params, Signature: 'sig1=:' + b64(sig) + ':' };
+}
+
+// api reads path from the node. With opts.key, a GET is signed as that key
+// (signRequest): reads of a patient's data need it where the node asks
+// for a signature, and are harmless where it does not.
 export async function api(path, opts = {}) {
   let res;
+  opts = Object.assign({}, opts);
+  const headers = Object.assign({ Accept: 'application/json' }, opts.headers || {});
+  if (opts.key && (!opts.method || opts.method === 'GET')) Object.assign(headers, await signRequest(opts.key, 'GET', path));
+  delete opts.key;
+  opts.headers = headers;
   try {
-    res = await fetch(path, Object.assign({ headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' }, opts));
+    res = await fetch(path, Object.assign({ credentials: 'same-origin', cache: 'no-store' }, opts));
   } catch (e) {
     throw new ApiError({ title: 'unreachable', detail: 'the node did not answer: ' + e.message }, 0);
   }
@@ -184,13 +207,14 @@ export async function api(path, opts = {}) {
   return body;
 }
 
-// all follows a list's cursor and returns every item (up to max).
-export async function all(path, max = 5000) {
+// all follows a list's cursor and returns every item (up to max); with
+// key, each page's read is signed as key.
+export async function all(path, max = 5000, key = null) {
   const out = [];
   let cursor = '';
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await api(path + sep + 'limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    const page = await api(path + sep + 'limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''), { key });
     out.push(...(page.items || []));
     if (!page.next_cursor || out.length >= max) return out;
     cursor = page.next_cursor;
@@ -556,7 +580,7 @@ export async function readRecord(key, id, purpose, breakGlass) {
   if (breakGlass) body.break_glass = breakGlass;
   const raw = await buildTx(key, 'records/access', body);
   const res = await api('/v1/records/' + enc(id) + '/read', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ tx: b64(raw) }) });
-  const rec = await api('/v1/records/' + enc(id));
+  const rec = await api('/v1/records/' + enc(id), { key });
   const doc = await openDocument(key, fromB64(res.blob), fromB64(res.wrapped_key), rec.digest);
   return { res, rec, json: fromUtf8(doc) };
 }
