@@ -58,6 +58,7 @@ type capResource struct {
 	Type          string           `json:"type"`
 	Documentation string           `json:"documentation,omitempty"`
 	Interaction   []capInteraction `json:"interaction,omitempty"`
+	SearchInclude []string         `json:"searchInclude,omitempty"`
 	SearchParam   []capSearchParam `json:"searchParam,omitempty"`
 	Operation     []capOperation   `json:"operation,omitempty"`
 }
@@ -151,7 +152,7 @@ func CapabilityStatement(baseURL string) []byte {
 					SearchParam: []capSearchParam{{Name: "patient", Definition: "http://hl7.org/fhir/SearchParameter/AuditEvent-patient", Type: "reference",
 						Documentation: "the patient's pseudonymous id: every disclosure of their records, granted, refused or break-glass"}},
 				},
-			}, claimResources()...),
+			}, append(claimResources(), researchResources()...)...),
 			Interaction: []capInteraction{{Code: "transaction",
 				Documentation: "POST /fhir with a transaction Bundle whose entries each create (POST) or update (PUT) one resource; " +
 					"each resource becomes an encrypted document in the custodian's vault and a record on the ledger"}},

@@ -81,7 +81,7 @@ type researchStudy struct {
 	ID           string              `json:"id,omitempty"`
 	Meta         *meta               `json:"meta,omitempty"`
 	Extension    []researchExtension `json:"extension,omitempty"`
-	Identifier   []identifier        `json:"identifier"`
+	Identifier   []identifier        `json:"identifier,omitempty"`
 	Title        string              `json:"title,omitempty"`
 	Status       string              `json:"status"`
 	Phase        *concept            `json:"phase,omitempty"`
@@ -124,7 +124,7 @@ func ResearchStudy(v trials.View, baseURL string) []byte {
 		r.ID = t.ID
 	}
 	if t.ID == "" {
-		r.Identifier = []identifier{}
+		r.Identifier = nil
 	}
 	if baseURL != "" && t.ID != "" {
 		r.Meta = &meta{Source: baseURL + "/v1/trials/" + url.PathEscape(t.ID)}
@@ -204,7 +204,7 @@ type researchSubject struct {
 	ResourceType string              `json:"resourceType"`
 	ID           string              `json:"id,omitempty"`
 	Extension    []researchExtension `json:"extension,omitempty"`
-	Identifier   []identifier        `json:"identifier"`
+	Identifier   []identifier        `json:"identifier,omitempty"`
 	Status       string              `json:"status"`
 	Study        *reference          `json:"study"`
 	Individual   *reference          `json:"individual"`
@@ -253,7 +253,7 @@ func ResearchSubject(s trials.Subject) []byte {
 		r.ID = s.ID
 	}
 	if s.ID == "" {
-		r.Identifier = []identifier{}
+		r.Identifier = nil
 	}
 	if st, ok := subjectStatus[s.Status]; ok {
 		r.Status = st
@@ -379,4 +379,28 @@ func SearchPage(matches, included [][]byte, total int, self, next string) []byte
 	add(matches, "match")
 	add(included, "include")
 	return mustJSON(b)
+}
+
+// researchResources are the research views in the CapabilityStatement:
+// what a node's trials service serves under /fhir.
+func researchResources() []capResource {
+	page := []capSearchParam{
+		{Name: "_count", Definition: "http://hl7.org/fhir/SearchParameter/Resource-count", Type: "number", Documentation: "page size, 1 to 1000 (default 100); the Bundle's next link gives the following page"},
+	}
+	return []capResource{
+		{
+			Type:          "ResearchStudy",
+			Documentation: "A trial: declared outcomes as objectives (primary or secondary), every outcome switch in the description, results as notes; the protocol version and planned enrolment as extensions.",
+			Interaction:   []capInteraction{{Code: "read", Documentation: "GET /fhir/ResearchStudy/{id}"}, {Code: "search-type", Documentation: "GET /fhir/ResearchStudy"}},
+			SearchParam:   append([]capSearchParam{{Name: "_id", Definition: "http://hl7.org/fhir/SearchParameter/Resource-id", Type: "token", Documentation: "a trial id"}}, page...),
+		},
+		{
+			Type:          "ResearchSubject",
+			Documentation: "A trial's participant, known only by their pseudonym for the trial (psn-...); never a patient id.",
+			Interaction:   []capInteraction{{Code: "read", Documentation: "GET /fhir/ResearchSubject/{id}, by pseudonym"}, {Code: "search-type", Documentation: "GET /fhir/ResearchSubject?study={trial id}"}},
+			SearchInclude: []string{"ResearchSubject:consent"},
+			SearchParam: append([]capSearchParam{{Name: "study", Definition: "http://hl7.org/fhir/SearchParameter/ResearchSubject-study", Type: "reference",
+				Documentation: "the trial's id; with _include=ResearchSubject:consent each participant's consents to protocol versions come as Consent resources (scope research)"}}, page...),
+		},
+	}
 }

@@ -285,3 +285,96 @@ func TestTrialsStory(t *testing.T) {
 		}
 	}
 }
+
+// TestDevSeedsTrial: the first run of dev seeds the demo trial and prints
+// a line to try, and the README's trials tour runs against it line by line
+// (the export in a temporary folder): show, export, audit OK with bob's
+// records excluded, a changed record, audit NOT OK.
+func TestDevSeedsTrial(t *testing.T) {
+	t.Parallel()
+	home, url, startDev := devHome(t)
+	stop := startDev()
+	waitSeeded(t, stop, filepath.Join(home, "data", trialscli.Module.Seed.Marker), "demo trial")
+	common := []string{"--home", home, "--node", url}
+	runDev := func(args ...string) result { return run(t, append(args, common...)...) }
+
+	var v struct {
+		ID        string `json:"id"`
+		Sponsor   string `json:"sponsor"`
+		Subjects  int    `json:"subjects"`
+		Withdrawn int    `json:"withdrawn"`
+		Batches   int    `json:"batches"`
+		Outcomes  []struct{ Code string }
+	}
+	runDev("trials", "show", trialscli.DemoTrial, "-o", "json").ok(t).json(t, &v)
+	if v.ID != trialscli.DemoTrial || v.Sponsor != "heartwell-trials" || v.Subjects != 2 || v.Withdrawn != 1 || v.Batches != 2 || len(v.Outcomes) != len(trialscli.DemoOutcomes) {
+		t.Fatalf("the demo trial: %+v", v)
+	}
+	runDev("trials", "show", trialscli.DemoTrial).ok(t).says(t, "HbA1c in type 2 diabetes", "northside-hospital, lakeside-clinic", "HBA1C (primary)")
+
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "### Clinical trials")
+	if !ok {
+		t.Fatal("README.md has no Clinical trials section")
+	}
+	if i := strings.Index(section, "\n#"); i >= 0 {
+		section = section[:i]
+	}
+	dir := t.TempDir()
+	export := filepath.Join(dir, "export.jsonl")
+	commands := 0
+	for line := range strings.Lines(section) {
+		if sed, ok := strings.CutPrefix(line, "    sed -i 's/"); ok {
+			from, rest, _ := strings.Cut(sed, "/")
+			to, _, _ := strings.Cut(rest, "/")
+			b, err := os.ReadFile(export)
+			if err != nil {
+				t.Fatal(err)
+			}
+			changed := strings.Replace(string(b), from, to, 1)
+			if changed == string(b) {
+				t.Fatalf("the README's sed finds no %s in the export", from)
+			}
+			write(t, dir, "export.jsonl", changed)
+			continue
+		}
+		cmd, ok := strings.CutPrefix(line, "    ./medledger ")
+		if !ok {
+			continue
+		}
+		commands++
+		cmd, comment, _ := strings.Cut(cmd, "#")
+		args := shellWords(t, strings.ReplaceAll(cmd, "export.jsonl", export))
+		r := runDev(args...)
+		want := 0
+		if strings.Contains(comment, "exit 1") {
+			want = 1
+		}
+		if r.code != want {
+			t.Fatalf("README: medledger %s: exit %d, want %d\n%s\n%s", cmd, r.code, want, r.stdout, r.stderr)
+		}
+		for _, w := range strings.Fields(comment) {
+			w = strings.TrimRight(w, ":,;")
+			if w == strings.ToUpper(w) && strings.ToUpper(w) != strings.ToLower(w) {
+				r.says(t, w)
+			}
+		}
+		if strings.Contains(comment, "excluded") {
+			r.says(t, "excluded  2")
+		}
+		if strings.Contains(comment, "batch 1 index 1") {
+			r.says(t, "batch 1 index 1")
+		}
+	}
+	if commands < 4 {
+		t.Fatalf("the README's trials tour has %d commands", commands)
+	}
+	if res := stop(); res.code != 0 {
+		t.Fatalf("dev exited %d: %s", res.code, res.stderr)
+	} else if !strings.Contains(res.stdout, "trials show "+trialscli.DemoTrial) {
+		t.Fatalf("dev does not suggest a trials command:\n%s", res.stdout)
+	}
+}
