@@ -260,20 +260,20 @@ func (c *Client) VerifyCredential(ctx context.Context, file string, opt VerifyOp
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	ch, err := c.chainFacts(ctx, file, opt.Now)
+	f, perr := vc.Parse(file)
+	ch, err := c.chainFacts(ctx, f, opt.Now)
 	if err != nil {
 		return credentials.Verification{}, err
 	}
-	v, _ := vc.Verify(file, ch)
-	return v, nil
+	return vc.VerifyParsed(f, perr, ch), nil
 }
 
-// chainFacts gathers what the chain says of a credential file.
-func (c *Client) chainFacts(ctx context.Context, file string, now time.Time) (vc.Chain, error) {
+// chainFacts gathers what the chain says of a parsed credential file (nil:
+// it did not parse, and there is nothing to ask).
+func (c *Client) chainFacts(ctx context.Context, f *vc.File, now time.Time) (vc.Chain, error) {
 	ch := vc.Chain{Now: now}
-	f, err := vc.Parse(file)
-	if err != nil {
-		return ch, nil // Verify reports the format
+	if f == nil {
+		return ch, nil
 	}
 	facts, err := c.Credential(ctx, f.ID)
 	switch {
@@ -315,11 +315,15 @@ func (c *Client) VerifyPresentation(ctx context.Context, file string, opt Verify
 		v.Add(credentials.CheckFormat, false, strings.TrimPrefix(err.Error(), vc.ErrFormat.Error()+": "))
 		return v, nil
 	}
-	ch, err := c.chainFacts(ctx, p.Credential, opt.Now)
+	f, perr := vc.Parse(p.Credential)
+	ch, err := c.chainFacts(ctx, f, opt.Now)
 	if err != nil {
 		return credentials.Verification{}, err
 	}
-	v, f := vc.Verify(p.Credential, ch)
+	v := vc.VerifyParsed(f, perr, ch)
+	if perr != nil {
+		f = nil
+	}
 	var holderKey []byte
 	if m, err := c.Member(ctx, p.Holder); err == nil {
 		holderKey = m.SignKey

@@ -36,12 +36,22 @@ type Chain struct {
 // listed with its outcome; the file is valid only when all pass. The File
 // is nil when the file does not parse.
 func Verify(raw string, ch Chain) (credentials.Verification, *File) {
-	v := credentials.Verification{Status: credentials.StatusUnknown, Height: ch.Height, CheckedAt: ch.Now.UTC()}
 	f, err := Parse(raw)
-	if err != nil {
-		v.Add(credentials.CheckFormat, false, strings.TrimPrefix(err.Error(), ErrFormat.Error()+": "))
-		return v, nil
+	return VerifyParsed(f, err, ch), f
+}
+
+// VerifyParsed is Verify of what Parse(raw) returned, for a caller that
+// parsed the file already (to learn which record to ask the chain for).
+func VerifyParsed(f *File, parseErr error, ch Chain) credentials.Verification {
+	v := credentials.Verification{Status: credentials.StatusUnknown, Height: ch.Height, CheckedAt: ch.Now.UTC()}
+	if parseErr != nil || f == nil {
+		if parseErr == nil {
+			parseErr = formatErr("no file")
+		}
+		v.Add(credentials.CheckFormat, false, strings.TrimPrefix(parseErr.Error(), ErrFormat.Error()+": "))
+		return v
 	}
+	raw := f.JWS.Raw
 	v.Add(credentials.CheckFormat, true, fmt.Sprintf("a W3C verifiable credential (VC-JOSE, %s), %s %s", MediaTypeVCJWT, f.Type, f.ID))
 	v.Credential, v.Type, v.Subject, v.Issuer, v.IssuedBy, v.Jurisdiction = f.ID, f.Type, f.Subject, f.Issuer, f.IssuedBy, f.Jurisdiction
 	from, until := f.ValidFrom, f.ValidUntil
@@ -82,7 +92,7 @@ func Verify(raw string, ch Chain) (credentials.Verification, *File) {
 			v.Add(credentials.CheckIssuer, false, fmt.Sprintf("%s is not authorized to issue %s in %s", f.Issuer, f.Type, f.Jurisdiction))
 		}
 		judgeValidity(&v, f.ValidFrom, f.ValidUntil, ch.Now)
-		return v, f
+		return v
 	}
 
 	if diff := mismatch(f, fc); diff != "" {
@@ -111,7 +121,7 @@ func Verify(raw string, ch Chain) (credentials.Verification, *File) {
 	if v.Status == credentials.StatusActive && !fc.ValidAt(ch.Now) {
 		v.Status = credentials.StatusExpired
 	}
-	return v, f
+	return v
 }
 
 func judgeValidity(v *credentials.Verification, from, until, now time.Time) {
