@@ -152,7 +152,7 @@ func CapabilityStatement(baseURL string) []byte {
 					SearchParam: []capSearchParam{{Name: "patient", Definition: "http://hl7.org/fhir/SearchParameter/AuditEvent-patient", Type: "reference",
 						Documentation: "the patient's pseudonymous id: every disclosure of their records, granted, refused or break-glass"}},
 				},
-			}, append(claimResources(), researchResources()...)...),
+			}, append(append(claimResources(), researchResources()...), practitionerResources()...)...),
 			Interaction: []capInteraction{{Code: "transaction",
 				Documentation: "POST /fhir with a transaction Bundle whose entries each create (POST) or update (PUT) one resource; " +
 					"each resource becomes an encrypted document in the custodian's vault and a record on the ledger"}},
