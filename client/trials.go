@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -160,9 +161,15 @@ func (c *Client) TrialBatchData(ctx context.Context, s Signer, trial string, seq
 	if err != nil {
 		return out, err
 	}
-	if err := c.send(req, &out.BatchData); err != nil {
+	var raw json.RawMessage
+	if err := c.send(req, &raw); err != nil {
 		return out, err
 	}
+	head, blob, ok := bytes.Cut(raw, []byte("\n"))
+	if !ok || json.Unmarshal(head, &out.BatchData) != nil {
+		return out, fmt.Errorf("batch %d of trial %s: the node's answer is not a batch", seq, trial)
+	}
+	out.Blob = blob
 	doc, err := vault.OpenBlob(out.Blob, out.WrappedKey, s.Key.Enc)
 	if err != nil {
 		return out, fmt.Errorf("batch %d of trial %s: %w", seq, trial, err)

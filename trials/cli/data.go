@@ -21,9 +21,10 @@ import (
 	"github.com/medledger/medledger/trials/site"
 )
 
-// uploadBytes is the most bytes of records one upload carries: under the
-// node's limit, with room for the line ends.
-const uploadBytes = site.MaxUploadBytes - 1<<20
+// uploadBytes is the most bytes of records one upload carries: well under
+// the node's limits (site.MaxUploadBytes, and site.MaxBatchDocBytes for the
+// records with their salts).
+const uploadBytes = 16 << 20
 
 func jsonIndent(v any) ([]byte, error) {
 	b, err := json.MarshalIndent(v, "", "  ")

@@ -28,19 +28,23 @@ type BatchHeader struct {
 	Removed []string `json:"removed,omitempty"`
 }
 
-// batchLine is one record of a batch document: its leaf hash, its subject
-// and, unless removed, its leaf verbatim.
-type batchLine struct {
-	Hash    string          `json:"hash"`
-	Subject string          `json:"subject"`
-	Leaf    json.RawMessage `json:"leaf,omitempty"`
+// removedLine is the line of a removed record: its leaf hash and subject.
+type removedLine struct {
+	Hash    string `json:"hash"`
+	Subject string `json:"subject"`
 }
+
+// MaxBatchDocBytes bounds a stored batch document, so that a reader's
+// client can take it in one answer: a batch whose leaves would make a
+// larger document is refused (split it).
+const MaxBatchDocBytes = 28 << 20
 
 // ErrBatchDoc is a batch document that does not read.
 var ErrBatchDoc = errors.New("site: bad batch document")
 
 // EncodeBatch writes a batch document: h, then one line per entry in index
-// order.
+// order: the entry's leaf verbatim (its hash and subject are the leaf's),
+// or, for a removed entry, {"hash","subject"}.
 func EncodeBatch(h BatchHeader, entries []dataset.Entry) []byte {
 	h.Format = BatchFormat
 	hb, err := json.Marshal(h)
@@ -49,32 +53,37 @@ func EncodeBatch(h BatchHeader, entries []dataset.Entry) []byte {
 	}
 	size := len(hb) + 1
 	for _, e := range entries {
-		size += 100 + len(e.Subject) + len(e.Leaf)
+		if e.Leaf != nil {
+			size += len(e.Leaf) + 1
+		} else {
+			size += 100 + len(e.Subject)
+		}
 	}
 	b := make([]byte, 0, size)
 	b = append(b, hb...)
 	b = append(b, '\n')
 	for _, e := range entries {
-		// NOTE: written by hand, the hot path of a 100,000-record batch:
-		// a hash is hex, a subject a pseudonym id (checked by Leaf), a leaf
-		// compact JSON as encoding/json wrote it.
+		if e.Leaf != nil {
+			// NOTE: a leaf is compact JSON as encoding/json wrote it (no raw
+			// newline), so it is one line.
+			b = append(b, e.Leaf...)
+			b = append(b, '\n')
+			continue
+		}
 		b = append(b, `{"hash":"`...)
 		b = hex.AppendEncode(b, e.Hash)
 		b = append(b, `","subject":`...)
 		b = strconv.AppendQuote(b, e.Subject)
-		if e.Leaf != nil {
-			b = append(b, `,"leaf":`...)
-			b = append(b, e.Leaf...)
-		}
 		b = append(b, "}\n"...)
 	}
 	return b
 }
 
-// DecodeBatch reads a batch document, checking that every line is a
-// record of a pseudonym with a 32-byte hash, that each leaf hashes to its
-// hash, and that there are as many as the header counts. It does not
-// check the root (the reader compares it with the chain's).
+// DecodeBatch reads a batch document, checking that each record is a leaf
+// of a pseudonym's record (its hash computed) or a removed record's
+// 32-byte hash and pseudonym, and that there are as many as the header
+// counts. It does not check the root (the reader compares it with the
+// chain's).
 func DecodeBatch(b []byte) (BatchHeader, []dataset.Entry, error) {
 	var h BatchHeader
 	first, rest, _ := bytes.Cut(b, []byte("\n"))
@@ -94,25 +103,28 @@ func DecodeBatch(b []byte) (BatchHeader, []dataset.Entry, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var l batchLine
-		if err := json.Unmarshal(line, &l); err != nil {
+		if bytes.HasPrefix(line, []byte(`{"hash":`)) {
+			var l removedLine
+			dec := json.NewDecoder(bytes.NewReader(line))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&l); err != nil {
+				return h, nil, fmt.Errorf("%w: record %d: %v", ErrBatchDoc, len(entries), err)
+			}
+			hash, err := hex.DecodeString(l.Hash)
+			if err != nil || len(hash) != 32 {
+				return h, nil, fmt.Errorf("%w: record %d: hash is not 32 bytes of hex", ErrBatchDoc, len(entries))
+			}
+			if !pseudonym.IsID(l.Subject) {
+				return h, nil, fmt.Errorf("%w: record %d: subject is not a pseudonym id", ErrBatchDoc, len(entries))
+			}
+			entries = append(entries, dataset.Entry{Hash: hash, Subject: l.Subject})
+			continue
+		}
+		rec, err := dataset.ParseLeaf(line)
+		if err != nil {
 			return h, nil, fmt.Errorf("%w: record %d: %v", ErrBatchDoc, len(entries), err)
 		}
-		hash, err := hex.DecodeString(l.Hash)
-		if err != nil || len(hash) != 32 {
-			return h, nil, fmt.Errorf("%w: record %d: hash is not 32 bytes of hex", ErrBatchDoc, len(entries))
-		}
-		if !pseudonym.IsID(l.Subject) {
-			return h, nil, fmt.Errorf("%w: record %d: subject is not a pseudonym id", ErrBatchDoc, len(entries))
-		}
-		e := dataset.Entry{Hash: hash, Subject: l.Subject}
-		if l.Leaf != nil {
-			if !bytes.Equal(dataset.LeafHash(l.Leaf), hash) {
-				return h, nil, fmt.Errorf("%w: record %d: the leaf does not hash to its hash", ErrBatchDoc, len(entries))
-			}
-			e.Leaf = l.Leaf
-		}
-		entries = append(entries, e)
+		entries = append(entries, dataset.Entry{Hash: dataset.LeafHash(line), Subject: rec.Subject, Leaf: line})
 	}
 	if len(entries) != h.Count {
 		return h, nil, fmt.Errorf("%w: %d records, the header counts %d", ErrBatchDoc, len(entries), h.Count)

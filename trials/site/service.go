@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,8 +34,9 @@ const (
 	MaxDocumentBytes = 32 << 20
 	// MaxUploadBytes is the largest body of records one data upload
 	// carries; a client splits larger files (and files of more than
-	// trials.MaxBatchRecords records) into several batches.
-	MaxUploadBytes = 32 << 20
+	// trials.MaxBatchRecords records) into several batches. The batch
+	// document it makes must also fit MaxBatchDocBytes.
+	MaxUploadBytes = 24 << 20
 )
 
 // DocumentUpload answers POST /v1/trials/documents: the vault's ref and
@@ -59,6 +61,10 @@ type DataUpload struct {
 // BatchData answers GET /v1/trials/{id}/batches/{seq}/data: the batch's
 // current document, encrypted, with its data key wrapped for the reader.
 // The document reads with DecodeBatch once opened (vault.OpenBlob).
+//
+// The answer (application/octet-stream) is this as one line of JSON, a
+// newline, then the blob's bytes: a batch document is up to
+// MaxBatchDocBytes, which base64 in JSON would swell by a third.
 type BatchData struct {
 	Trial string `json:"trial"`
 	Batch uint64 `json:"batch"`
@@ -68,8 +74,8 @@ type BatchData struct {
 	Count int    `json:"count"`
 	// Removed are the subjects whose leaves the document no longer holds.
 	Removed    []string `json:"removed"`
-	Blob       []byte   `json:"blob"`
 	WrappedKey []byte   `json:"wrapped_key"`
+	Blob       []byte   `json:"-"`
 }
 
 // Service is the trials service of one node.
@@ -302,6 +308,9 @@ func (s *Service) storeBatch(ctx context.Context, t trials.Trial, who app.Signer
 	slices.Sort(subjects)
 	root := hex.EncodeToString(dataset.RootOf(hashes))
 	doc := EncodeBatch(BatchHeader{Trial: t.ID, Site: who.Org, By: who.ID, Root: root, Count: len(entries)}, entries)
+	if len(doc) > MaxBatchDocBytes {
+		return DataUpload{}, trials.ErrTooLarge.New("the batch's records with their salts make %d bytes, over %d: send fewer records at once", len(doc), MaxBatchDocBytes)
+	}
 	rec, err := s.Vault.Put(ctx, doc)
 	if err != nil {
 		return DataUpload{}, err
@@ -370,7 +379,15 @@ func (s *Service) readBatch(w http.ResponseWriter, r *http.Request) {
 	if removed == nil {
 		removed = []string{}
 	}
-	api.WriteJSON(w, BatchData{Trial: t.ID, Batch: b.Seq, Ref: b.Ref, Doc: e.Doc, Root: b.Root, Count: b.Count, Removed: removed, Blob: blob, WrappedKey: wk})
+	head, err := json.Marshal(BatchData{Trial: t.ID, Batch: b.Seq, Ref: b.Ref, Doc: e.Doc, Root: b.Root, Count: b.Count, Removed: removed, WrappedKey: wk})
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(head)+1+len(blob)))
+	w.Write(append(head, '\n'))
+	w.Write(blob)
 }
 
 // removeSet lists the subjects of batch b who asked for their data to be
@@ -445,8 +462,10 @@ func (s *Service) rewrite(ctx context.Context, e indexEntry, need []string) (ind
 	if err != nil {
 		return e, fmt.Errorf("batch %s: %w", e.Ref, err)
 	}
+	// NOTE: the entries' leaves are slices of the plaintext, which is
+	// cleared once the rewrite is stored.
+	defer clear(doc.Plaintext)
 	h, entries, err := DecodeBatch(doc.Plaintext)
-	clear(doc.Plaintext)
 	if err != nil {
 		return e, fmt.Errorf("batch %s: %w", e.Ref, err)
 	}

@@ -1,0 +1,18 @@
+//go:build unix
+
+package site_test
+
+import (
+	"syscall"
+	"time"
+)
+
+// cpuTime is the CPU time this process used so far (user and system): the
+// node, its service and the client, which the benchmarks run in-process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
