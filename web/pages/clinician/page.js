@@ -11,6 +11,7 @@ pageReady(() => {
   fill($('#glass-reason'), h('option', { value: '', text: 'Choose the reason…' }),
     Object.entries(BREAK_GLASS).map(([code, words]) => h('option', { value: code, text: words })));
   signIn($('#signin'), {
+    example: 'keys/lakeside-clinic/dr-patel.json',
     purpose: 'Open your key file (keys/ORG/NAME.json) to read what patients shared with you. Documents are decrypted in this browser with your key.',
     accept: k => (k.id.includes('/') ? null : 'this is a patient\'s key; the clinician page needs a member\'s key'),
     onChange: k => { key = k; $('#clinician').hidden = !k; if (k) load(); },

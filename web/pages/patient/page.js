@@ -12,6 +12,7 @@ const err = e => (e instanceof ApiError ? e.text : e.message);
 
 pageReady(() => {
   signIn($('#signin'), {
+    example: 'keys/patient/alice.json',
     purpose: 'Open your key file (keys/patient/NAME.json) to see your records. The page decrypts it here; your key never leaves this browser.',
     accept: k => (k.id.startsWith('pat-') ? null : 'this is a member\'s key (' + k.name + '); the patient page needs a patient\'s key'),
     onChange: k => { key = k; $('#patient').hidden = !k; if (k) load(); },

@@ -9,6 +9,7 @@ const itemText = it => (it.sscc ? 'case ' + it.sscc : it.gtin + ' / ' + it.seria
 
 pageReady(() => {
   signIn($('#signin'), {
+    example: 'keys/medsupply-dist/admin.json',
     purpose: 'Open your key file (keys/ORG/NAME.json) to see your organization\'s stock and act on it.',
     accept: k => (k.id.includes('/') ? null : 'a patient\'s key has no stock; open a member\'s key'),
     onChange: k => { key = k; org = k ? k.id.split('/')[0] : ''; $('#partner').hidden = !k; if (k) load(); },

@@ -54,6 +54,7 @@ pageReady(() => {
   });
   camera();
   signIn($('#signin'), {
+    example: 'keys/cityrx-pharmacy/pharmacist.json',
     purpose: 'Open your key file to dispense a verified pack or report a suspect one. Verifying needs no sign-in.',
     accept: k => (k.id.includes('/') ? null : 'a patient\'s key cannot dispense or report; open a pharmacy member\'s key'),
     onChange: k => { key = k; if (current) actions(current); },

@@ -354,7 +354,7 @@ export async function forget() { await idb('readwrite', s => s.delete('key')); }
 // it needs one, and once open, who is signed in with a sign-out button.
 // accept(key) returns an error text for a key the page cannot use, or
 // null. onChange(key or null) runs whenever the session changes.
-export async function signIn(el, { accept, onChange, purpose }) {
+export async function signIn(el, { accept, onChange, purpose, example }) {
   const render = async () => {
     const key = await currentKey();
     if (key) {
@@ -373,7 +373,7 @@ export async function signIn(el, { accept, onChange, purpose }) {
     const form = h('form', { class: 'signin', id: 'signin-form' },
       h('p', { text: purpose || 'Open your key file to act: this page signs in your browser, and your key never leaves it.' }),
       h('div', { class: 'field' }, h('label', { for: 'keyfile', text: 'Key file' }), file,
-        h('p', { class: 'hint', text: 'The file from your keys folder, e.g. keys/patient/alice.json.' })),
+        h('p', { class: 'hint', text: 'The file from your keys folder, e.g. ' + (example || 'keys/patient/alice.json') + ' (medledger dev writes the demo keys to its home\'s keys folder).' })),
       h('div', { class: 'field' }, h('label', { for: 'passphrase', text: 'Passphrase (if the file has one)' }), pass),
       h('button', { type: 'submit', id: 'signin-open' }, 'Open key'), msg);
     form.addEventListener('submit', async ev => {
