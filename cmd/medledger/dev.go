@@ -229,7 +229,8 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool, after ...func(h node
 		c.Logf("medledger: vault key %s is not passphrase-protected (set MEDLEDGER_VAULT_PASSPHRASE on a real node)\n", h.ConfigDir()+"/vault_key.json")
 	}
 	for _, fn := range after {
-		if err := fn(h, d); err != nil {
+		// A seed cut short by Ctrl-C is no warning: the next run finishes it.
+		if err := fn(h, d); err != nil && c.Ctx.Err() == nil {
 			c.Logf("medledger: warning: %v\n", err)
 		}
 	}
