@@ -120,5 +120,12 @@ func TestFHIRViews(t *testing.T) {
 			t.Fatalf("GET %s: %v", p, m)
 		}
 	}
+	// /openapi.json lists the service's routes.
+	res, spec := n.Get(t, "/openapi.json")
+	for _, route := range []string{"/v1/trials/documents", "/v1/trials/{id}/data", "/v1/trials/{id}/batches/{seq}/data", "/fhir/ResearchStudy", "/fhir/ResearchSubject/{id}"} {
+		if res.StatusCode != 200 || !strings.Contains(string(spec), `"`+route+`"`) {
+			t.Errorf("/openapi.json does not list %s", route)
+		}
+	}
 	fhircheck.Require(t, all...)
 }
