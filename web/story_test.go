@@ -248,6 +248,16 @@ func testConsentStory(t *testing.T, e *env) {
 		t.Fatalf("bob has no vital-signs record: %+v", recs)
 	}
 
+	// A Condition for bob, so that the clinician's page shows one too.
+	cond, err := os.ReadFile("testdata/condition-asthma-bob.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	condRec, err := e.node.Client.AddRecord(ctx, e.node.Signer("northside-hospital/dr-chen"), e.node.Keys["patient/bob"].ID, cond)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	bob := e.open(t, "patient")
 	bob.go_("/patient")
 	bob.signIn(e.bobKey, bobPassphrase)
@@ -284,6 +294,13 @@ func testConsentStory(t *testing.T, e *env) {
 	patel.visible("#raw-json")
 	if raw := patel.text("#raw-json"); !strings.Contains(raw, `"resourceType": "Observation"`) {
 		t.Errorf("the raw JSON is not one click away: %s", raw)
+	}
+
+	// A Condition: its code and text.
+	patel.click(`#shared-table button[data-open="` + condRec + `"]`)
+	patel.until("the condition opens", `(document.querySelector('#opened') || {}).dataset && document.querySelector('#opened').dataset.record === `+jsString(condRec)+` && !!document.querySelector('#opened .fhir')`, 20*time.Second)
+	if got := patel.text("#opened"); !strings.Contains(got, "Asthma, mild intermittent") || !strings.Contains(got, "195967001") || !strings.Contains(got, "SNOMED CT") {
+		t.Errorf("the Condition is not shown with its code and text:\n%s", got)
 	}
 
 	bob.go_("/patient")
