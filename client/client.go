@@ -28,15 +28,42 @@ import (
 // DefaultNode is the API address of `medledger dev`.
 const DefaultNode = "http://127.0.0.1:26680"
 
+// DefaultTimeout bounds each call of a client, unless its context ends
+// sooner: a node that stopped answering (paused, overloaded, a network
+// that drops packets) does not hang its caller. A commit request
+// (mode=commit) is given api.DefaultCommitTimeout more, which the node
+// waits for the block.
+const DefaultTimeout = 20 * time.Second
+
+// MaxResponseBytes bounds what a client reads of one answer: the largest a
+// node sends is a vault document (fhir.MaxDocumentSize) in base64 with its
+// wrapped key, or a page of a list. A larger answer is refused, so that a
+// node (or anything between) cannot make its client exhaust memory.
+const MaxResponseBytes = 32 << 20
+
 // Client talks to one node.
 type Client struct {
 	Base string // e.g. http://127.0.0.1:26680
 	HTTP *http.Client
+	// Timeout bounds each call (DefaultTimeout when 0); a context with an
+	// earlier deadline wins.
+	Timeout time.Duration
 }
 
 // New returns a client for base.
 func New(base string) *Client {
-	return &Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
+	// NOTE: the http.Client's own timeout is a backstop for code that
+	// calls c.HTTP directly; the client's calls are bounded by Timeout.
+	return &Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Timeout: DefaultTimeout + api.DefaultCommitTimeout}, Timeout: DefaultTimeout}
+}
+
+// bounded returns ctx with the client's per-call deadline, plus extra.
+func (c *Client) bounded(ctx context.Context, extra time.Duration) (context.Context, context.CancelFunc) {
+	d := c.Timeout
+	if d <= 0 {
+		d = DefaultTimeout
+	}
+	return context.WithTimeout(ctx, d+extra)
 }
 
 // Error is a problem document returned by the node: a refusal or a
@@ -110,21 +137,35 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 	return c.send(req, out)
 }
 
-// send performs req and decodes the answer into out (a *json.RawMessage
-// takes it as it is; nil discards it), or returns the node's problem
-// document as an *Error.
+// send performs req within the client's timeout and decodes the answer
+// into out (a *json.RawMessage takes it as it is; nil discards it), or
+// returns the node's problem document as an *Error.
 func (c *Client) send(req *http.Request, out any) error {
+	extra := time.Duration(0)
+	if req.URL.Query().Get("mode") == "commit" {
+		extra = api.DefaultCommitTimeout
+	}
+	parent := req.Context()
+	ctx, cancel := c.bounded(parent, extra)
+	defer cancel()
+	req = req.WithContext(ctx)
 	res, err := c.HTTP.Do(req)
 	if err != nil {
-		if req.Context().Err() != nil {
-			return req.Context().Err()
+		if parent.Err() != nil {
+			return parent.Err()
+		}
+		if ctx.Err() == context.DeadlineExceeded {
+			return &UnreachableError{Node: c.Base, Err: fmt.Errorf("no answer within %s: %w", c.timeout()+extra, err)}
 		}
 		return &UnreachableError{Node: c.Base, Err: err}
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
+	b, err := io.ReadAll(io.LimitReader(res.Body, MaxResponseBytes+1))
 	if err != nil {
-		return err
+		return &UnreachableError{Node: c.Base, Err: fmt.Errorf("the answer broke off: %w", err)}
+	}
+	if len(b) > MaxResponseBytes {
+		return fmt.Errorf("%s %s: the node's answer is over %d bytes, more than any answer a node sends; refused", req.Method, req.URL.Path, MaxResponseBytes)
 	}
 	if res.StatusCode >= 300 {
 		var p api.Problem
@@ -141,6 +182,13 @@ func (c *Client) send(req *http.Request, out any) error {
 		return nil
 	}
 	return json.Unmarshal(b, out)
+}
+
+func (c *Client) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return c.Timeout
 }
 
 // Get fetches path (e.g. "/v1/orgs") into out.
@@ -242,7 +290,10 @@ func (s Signer) Build(typ string, body any, height int64) ([]byte, error) {
 }
 
 // Send builds, signs and submits a transaction, reading the chain's height
-// first; mode as in Submit.
+// first; mode as in Submit. A commit request whose answer never came
+// (the node stopped, or the connection broke) is looked up by its hash
+// (Settle): its outcome is reported as committed when it was, else as an
+// *OutcomeUnknownError.
 func (c *Client) Send(ctx context.Context, s Signer, typ string, body any, mode string) (api.TxResponse, error) {
 	st, err := c.Status(ctx)
 	if err != nil {
@@ -255,7 +306,68 @@ func (c *Client) Send(ctx context.Context, s Signer, typ string, body any, mode 
 	if err != nil {
 		return api.TxResponse{}, err
 	}
-	return c.Submit(ctx, raw, mode)
+	res, err := c.Submit(ctx, raw, mode)
+	if err != nil && mode == "commit" && !IsProblem(err) && ctx.Err() == nil {
+		return c.Settle(ctx, raw, err)
+	}
+	return res, err
+}
+
+// OutcomeUnknownError is a transaction sent whose outcome the client could
+// not learn: the node did not answer the submission, and a lookup by hash
+// found it neither committed nor refused. It may still commit: look it up
+// later by Hash.
+type OutcomeUnknownError struct {
+	Hash string
+	Err  error // why the submission got no answer
+	// Lookup is why the lookup did not settle it (nil: the node answered
+	// that it is not committed, as of now).
+	Lookup error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	s := fmt.Sprintf("outcome unknown: transaction %s was sent but the node did not answer (%v); ", e.Hash, e.Err)
+	if e.Lookup != nil {
+		return s + fmt.Sprintf("looking it up failed too (%v)", e.Lookup)
+	}
+	return s + "it is not committed as of now, and may still be"
+}
+
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// SettleWait is how long Settle looks for a transaction whose commit
+// request got no answer.
+const SettleWait = 10 * time.Second
+
+// Settle learns the outcome of raw, whose submission failed with sendErr
+// before the node answered: it looks the transaction up by hash (GET
+// /v1/tx/{hash}) for up to SettleWait. A committed transaction returns its
+// result (a refusal in its block as an *Error, as Submit would); else an
+// *OutcomeUnknownError.
+func (c *Client) Settle(ctx context.Context, raw []byte, sendErr error) (api.TxResponse, error) {
+	hash := fmt.Sprintf("%X", tx.Hash(raw))
+	ctx, cancel := context.WithTimeout(ctx, SettleWait)
+	defer cancel()
+	var lookupErr error
+	for {
+		r, err := c.Tx(ctx, hash, false)
+		switch {
+		case err == nil && r.Code == 0:
+			r.Committed, r.Mode = true, "commit"
+			return r, nil
+		case err == nil:
+			return r, &Error{api.Problem{Title: r.Slug, Codespace: r.Codespace, Code: r.Code, Detail: r.Log, Hash: r.Hash, Height: r.Height}}
+		case IsCode(err, "api", "not-found"):
+			lookupErr = nil
+		default:
+			lookupErr = err
+		}
+		select {
+		case <-ctx.Done():
+			return api.TxResponse{Hash: hash}, &OutcomeUnknownError{Hash: hash, Err: sendErr, Lookup: lookupErr}
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // HasCode reports whether err is a node error of code c (its codespace and

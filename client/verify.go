@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,6 +25,57 @@ import (
 type Trust struct {
 	ChainID    string
 	Validators *types.ValidatorSet
+	// MaxAge, when not 0, is how old the header of a proof that something
+	// is absent may be, by Now: an older one is refused with a
+	// *StaleError, since an absence is only true as of its height (a node
+	// that reports an old height could otherwise prove a recent anchor
+	// absent). A proof that something is present stays true, and is
+	// accepted whatever its age.
+	MaxAge time.Duration
+	// Now is the verifier's clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// DefaultMaxAge is the MaxAge of medledger verify unless told: a few
+// minutes, far more than a block takes, less than anyone would accept as
+// "now".
+const DefaultMaxAge = 5 * time.Minute
+
+func (t Trust) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+// ErrStale is the cause of every *StaleError.
+var ErrStale = errors.New("the node's view is stale")
+
+// StaleError is an absence proven only at a header older than
+// Trust.MaxAge: the node (or something between) reports an old height.
+type StaleError struct {
+	Height int64     // the header's height
+	Time   time.Time // its block time
+	Age    time.Duration
+	MaxAge time.Duration
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("%v: its latest proof is at height %d of %s, %s ago, older than the %s allowed", ErrStale, e.Height,
+		e.Time.UTC().Format(time.RFC3339), e.Age.Round(time.Second), e.MaxAge)
+}
+
+func (e *StaleError) Unwrap() error { return ErrStale }
+
+// fresh refuses a header older than t.MaxAge.
+func (t Trust) fresh(sh *types.SignedHeader) error {
+	if t.MaxAge <= 0 {
+		return nil
+	}
+	if age := t.now().Sub(sh.Time); age > t.MaxAge {
+		return &StaleError{Height: sh.Height, Time: sh.Time, Age: age, MaxAge: t.MaxAge}
+	}
+	return nil
 }
 
 // TrustGenesis builds a Trust from a genesis document.
@@ -180,6 +232,11 @@ func (c *Client) VerifyStateAt(ctx context.Context, trust Trust, key string, v i
 	if err := state.VerifyProof(sh.AppHash, &proof, []byte(key), val); err != nil {
 		return ProvenValue{}, fmt.Errorf("proof of %q at version %d: %w", key, v, err)
 	}
+	if val == nil {
+		if err := trust.fresh(sh); err != nil {
+			return ProvenValue{}, err
+		}
+	}
 	return ProvenValue{Key: key, Value: val, Height: v, Header: sh}, nil
 }
 
@@ -187,12 +244,33 @@ func (c *Client) VerifyStateAt(ctx context.Context, trust Trust, key string, v i
 type AnchorReport struct {
 	Anchor      notary.Anchor `json:"anchor"`
 	StateHeight int64         `json:"state_height"` // version at which the anchor record was proven
-	BlockHash   string        `json:"block_hash"`   // the block that included the anchoring transaction
-	Validators  int           `json:"validators"`   // size of the genesis validator set trusted
+	// ProvenHeight and ProvenTime are the header the state was proven
+	// against (block StateHeight+1) and its block time: the answer holds
+	// as of then.
+	ProvenHeight int64     `json:"proven_height"`
+	ProvenTime   time.Time `json:"proven_time"`
+	BlockHash    string    `json:"block_hash"` // the block that included the anchoring transaction
+	Validators   int       `json:"validators"` // size of the genesis validator set trusted
 }
 
-// ErrNotAnchored is returned by VerifyAnchor for a digest proven absent.
+// ErrNotAnchored is the cause of every *NotAnchoredError.
 var ErrNotAnchored = fmt.Errorf("digest was never anchored")
+
+// NotAnchoredError is a digest proven absent: no anchor record in the
+// state of version StateHeight, proven against the header of block
+// ProvenHeight, of ProvenTime, which is fresh (Trust.MaxAge).
+type NotAnchoredError struct {
+	Digest       string
+	StateHeight  int64
+	ProvenHeight int64
+	ProvenTime   time.Time
+}
+
+func (e *NotAnchoredError) Error() string {
+	return fmt.Sprintf("%v: %s (proven absent at height %d, block time %s)", ErrNotAnchored, e.Digest, e.ProvenHeight, e.ProvenTime.UTC().Format(time.RFC3339))
+}
+
+func (e *NotAnchoredError) Unwrap() error { return ErrNotAnchored }
 
 // VerifyAnchor proves that digest was anchored: the anchor record is in the
 // state (ICS-23 proof against a signed header's app hash), the anchoring
@@ -216,7 +294,7 @@ func (c *Client) VerifyAnchor(ctx context.Context, trust Trust, digest string) (
 		}
 	}
 	if pv.Value == nil {
-		return AnchorReport{}, fmt.Errorf("%w: %s (proven absent at height %d)", ErrNotAnchored, digest, pv.Height)
+		return AnchorReport{}, &NotAnchoredError{Digest: digest, StateHeight: pv.Height, ProvenHeight: pv.Header.Height, ProvenTime: pv.Header.Time}
 	}
 	var a notary.Anchor
 	if err := json.Unmarshal(pv.Value, &a); err != nil {
@@ -255,7 +333,8 @@ func (c *Client) VerifyAnchor(ctx context.Context, trust Trust, digest string) (
 	if !sh.Time.Equal(a.Time) {
 		return AnchorReport{}, fmt.Errorf("anchor time %s differs from block %d's time %s", a.Time, a.Height, sh.Time)
 	}
-	return AnchorReport{Anchor: a, StateHeight: pv.Height, BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Validators: trust.Validators.Size()}, nil
+	return AnchorReport{Anchor: a, StateHeight: pv.Height, ProvenHeight: pv.Header.Height, ProvenTime: pv.Header.Time,
+		BlockHash: hex.EncodeToString(sh.Commit.BlockID.Hash), Validators: trust.Validators.Size()}, nil
 }
 
 // ProvableWait bounds how long VerifyAnchor waits for the block that makes

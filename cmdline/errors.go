@@ -28,10 +28,18 @@ var (
 	ErrFile        = medledger.Code{Codespace: Codespace, Code: 6, Slug: "file", Kind: medledger.KindInvalid}
 	ErrNotVerified = medledger.Code{Codespace: Codespace, Code: 7, Slug: "not-verified", Kind: medledger.KindConflict}
 	ErrInterrupted = medledger.Code{Codespace: Codespace, Code: 8, Slug: "interrupted", Kind: medledger.KindUnavailable}
+	// ErrCannotVerify is a proof that could not be checked: no trusted
+	// genesis, a stale view, or an answer the validators did not sign.
+	ErrCannotVerify = medledger.Code{Codespace: Codespace, Code: 9, Slug: "cannot-verify", Kind: medledger.KindUnavailable}
+	// ErrDamaged is a node's home whose check found damage.
+	ErrDamaged = medledger.Code{Codespace: Codespace, Code: 10, Slug: "damaged", Kind: medledger.KindConflict}
+	// ErrOutcomeUnknown is a transaction sent whose outcome is unknown:
+	// the node did not answer, and a lookup by hash did not settle it.
+	ErrOutcomeUnknown = medledger.Code{Codespace: Codespace, Code: 11, Slug: "outcome-unknown", Kind: medledger.KindUnavailable}
 )
 
 // Codes are the command line's error codes, for docs.
-var Codes = []medledger.Code{ErrFailed, ErrUsage, ErrUnreachable, ErrKey, ErrHome, ErrFile, ErrNotVerified, ErrInterrupted}
+var Codes = []medledger.Code{ErrFailed, ErrUsage, ErrUnreachable, ErrKey, ErrHome, ErrFile, ErrNotVerified, ErrInterrupted, ErrCannotVerify, ErrDamaged, ErrOutcomeUnknown}
 
 // Usage is a mistake in a command's flags or arguments, found before
 // anything was sent.
@@ -121,7 +129,13 @@ func Describe(err error) Described {
 	var ce *client.Error
 	var me *medledger.Error
 	var ue *client.UnreachableError
+	var oe *client.OutcomeUnknownError
 	switch {
+	case errors.As(err, &oe):
+		d.Code, d.Codespace, d.Number, d.Tx = ErrOutcomeUnknown.Slug, Codespace, ErrOutcomeUnknown.Code, oe.Hash
+		if d.Hint == "" {
+			d.Hint = "look it up by its hash: medledger query tx " + oe.Hash
+		}
 	case errors.As(err, &ce):
 		d.Code, d.Codespace, d.Number, d.Status = ce.Title, ce.Codespace, ce.Code, ce.Status
 		d.Tx, d.Height = ce.Hash, ce.Height

@@ -6,6 +6,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -36,6 +37,18 @@ type Report struct {
 
 // OK reports whether nothing was found wrong.
 func (r Report) OK() bool { return len(r.Findings) == 0 }
+
+// Text writes the report for a person: what was checked, then each
+// finding with its fix.
+func (r Report) Text(w io.Writer) {
+	for _, s := range r.Checked {
+		fmt.Fprintf(w, "checked  %s\n", s)
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "DAMAGED  %s: %s\n         fix: %s\n", f.Part, f.Problem, f.Fix)
+	}
+	fmt.Fprintf(w, "%d problem(s) in %s (block %d, state version %d, %s)\n", len(r.Findings), r.Home, r.Height, r.AppVersion, r.Took)
+}
 
 // Fixes for what the checks find.
 const (

@@ -45,7 +45,7 @@ func OpenChain(h Home) (*Chain, error) {
 		db, err := cfg.DefaultDBProvider(&cfg.DBContext{ID: id, Config: c})
 		if err != nil {
 			if strings.Contains(err.Error(), "resource temporarily unavailable") || strings.Contains(err.Error(), "lock") {
-				return nil, fmt.Errorf("open %s: %w", filepath.Join(c.DBDir(), id+".db"), ErrLocked)
+				return nil, fmt.Errorf("open %s: %w (%v)", filepath.Join(c.DBDir(), id+".db"), ErrLocked, err)
 			}
 			return nil, fmt.Errorf("open %s: %w", filepath.Join(c.DBDir(), id+".db"), err)
 		}

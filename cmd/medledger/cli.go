@@ -45,7 +45,7 @@ func (c *CLI) root() *cobra.Command {
 	root.PersistentFlags().StringVarP(&c.Output, "output", "o", "text", "output format: text or json")
 	// The node's own verbs, then each module's.
 	root.AddCommand(c.devCmd(), c.initCmd(), c.startCmd(), c.testnetCmd(), c.statusCmd(), keystorecli.Command(c.Env),
-		c.queryCmd(), c.txCmd(), c.benchCmd())
+		c.queryCmd(), c.txCmd(), c.benchCmd(), c.checkCmd())
 	for _, m := range c.Modules {
 		if m.Commands != nil {
 			root.AddCommand(m.Commands(c.Env)...)

@@ -148,6 +148,7 @@ func (c *CLI) queryStateCmd() *cobra.Command {
 	var prove bool
 	var height int64
 	var genesis string
+	var trustNode bool
 	cmd := &cobra.Command{
 		Use: "state KEY",
 		Example: `  medledger query state identity/org/northside-hospital
@@ -157,9 +158,9 @@ func (c *CLI) queryStateCmd() *cobra.Command {
 
 With --prove the value (or its absence) is checked with its ICS-23 proof
 against the app hash of a block header signed by the genesis validators
-(--genesis, default the home's config/genesis.json, else the node's own
-genesis, which means trusting that node), so the answer need not be taken on
-the node's word.`,
+(--genesis, default the home's config/genesis.json; --trust-node takes the
+node's own genesis, which means trusting that node), so the answer need not
+be taken on the node's word.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key := args[0]
@@ -168,7 +169,7 @@ the node's word.`,
 			}
 			var v stateView
 			if prove {
-				trust, source, err := c.Trust(genesis)
+				trust, source, err := c.Trust(genesis, trustNode)
 				if err != nil {
 					return err
 				}
@@ -212,5 +213,6 @@ the node's word.`,
 	cmd.Flags().BoolVar(&prove, "prove", false, "check the value's proof against headers signed by the validators")
 	cmd.Flags().Int64Var(&height, "height", 0, "state version (block height); 0 for the latest")
 	cmd.Flags().StringVar(&genesis, "genesis", "", "genesis file whose validators to trust, with --prove")
+	cmd.Flags().BoolVar(&trustNode, "trust-node", false, "with --prove and no genesis: trust the node's own genesis (the answer is only as good as the node)")
 	return cmd
 }

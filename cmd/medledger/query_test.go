@@ -42,9 +42,9 @@ func TestQuery(t *testing.T) {
 		{[]string{"block", "1"}, []string{"height   1"}},
 		{[]string{"state", "identity/org/northside-hospital"}, []string{`"kind": "hospital"`}},
 		{[]string{"state", "identity/org/northside-hospital", "--height", "1"}, []string{"height 1", `"kind": "hospital"`}},
-		{[]string{"state", "identity/org/northside-hospital", "--prove"}, []string{`"kind": "hospital"`, "proof  checked", "the node's own genesis"}},
+		{[]string{"state", "identity/org/northside-hospital", "--prove", "--trust-node"}, []string{`"kind": "hospital"`, "proof  checked", "the node's own genesis"}},
 		{[]string{"state", "identity/org/northside-hospital", "--prove", "--genesis", e.n.Home.GenesisFile()}, []string{"proof  checked", e.n.Home.GenesisFile()}},
-		{[]string{"state", "identity/org/nowhere", "--prove"}, []string{"(absent)", "proof  checked"}},
+		{[]string{"state", "identity/org/nowhere", "--prove", "--genesis", e.n.Home.GenesisFile()}, []string{"(absent)", "proof  checked"}},
 		{[]string{"anchor", a.Digest}, []string{"northside-hospital/dr-chen", a.TxHash}},
 		{[]string{"anchor", file}, []string{a.Digest}},
 	} {

@@ -21,8 +21,11 @@ func (c *CLI) statusCmd() *cobra.Command {
 				return cmdline.Hint(err, "start a node with medledger dev, or pass --node URL")
 			}
 			return c.Print(st, func(w io.Writer) {
-				fmt.Fprintf(w, "chain      %s\nheight     %d\ntime       %s\napp hash   %s\nnode       %s (%s)\nvalidators %d\n",
-					st.ChainID, st.LatestHeight, st.LatestTime.Format("2006-01-02T15:04:05.000Z07:00"), st.AppHash, st.Moniker, st.NodeID, len(st.Validators))
+				fmt.Fprintf(w, "chain      %s\nheight     %d\ntime       %s\napp hash   %s\nnode       %s (%s)\nvalidators %d\nhealthy    %t\n",
+					st.ChainID, st.LatestHeight, st.LatestTime.Format("2006-01-02T15:04:05.000Z07:00"), st.AppHash, st.Moniker, st.NodeID, len(st.Validators), st.Healthy)
+				for _, p := range st.Problems {
+					fmt.Fprintf(w, "problem    %s\n", p)
+				}
 			})
 		},
 	}

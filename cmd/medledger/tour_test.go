@@ -17,15 +17,16 @@ func TestTour(t *testing.T) {
 	}
 
 	e.run(t, "anchor", file, "--as", "northside-hospital/dr-chen", "--kind", "lab-report").ok(t).says(t, "anchored", "northside-hospital/dr-chen")
-	e.run(t, "verify", file).ok(t).says(t, "VERIFIED", "lab-report", "northside-hospital/dr-chen")
-	e.run(t, "verify", file, "--genesis", e.n.Home.GenesisFile()).ok(t).says(t, "VERIFIED", e.n.Home.GenesisFile())
+	genesis := e.n.Home.GenesisFile()
+	e.run(t, "verify", file, "--genesis", genesis).ok(t).says(t, "VERIFIED", "lab-report", "northside-hospital/dr-chen", genesis, "proven   at height")
+	e.run(t, "verify", file, "--trust-node").ok(t).says(t, "VERIFIED", "only as good as the node")
 	var v struct {
 		Anchored bool `json:"anchored"`
 		Anchor   struct {
 			Signer string `json:"signer"`
 		} `json:"anchor"`
 	}
-	e.runJSON(t, &v, "verify", file)
+	e.runJSON(t, &v, "verify", file, "--genesis", genesis)
 	if !v.Anchored || v.Anchor.Signer != "northside-hospital/dr-chen" {
 		t.Fatalf("verify -o json = %+v, want anchored by northside-hospital/dr-chen", v)
 	}
@@ -35,12 +36,12 @@ func TestTour(t *testing.T) {
 	if err := os.WriteFile(file, []byte("potassium 5.1 mmol/L\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := e.run(t, "verify", file).refused(t, "never anchored")
+	r := e.run(t, "verify", file, "--genesis", genesis).refused(t, "never anchored")
 	if r.code != 1 {
 		t.Fatalf("verify of a changed file: exit %d, want 1", r.code)
 	}
 	r.says(t, "NOT ANCHORED")
-	r = e.run(t, "-o", "json", "verify", file)
+	r = e.run(t, "-o", "json", "verify", file, "--genesis", genesis)
 	if r.code != 1 {
 		t.Fatalf("verify -o json of a changed file: exit %d, want 1", r.code)
 	}

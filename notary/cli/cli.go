@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -99,56 +101,110 @@ A digest is anchored once. Any member may anchor; a patient may not.`,
 
 func (c *cmds) verifyCmd() *cobra.Command {
 	var genesis string
+	var trustNode bool
+	var maxAge time.Duration
 	cmd := &cobra.Command{
-		Use:   "verify FILE [--genesis FILE]",
-		Short: "Prove who anchored a file and when; exit 1 if it was never anchored or was changed",
+		Use:   "verify FILE [--genesis FILE] [--max-age 5m] [--trust-node]",
+		Short: "Prove who anchored a file and when; exit 1 if it was never anchored or was changed, 2 if it cannot be verified",
 		Long: `Prove who anchored a file and when, without taking the node's word for it.
 
 verify computes the file's SHA-256 and checks, against block headers signed by
 the genesis validators, that the anchor record is in the chain's state
 (ICS-23 proof against the app hash) and that the anchoring transaction is in
 its block (Merkle proof against the data hash). The validators are taken from
---genesis (default: the home's config/genesis.json, if any; else the node's
-own genesis, which means trusting that node).
+--genesis, else the home's config/genesis.json. Without either it refuses:
+the node's own genesis would make any chain with this chain id "verify";
+--trust-node takes it anyway, and the answer is then only as good as the
+node.
 
-VERIFIED (exit 0) names who anchored the file, the kind, the height and block
-time, and the transaction. NOT ANCHORED (exit 1) means this exact file was
-never anchored: a file changed by a single byte has another digest. An answer
-that does not check out against the validators' signatures is an error: do not
-trust that node.`,
+Every answer says the height and block time it is proven at. An absence is
+only true as of its height: a proof of one older than --max-age (by this
+machine's clock) is refused, since a node that reports an old height could
+otherwise prove a recent anchor absent.
+
+Exit codes: 0 VERIFIED (who anchored the file, the kind, the height and block
+time, the transaction); 1 NOT ANCHORED (this exact file was never anchored: a
+file changed by a single byte has another digest); 2 cannot verify (no
+trusted genesis, a stale view, the node unreachable, or an answer the
+validators did not sign: do not trust that node). -o json carries the same
+answer with "result" and "exit_code".`,
 		Example: `  medledger verify lab-report.pdf
-  medledger verify lab-report.pdf --genesis genesis.json
-  medledger verify lab-report.pdf -o json`,
+  medledger verify lab-report.pdf --genesis genesis.json --max-age 1m -o json
+  medledger verify lab-report.pdf --node http://203.0.113.7:26680 --trust-node`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			digest, err := fileDigest(args[0])
 			if err != nil {
 				return err
 			}
-			cl := c.Client()
-			trust, source, err := c.Trust(genesis)
+			out := verifyOut{File: args[0], Digest: digest}
+			trust, source, err := c.Trust(genesis, trustNode)
 			if err != nil {
-				return err
+				return c.cannotVerify(out, err)
 			}
-			rep, err := cl.VerifyAnchor(c.Ctx, trust, digest)
-			if errors.Is(err, client.ErrNotAnchored) {
-				c.Print(map[string]any{"digest": digest, "anchored": false}, func(w io.Writer) {
-					fmt.Fprintf(w, "NOT ANCHORED %s\n  digest %s\n", args[0], digest)
+			trust.MaxAge = maxAge
+			out.Trust, out.TrustedValidators = source, trust.Validators.Size()
+			rep, err := c.Client().VerifyAnchor(c.Ctx, trust, digest)
+			var na *client.NotAnchoredError
+			switch {
+			case errors.As(err, &na):
+				no := false
+				out.Result, out.ExitCode, out.Anchored = "not-anchored", 1, &no
+				out.ProvenHeight, out.ProvenTime, out.StateHeight = na.ProvenHeight, na.ProvenTime, na.StateHeight
+				c.Print(out, func(w io.Writer) {
+					fmt.Fprintf(w, "NOT ANCHORED %s\n  digest %s\n  proven at height %d, block time %s: no anchor of this digest, signed by %d genesis validator(s) (%s)\n",
+						args[0], digest, na.ProvenHeight, na.ProvenTime.UTC().Format(cmdline.TimeFormat), out.TrustedValidators, source)
 				})
-				return &cmdline.ExitError{Code: 1, Err: cmdline.Hint(cmdline.Fail(cmdline.ErrNotVerified, "%s was never anchored, or was changed since", cmdline.Short(args[0])), "a changed file has a different digest; compare with the original")}
-			}
-			if err != nil {
-				return cmdline.Hint(err, "the node's answer did not check out against the validators' signatures; do not trust it")
+				return &cmdline.ExitError{Code: 1, Err: cmdline.Hint(cmdline.Fail(cmdline.ErrNotVerified, "%s was never anchored, or was changed since (proven at height %d)", cmdline.Short(args[0]), na.ProvenHeight), "a changed file has a different digest; compare with the original")}
+			case errors.Is(err, client.ErrStale):
+				return c.cannotVerify(out, cmdline.Hint(cmdline.Fail(cmdline.ErrCannotVerify, "cannot verify: %v", err), "ask a node that follows the chain, or allow an older view with --max-age"))
+			case client.IsUnreachable(err) || errors.Is(err, context.DeadlineExceeded):
+				return c.cannotVerify(out, cmdline.Hint(err, "start the node, or pass --node URL of another"))
+			case err != nil:
+				return c.cannotVerify(out, cmdline.Hint(cmdline.Fail(cmdline.ErrCannotVerify, "cannot verify: %v", err), "the node's answer did not check out against the validators' signatures; do not trust that node"))
 			}
 			a := rep.Anchor
-			return c.Print(map[string]any{"digest": digest, "anchored": true, "anchor": a, "state_height": rep.StateHeight, "block_hash": rep.BlockHash, "trusted_validators": rep.Validators, "trust": source}, func(w io.Writer) {
-				fmt.Fprintf(w, "VERIFIED %s\n  digest   %s\n  kind     %s\n  by       %s\n  height   %d\n  time     %s\n  tx       %s\n  proof    state at height %d and block inclusion, signed by %d genesis validator(s) (%s)\n",
-					args[0], digest, a.Kind, a.Signer, a.Height, a.Time.Format("2006-01-02T15:04:05Z07:00"), a.TxHash, rep.StateHeight, rep.Validators, source)
+			yes := true
+			out.Result, out.Anchored, out.Anchor = "verified", &yes, &a
+			out.ProvenHeight, out.ProvenTime, out.StateHeight, out.BlockHash = rep.ProvenHeight, rep.ProvenTime, rep.StateHeight, rep.BlockHash
+			return c.Print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "VERIFIED %s\n  digest   %s\n  kind     %s\n  by       %s\n  height   %d\n  time     %s\n  tx       %s\n  proven   at height %d, block time %s: state and block inclusion, signed by %d genesis validator(s) (%s)\n",
+					args[0], digest, a.Kind, a.Signer, a.Height, a.Time.Format("2006-01-02T15:04:05Z07:00"), a.TxHash, rep.ProvenHeight, rep.ProvenTime.UTC().Format(cmdline.TimeFormat), rep.Validators, source)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&genesis, "genesis", "", "genesis file whose validators to trust")
+	cmd.Flags().StringVar(&genesis, "genesis", "", "genesis file whose validators to trust (default: the home's config/genesis.json)")
+	cmd.Flags().BoolVar(&trustNode, "trust-node", false, "without a genesis, trust the node's own (the answer is then only as good as the node)")
+	cmd.Flags().DurationVar(&maxAge, "max-age", client.DefaultMaxAge, "refuse a proof of absence at a header older than this (0: any age)")
 	return cmd
+}
+
+// verifyOut is verify's answer, with -o json.
+type verifyOut struct {
+	File     string `json:"file"`
+	Digest   string `json:"digest"`
+	Result   string `json:"result"` // verified, not-anchored or cannot-verify
+	ExitCode int    `json:"exit_code"`
+	// Anchored is true or false when proven, absent when it cannot be.
+	Anchored          *bool          `json:"anchored,omitempty"`
+	Anchor            *notary.Anchor `json:"anchor,omitempty"`
+	ProvenHeight      int64          `json:"proven_height,omitempty"`
+	ProvenTime        time.Time      `json:"proven_time,omitzero"`
+	StateHeight       int64          `json:"state_height,omitempty"`
+	BlockHash         string         `json:"block_hash,omitempty"`
+	TrustedValidators int            `json:"trusted_validators,omitempty"`
+	Trust             string         `json:"trust,omitempty"`
+	Reason            string         `json:"reason,omitempty"` // why it cannot be verified
+}
+
+// cannotVerify answers that the file cannot be verified (exit 2): with
+// -o json as a document like the others, besides the error on stderr.
+func (c *cmds) cannotVerify(out verifyOut, err error) error {
+	out.Result, out.ExitCode, out.Reason = "cannot-verify", 2, err.Error()
+	if c.JSON() {
+		c.Print(out, func(io.Writer) {})
+	}
+	return &cmdline.ExitError{Code: 2, Err: err}
 }
 
 func (c *cmds) queryAnchorCmd() *cobra.Command {
