@@ -74,6 +74,9 @@ func testPages(t *testing.T, e *env) {
 			if len(unlabelled) > 0 {
 				t.Errorf("%s: form fields without a label: %q", s.name, unlabelled)
 			}
+			if width > 1000 {
+				keyboardReaches(t, b, s.name)
+			}
 			if *update {
 				writeShot(t, b, s.name, width)
 			}
@@ -101,4 +104,40 @@ func writeShot(t *testing.T, b *tab, name string, width int64) {
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// keyboardReaches presses Tab through the page from its top and fails
+// for any visible link, button or field that Tab never reaches: every
+// control works with the keyboard alone.
+func keyboardReaches(t *testing.T, b *tab, name string) {
+	t.Helper()
+	n := eval[int](b, `(() => {
+	  const els = Array.from(document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary'))
+	    .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+	    .filter(el => el.tagName === 'SUMMARY' || !el.closest('details:not([open])')) // inside a closed <details>: open it first
+	    .filter(el => el.type !== 'radio' || el.checked); // Tab reaches a radio group at its checked button
+	  els.forEach((el, i) => { el.dataset.kb = String(i); });
+	  document.activeElement && document.activeElement.blur();
+	  window.scrollTo(0, 0);
+	  return els.length;
+	})()`)
+	seen := map[string]bool{}
+	for i := 0; i < n+3 && len(seen) < n; i++ {
+		b.do("Tab", chromedp.KeyEvent("\t"))
+		if k := eval[string](b, `(document.activeElement && document.activeElement.dataset.kb) || ''`); k != "" {
+			seen[k] = true
+		}
+	}
+	if len(seen) < n {
+		missed := eval[[]string](b, `Array.from(document.querySelectorAll('[data-kb]')).filter(el => !`+jsString(strings.Join(keys(seen), ","))+`.split(',').includes(el.dataset.kb)).map(el => el.id || el.textContent.trim().slice(0, 30))`)
+		t.Errorf("%s: Tab does not reach %q", name, missed)
+	}
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
