@@ -9,8 +9,8 @@ import (
 	"github.com/medledger/medledger/identity"
 )
 
-// The identity module's reads: organizations, members, patients and the
-// consortium's proposals.
+// The identity module's reads: organizations, members, patients (their
+// guardians and recoveries) and the consortium's proposals.
 
 // Orgs lists every organization of the consortium.
 func (c *Client) Orgs(ctx context.Context) ([]identity.Org, error) {
@@ -59,4 +59,23 @@ func (c *Client) Proposal(ctx context.Context, id uint64, height int64) (identit
 		path += fmt.Sprintf("?height=%d", height)
 	}
 	return p, c.Get(ctx, path, &p)
+}
+
+// Guardians reads the guardians and threshold a patient named; a patient
+// who named none answers identity/no-guardians.
+func (c *Client) Guardians(ctx context.Context, patient string) (identity.Guardians, error) {
+	var g identity.Guardians
+	return g, c.Get(ctx, "/v1/patients/"+url.PathEscape(patient)+"/guardians", &g)
+}
+
+// Recovery reads a recovery of a patient's identity (rcv-N).
+func (c *Client) Recovery(ctx context.Context, id string) (identity.Recovery, error) {
+	var r identity.Recovery
+	return r, c.Get(ctx, "/v1/recoveries/"+url.PathEscape(id), &r)
+}
+
+// OpenRecoveries lists a patient's recoveries that are open or waiting to
+// take effect.
+func (c *Client) OpenRecoveries(ctx context.Context, patient string) ([]identity.Recovery, error) {
+	return All[identity.Recovery](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/recoveries", nil)
 }

@@ -1,6 +1,6 @@
 // Package demo defines the demo consortium that `medledger dev` creates and
 // the tests use as their fixture: nine organizations of every kind, each
-// with an admin and a member in its working role, and two patients.
+// with an admin and a member in its working role, and three patients.
 //
 // Its keys are generated (or derived from a seed, for tests) and saved to a
 // keystore; only public keys reach the genesis.
@@ -9,6 +9,7 @@ package demo
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/identity"
@@ -42,6 +43,9 @@ var Members = func() []Member {
 	}
 	return append(out,
 		Member{"northside-hospital/dr-chen", identity.RoleClinician},
+		// The hospital's pharmacy: receives drugs and dispenses them. (Before
+		// the other working members: a hint's example prefers the last.)
+		Member{"northside-hospital/pharmacist", identity.RolePharmacist},
 		Member{"lakeside-clinic/dr-patel", identity.RoleClinician},
 		Member{"cityrx-pharmacy/pharmacist", identity.RolePharmacist},
 		Member{"acme-pharma/packager", identity.RolePackager},
@@ -55,8 +59,14 @@ var Members = func() []Member {
 }()
 
 // Patients are the local key names of the demo patients. On chain they are
-// known only by their pseudonymous ids.
-var Patients = []string{"patient/alice", "patient/bob"}
+// known only by their pseudonymous ids. Dana is Alice's relative, one of
+// her guardians (identity/cli's seed).
+var Patients = []string{"patient/alice", "patient/bob", "patient/dana"}
+
+// RecoveryWait is the waiting period of a patient's recovery on the dev
+// chain: minutes, so that a recovery can be followed to its end in a demo
+// (a real network's genesis keeps identity's default, 72 hours).
+const RecoveryWait = 5 * time.Minute
 
 // Keys is the demo consortium's key set by local name.
 type Keys map[string]*keystore.Key
@@ -108,7 +118,7 @@ func (ks Keys) names() []string {
 
 // Genesis is the identity genesis of the demo consortium with these keys.
 func (ks Keys) Genesis() identity.Genesis {
-	g := identity.Genesis{Orgs: append([]identity.Org(nil), Orgs...)}
+	g := identity.Genesis{Orgs: append([]identity.Org(nil), Orgs...), RecoveryWaitSeconds: int64(RecoveryWait / time.Second)}
 	for _, m := range Members {
 		k := ks[m.ID]
 		g.Members = append(g.Members, identity.GenesisMember{ID: m.ID, Role: m.Role, SignKey: k.SignPub(), EncKey: k.EncPub()})
@@ -121,8 +131,12 @@ func (ks Keys) Genesis() identity.Genesis {
 }
 
 // AppState is the genesis app_state for these keys.
-func (ks Keys) AppState() json.RawMessage {
-	g, err := json.Marshal(ks.Genesis())
+func (ks Keys) AppState() json.RawMessage { return AppStateOf(ks.Genesis()) }
+
+// AppStateOf is the genesis app_state with identity genesis ig (a test's
+// variant of Keys.Genesis).
+func AppStateOf(ig identity.Genesis) json.RawMessage {
+	g, err := json.Marshal(ig)
 	if err != nil {
 		panic(err)
 	}

@@ -216,6 +216,9 @@ func (s Store) Load(name string, passphrase func() ([]byte, error)) (*Key, error
 	}
 	secret := f.Secret
 	if f.Encrypted {
+		if err := checkSealed(&f); err != nil {
+			return nil, fmt.Errorf("key file %s: %w", p, err)
+		}
 		if passphrase == nil {
 			return nil, fmt.Errorf("key %s is encrypted and no passphrase was given", name)
 		}

@@ -33,7 +33,7 @@ func (c *CLI) devCmd() *cobra.Command {
 		Annotations: map[string]string{cmdline.CreatesHome: "yes"},
 		Short:       "Run a single-validator chain with the demo consortium (created on first run, reopened after)",
 		Long: `Run a single-validator chain with the demo consortium: nine organizations of
-every kind, their members and two patients, with unencrypted demo keys in the
+every kind, their members and three patients, with unencrypted demo keys in the
 home's keys folder. The first run creates the home (default ` + cmdline.DefaultHome() + `)
 and stores each module's demo data; later runs reopen the same chain.
 

@@ -59,6 +59,9 @@ type Options struct {
 	// Licences answers licence checks (the credentials module, which MUST
 	// be among Plugins); nil: none is enforced.
 	Licences app.Licences
+	// RecoveryWait is the waiting period of a patient's recovery; zero
+	// keeps the demo's (demo.RecoveryWait).
+	RecoveryWait time.Duration
 }
 
 // Start starts a single-validator demo node and stops it when the test ends.
@@ -77,7 +80,11 @@ func Start(t testing.TB, o Options) *Node {
 		t.Fatal(err)
 	}
 	if !home.Exists() {
-		err = node.Init(home, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: keys.AppState(),
+		g := keys.Genesis()
+		if o.RecoveryWait > 0 {
+			g.RecoveryWaitSeconds = int64(o.RecoveryWait / time.Second)
+		}
+		err = node.Init(home, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: demo.AppStateOf(g),
 			APIListen: FreeAddr(t), P2PListen: FreeAddr(t), BlockTime: BlockTime})
 		if err != nil {
 			t.Fatal(err)

@@ -25,13 +25,15 @@ import (
 
 // Module is the identity module as cmd/medledger wires it.
 var Module = cmdline.Module{
-	Plugin: daemon.Plugin{Module: identity.Module{}, Routes: identity.HTTPRoutes, Codes: identity.Codes},
-	Tx:     func(e *cmdline.Env) []*cobra.Command { return []*cobra.Command{(&cmds{e}).txIdentityCmd()} },
+	Plugin:   daemon.Plugin{Module: identity.Module{}, Routes: identity.HTTPRoutes, Codes: identity.Codes},
+	Commands: func(e *cmdline.Env) []*cobra.Command { return []*cobra.Command{(&cmds{e}).patientCmd()} },
+	Tx:       func(e *cmdline.Env) []*cobra.Command { return []*cobra.Command{(&cmds{e}).txIdentityCmd()} },
 	Query: func(e *cmdline.Env) []*cobra.Command {
 		c := &cmds{e}
 		return []*cobra.Command{c.queryOrgsCmd(), c.queryOrgCmd(), c.queryMemberCmd(), c.queryPatientCmd(), c.queryProposalsCmd(), c.queryProposalCmd()}
 	},
 	Hints: hints,
+	Seed:  &cmdline.Seed{Marker: "demo-identity-seeded", Run: seed},
 }
 
 // cmds builds the module's commands on the shared environment.

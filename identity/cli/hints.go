@@ -22,5 +22,12 @@ var hints = []cmdline.CodeHint{
 	{Code: identity.ErrPatientExists, Text: "this patient is enrolled already: medledger query patient ID shows the record"},
 	{Code: identity.ErrBadKey, Text: "the key file may be damaged: medledger keys show NAME prints its public keys"},
 	{Code: identity.ErrInvalid, Text: "fix the value the error names; see --help"},
+	{Code: identity.ErrFrozen, Text: "a freeze you made yourself ends with a new key: medledger patient rotate; one your guardians made ends only with a recovery they approve (medledger patient recover)"},
+	{Code: identity.ErrNoGuardians, Text: "the patient names guardians first: medledger patient guardians set --guardians ID,ID --threshold 2 --as patient/NAME"},
+	{Code: identity.ErrNotGuardian, Text: "sign as one of the patient's guardians (medledger query patient PATIENT lists them); an organization acts through its admins and, at a hospital or clinic, its clinicians; only the patient or the guardian who asked cancels a recovery"},
+	{Code: identity.ErrRecoveryNotFound, Text: "medledger query patient PATIENT lists the patient's open recoveries"},
+	{Code: identity.ErrRecoveryClosed, Text: "nothing to do: medledger query patient PATIENT shows where the patient's recoveries stand; ask for a new one if needed"},
+	{Code: identity.ErrAlreadyApproved, Text: "each guardian agrees once (an organization once, whichever member signs): another guardian must approve"},
+	{Code: identity.ErrRecoveryPending, Text: "you asked already: have other guardians approve it, or cancel it (medledger patient recover cancel ID) before asking again"},
 	{Code: identity.ErrPatientNotFound, Text: "medledger query patient ID shows whether a patient is enrolled; enroll one with medledger tx identity enroll-patient --key patient/NAME --as ORG/MEMBER"},
 }

@@ -104,9 +104,12 @@ func (c *cmds) queryPatientCmd() *cobra.Command {
 		Use:   "patient ID",
 		Short: "Show a patient's pseudonymous record (ID is pat-..., or a local key name patient/NAME)",
 		Long: `Show a patient's pseudonymous record: the id the chain knows them by (pat-...,
-derived from their key), status, the organization that enrolled them, and
-their public keys. Nothing personal is on the chain.`,
-		Example: `  medledger query patient patient/alice`,
+derived from their first key and kept for life), status, whether the
+identity is frozen, the organization that enrolled them, the public keys in
+force, their guardians and threshold, and the recoveries of their identity
+that are open or waiting to take effect. Nothing personal is on the chain.`,
+		Example: `  medledger query patient patient/alice
+  medledger query patient pat-... -o json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
@@ -124,9 +127,31 @@ their public keys. Nothing personal is on the chain.`,
 			if err != nil {
 				return c.ReadFail(err, "the patient is not enrolled: medledger tx identity enroll-patient enrolls them")
 			}
-			return c.Print(p, func(w io.Writer) {
+			out := patientView{Patient: p}
+			if g, err := c.Client().Guardians(c.Ctx, id); err == nil {
+				out.Guardians = &g
+			}
+			if rs, err := c.Client().OpenRecoveries(c.Ctx, id); err == nil {
+				out.Recoveries = rs
+			}
+			return c.Print(out, func(w io.Writer) {
 				fmt.Fprintf(w, "id          %s\nstatus      %s (since height %d)\nenrolled by %s\nkey id      %s\nsign key    %s\nenc key     %s\n",
 					p.ID, p.Status, p.Since, p.EnrolledBy, p.KeyID, base64.StdEncoding.EncodeToString(p.SignKey), base64.StdEncoding.EncodeToString(p.EncKey))
+				if p.Frozen != "" {
+					fmt.Fprintf(w, "frozen      by the %s at height %d: no new access, no reads under consent, no erasure\n", p.Frozen, p.FrozenHeight)
+				}
+				if g := out.Guardians; g != nil {
+					fmt.Fprintf(w, "guardians   %s (%d must agree)\n", strings.Join(g.Guardians, ", "), g.Threshold)
+				} else {
+					fmt.Fprintln(w, "guardians   none: no one can recover this identity if its key is lost")
+				}
+				for _, r := range out.Recoveries {
+					fmt.Fprintf(w, "recovery    %s to key %s: %s, %d of %d approved", r.ID, r.KeyID, r.Status, len(r.Approvals), r.Threshold)
+					if r.Status == identity.RecoveryWaiting {
+						fmt.Fprintf(w, ", takes effect at %s unless cancelled", r.Due.Format(cmdline.TimeFormat))
+					}
+					fmt.Fprintln(w)
+				}
 			})
 		},
 	}
@@ -189,4 +214,12 @@ func (c *cmds) queryProposalCmd() *cobra.Command {
 			})
 		},
 	}
+}
+
+// patientView is a patient's record with their guardians and open
+// recoveries, as query patient shows it.
+type patientView struct {
+	identity.Patient
+	Guardians  *identity.Guardians `json:"guardians,omitempty"`
+	Recoveries []identity.Recovery `json:"recoveries,omitempty"`
 }

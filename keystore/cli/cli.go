@@ -27,10 +27,14 @@ type KeyView struct {
 	Encrypted bool   `json:"encrypted"`
 	SignPub   []byte `json:"sign_pub,omitempty"` // base64 in JSON
 	EncPub    []byte `json:"enc_pub,omitempty"`
+	// Retired marks a key another replaced (a patient's rotation): kept to
+	// open what was wrapped for it, never to sign.
+	Retired    bool   `json:"retired,omitempty"`
+	ReplacedBy string `json:"replaced_by,omitempty"`
 }
 
 func viewOf(f keystore.File, withPub bool) KeyView {
-	v := KeyView{Name: f.Name, ID: f.ID, KeyID: f.KeyID, Encrypted: f.Encrypted}
+	v := KeyView{Name: f.Name, ID: f.ID, KeyID: f.KeyID, Encrypted: f.Encrypted, Retired: f.Retired, ReplacedBy: f.ReplacedBy}
 	if withPub {
 		v.SignPub, v.EncPub = f.SignPub, f.EncPub
 	}
@@ -96,7 +100,14 @@ func (c *cmds) keysListCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tID\tKEY ID\tPROTECTION")
 				for _, k := range out {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Name, k.ID, k.KeyID, protection(k.Encrypted))
+					p := protection(k.Encrypted)
+					switch {
+					case k.Retired:
+						p += ", retired (replaced by " + k.ReplacedBy + ")"
+					case strings.HasSuffix(k.Name, keystore.NextName("")):
+						p += ", next (a rotation not finished: medledger patient rotate finishes it)"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Name, k.ID, k.KeyID, p)
 				}
 				tw.Flush()
 				if plain > 0 {
@@ -128,6 +139,9 @@ func (c *cmds) keysShowCmd() *cobra.Command {
 func printKey(w io.Writer, v KeyView) {
 	fmt.Fprintf(w, "name       %s\nid         %s\nkey id     %s\nsign key   %s (Ed25519, base64)\nenc key    %s (X25519, base64)\nprotection %s\n",
 		v.Name, v.ID, v.KeyID, b64(v.SignPub), b64(v.EncPub), protection(v.Encrypted))
+	if v.Retired {
+		fmt.Fprintf(w, "retired    replaced by key %s: it signs nothing, but opens what was wrapped for it\n", v.ReplacedBy)
+	}
 }
 
 // keyInfo reads the public part of a key of the keystore, with a hint when
@@ -151,7 +165,8 @@ func (c *cmds) keysAddCmd() *cobra.Command {
 		Use: "add NAME",
 		Example: `  MEDLEDGER_PASSPHRASE=... medledger keys add riverside-clinic/admin
   medledger keys add northside-hospital/nurse --insecure-keystore   # unencrypted: development only
-  medledger keys add patient/carol --insecure-keystore`,
+  medledger keys add patient/carol --insecure-keystore
+  medledger keys add patient/alice --id pat-... --insecure-keystore   # a new key for an identity your guardians recover`,
 		Annotations: map[string]string{cmdline.CreatesHome: "yes"},
 		Short:       "Generate a new key (org/member or patient/NAME)",
 		Long: `Generate a new key and save it in the keystore.
@@ -166,7 +181,12 @@ To rotate a member's key, make the new key under a new local name that signs
 as the member's id, then send rotate-key:
 
   medledger keys add northside-hospital/dr-chen-2 --id northside-hospital/dr-chen
-  medledger tx identity rotate-key dr-chen --key northside-hospital/dr-chen-2 --as northside-hospital/admin`,
+  medledger tx identity rotate-key dr-chen --key northside-hospital/dr-chen-2 --as northside-hospital/admin
+
+A patient who lost their key makes a new one for the id they had (--id
+pat-...) and gives its public part to one of their guardians, who asks the
+chain to move the identity to it (medledger patient recover request); a
+patient who still has their key rotates it with medledger patient rotate.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
@@ -176,9 +196,11 @@ as the member's id, then send rotate-key:
 			}
 			if id != "" {
 				if patient {
-					return cmdline.Hint(cmdline.Usage("--id does not apply to a patient key"), "a patient's id is derived from the key; drop --id")
-				}
-				if err := checkKeyName(id); err != nil || strings.HasPrefix(id, "patient/") {
+					if !strings.HasPrefix(id, identity.PatientPrefix) || len(id) > 64 {
+						return cmdline.Hint(cmdline.Usage("--id %q is not a patient id", cmdline.Short(id)),
+							"for a patient key, --id is the pat-... id your guardians are recovering to this key; drop it for a new patient")
+					}
+				} else if err := checkKeyName(id); err != nil || strings.HasPrefix(id, "patient/") {
 					return cmdline.Hint(cmdline.Usage("--id %q is not a member id", cmdline.Short(id)), "give the member's id as org/member")
 				}
 			}
@@ -198,10 +220,10 @@ as the member's id, then send rotate-key:
 				return err
 			}
 			switch {
-			case patient:
-				k.ID = identity.PatientID(k.SignPub())
 			case id != "":
 				k.ID = id
+			case patient:
+				k.ID = identity.PatientID(k.SignPub())
 			}
 			if err := ks.Save(k, []byte(pass)); err != nil {
 				if errors.Is(err, keystore.ErrExists) {
@@ -215,6 +237,9 @@ as the member's id, then send rotate-key:
 				printKey(w, v)
 				org, member, _ := strings.Cut(k.ID, "/")
 				switch {
+				case patient && id != "":
+					fmt.Fprintf(w, "give its public part to one of your guardians: medledger keys show %s -o json > new-key.json\n", name)
+					fmt.Fprintf(w, "they ask for the recovery with: medledger patient recover request --patient %s --new-key new-key.json --as GUARDIAN\n", id)
 				case patient:
 					fmt.Fprintf(w, "enroll it with: medledger tx identity enroll-patient --key %s --as HOSPITAL-OR-CLINIC/MEMBER\n", name)
 				case id != "":
@@ -234,7 +259,7 @@ as the member's id, then send rotate-key:
 	cmd.Flags().BoolVar(&insecure, "insecure-keystore", false, "store the key unencrypted (development only)")
 	cmd.Flags().BoolVar(&insecure, "insecure", false, "store the key unencrypted (development only)")
 	cmdline.Deprecate(cmd, "insecure", "insecure-keystore")
-	cmd.Flags().StringVar(&id, "id", "", "the member id the key signs as, when not NAME (a rotated key)")
+	cmd.Flags().StringVar(&id, "id", "", "the member id the key signs as, when not NAME (a rotated key); for a patient, the pat-... id being recovered to it")
 	return cmd
 }
 

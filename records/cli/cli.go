@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -629,6 +630,12 @@ granted or refused (OUTCOME), on what ground a granted one was (GROUND:
 consent, patient, custodian or break-glass), and the consent that allowed it
 or what was missing.
 
+The same log shows what happened to the patient's identity: a new key
+(key-rotated), guardians named, a recovery to a new key asked, approved
+(with when it takes effect unless cancelled), cancelled or completed, and
+freezes. READER is then who acted, OUTCOME the event (medledger patient
+--help).
+
 With --org, the disclosures of the records an organization holds; with --org
 and --break-glass, every break-glass read by the organization's members, for
 review.`,
@@ -663,6 +670,10 @@ review.`,
 				}
 				cmdline.Table(w, "SEQ\tTIME\tREADER\tRECORD\tPURPOSE\tOUTCOME\tGROUND\tBREAK-GLASS\tDETAIL", func(tw io.Writer) {
 					for _, d := range ds {
+						if d.Identity != nil {
+							fmt.Fprintf(tw, "%d\t%s\t%s\t-\t-\t%s\t-\t-\t%s\n", d.Seq, d.Time.Format(time.RFC3339), cmp.Or(d.Identity.Actor, "(the chain)"), d.Identity.Event, identityWords(d.Identity))
+							continue
+						}
 						bg, detail := "-", d.Consent
 						if d.BreakGlass {
 							bg = "YES " + d.Reason

@@ -17,6 +17,9 @@ const fhirHint = "the file must be a valid FHIR R4 JSON resource or Bundle; fix 
 // and the FHIR validator's.
 var hints = []cmdline.CodeHint{
 	{Code: records.ErrNoConsent, Func: func(r cmdline.Refusal) string {
+		if strings.Contains(r.Err.Detail, "is frozen") {
+			return "the patient's identity is frozen (a lost or stolen key): nothing is read on their key or consents until they have a new key (medledger patient rotate, or a recovery by their guardians); in an emergency a clinician may still read with --break-glass REASON"
+		}
 		if strings.Contains(r.Err.Detail, "needs a valid licence") {
 			return "licence checks are on for records: medledger credentials check " + cmp.Or(r.As, "ORG/NAME") + " shows your licences; a suspended one is reinstated by its issuer"
 		}
@@ -27,6 +30,7 @@ var hints = []cmdline.CodeHint{
 		return fmt.Sprintf("ask the patient to grant it: medledger consent grant --as patient/NAME --to %s --purpose PURPOSE; in an emergency a clinician may read with --break-glass REASON (%s), which is logged for review",
 			org, strings.Join(records.BreakGlassReasons, ", "))
 	}},
+	{Code: records.ErrFrozen, Text: "the patient's identity is frozen: no new access and no erasure until a new key is in force (medledger patient rotate --as patient/NAME for a freeze of your own; a recovery by your guardians otherwise)"},
 	{Code: records.ErrRecordNotFound, Text: "medledger records list --patient patient/NAME lists a patient's records"},
 	{Code: records.ErrPatientNotFound, Text: "enroll the patient first: medledger tx identity enroll-patient --key patient/NAME --as ORG/MEMBER"},
 	{Code: records.ErrGranteeNotFound, Text: "grant to an active organization (medledger query orgs lists them) or to one of its members, ORG/NAME"},

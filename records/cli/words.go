@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/records"
 )
 
@@ -57,4 +59,33 @@ func purposeList() string {
 		parts[i] = p + " (" + word + ")"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// identityWords say in plain words an event of the patient's identity on
+// their log.
+func identityWords(e *records.IdentityEvent) string {
+	switch e.Event {
+	case app.PatientKeyRotated:
+		return "a new key is in force: " + e.KeyID
+	case app.PatientGuardiansSet:
+		return fmt.Sprintf("guardians %s; %d of them must agree", strings.Join(e.Guardians, ", "), e.Threshold)
+	case app.PatientRecoveryRequested:
+		return fmt.Sprintf("%s asks to move the identity to key %s (%s); %d of %d guardians agree so far", e.Actor, e.KeyID, e.Recovery, e.Approvals, e.Threshold)
+	case app.PatientRecoveryApproved:
+		if !e.Due.IsZero() {
+			return fmt.Sprintf("%s approved %s (%d of %d): it takes effect at %s unless the patient's key cancels it", e.Actor, e.Recovery, e.Approvals, e.Threshold, e.Due.Format(time.RFC3339))
+		}
+		return fmt.Sprintf("%s approved %s (%d of %d)", e.Actor, e.Recovery, e.Approvals, e.Threshold)
+	case app.PatientRecoveryCancelled:
+		return fmt.Sprintf("%s cancelled (%s)", e.Recovery, e.Reason)
+	case app.PatientRecoveryCompleted:
+		return fmt.Sprintf("%s took effect: key %s is in force, the old key is refused", e.Recovery, e.KeyID)
+	case app.PatientFreezeRequested:
+		return fmt.Sprintf("%s asks to freeze the identity (%d of %d guardians)", e.Actor, e.Approvals, e.Threshold)
+	case app.PatientFrozen:
+		return "frozen (by the " + e.Reason + "): no new access, no reads under consent, no erasure until a new key is in force"
+	case app.PatientUnfrozen:
+		return "no longer frozen (" + e.Reason + ")"
+	}
+	return e.Event
 }
