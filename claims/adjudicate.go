@@ -74,6 +74,9 @@ func (j *judge) policyFor(refs []policyRef, date string) *Compiled {
 // stored record). A stored policy compiled when it was published; failing
 // now would be a change of the code that breaks consensus.
 func (j *judge) compiled(ref policyRef) *Compiled {
+	if c := cachedPolicy(ref.Digest); c != nil {
+		return c
+	}
 	var rec PolicyRecord
 	if !state.GetJSON(j.kv, PolicyKey(j.payer, ref.Version), &rec) {
 		panic(fmt.Errorf("claims: policy %s v%d is indexed but not stored", j.payer, ref.Version))
@@ -94,11 +97,10 @@ type dupEntry struct {
 	Seq       int      `json:"seq"`
 }
 
-// dayRecord is the timed minutes billed for a rendering clinician on a
-// date, with the claims that billed them.
+// dayRecord is the timed minutes billed to a payer for a rendering
+// clinician on a date.
 type dayRecord struct {
-	Minutes int64    `json:"minutes"`
-	Claims  []string `json:"claims"`
+	Minutes int64 `json:"minutes"`
 }
 
 // lineWork is what judging a line found, before cost sharing.
@@ -461,10 +463,6 @@ func (j *judge) flagDays(c *Claim, works []lineWork, out *outcome) {
 			decode(b, &rec)
 		}
 		rec.Minutes += minutes[d]
-		rec.Claims = append(rec.Claims, c.ID)
-		if len(rec.Claims) > 100 {
-			rec.Claims = rec.Claims[len(rec.Claims)-100:]
-		}
 		out.days[k] = rec
 		out.dayK = append(out.dayK, k)
 		if rec.Minutes > limit[d] {
@@ -605,17 +603,15 @@ func sumAdj(as []Adjustment) int64 {
 }
 
 // memberAuths lists a member's prior authorizations with this payer.
-func (j *judge) memberAuths(member string) []PriorAuth {
-	var out []PriorAuth
-	p := authByPrefix(j.payer, member)
-	var ids [][]byte
-	j.kv.Iterate(p, prefixEnd(p), func(k, _ []byte) bool {
-		ids = append(ids, append([]byte(nil), k[len(p):]...))
-		return true
-	})
-	for _, id := range ids {
+func (j *judge) memberAuths(member string) []PriorAuth { return memberAuths(j.kv, j.payer, member) }
+
+func memberAuths(r state.Reader, payer, member string) []PriorAuth {
+	var ns []uint64
+	get(r, authByKey(payer, member), &ns)
+	out := make([]PriorAuth, 0, len(ns))
+	for _, n := range ns {
 		var a PriorAuth
-		if state.GetJSON(j.kv, append([]byte(prefixAuth), id...), &a) {
+		if get(r, AuthKey(n), &a) {
 			out = append(out, a)
 		}
 	}

@@ -22,9 +22,11 @@ const (
 	prefixDup = "claims/dup/" // + payer + "/" + member + "/" + provider + "/" + date -> []dupEntry
 	// prefixDay holds the timed minutes billed to a payer for a rendering
 	// clinician on a date ("impossible days").
-	prefixDay    = "claims/day/"    // + payer + "/" + rendering (org/name) + "|" + date -> dayRecord
-	prefixAuth   = "claims/auth/"   // + seq (8 bytes) -> PriorAuth
-	prefixAuthBy = "claims/authby/" // + payer + "/" + member + "/" + seq (8 bytes) -> empty: a member's authorizations
+	prefixDay  = "claims/day/"  // + payer + "/" + rendering (org/name) + "|" + date -> dayRecord
+	prefixAuth = "claims/auth/" // + seq (8 bytes) -> PriorAuth
+	// prefixAuthBy holds a member's prior authorizations: one value, so that
+	// adjudicating a claim reads it without a range scan.
+	prefixAuthBy = "claims/authby/" // + payer + "/" + member -> []uint64, the authorizations' numbers
 	prefixRemit  = "claims/remit/"  // + payer + "/" + trace -> Remittance
 	prefixStats  = "claims/stats/"  // + payer -> Stats
 	keySeqClaim  = "claims/seq/claim"
@@ -74,12 +76,8 @@ func parseSeqID(s, prefix string) (uint64, bool) {
 	return n, err == nil && n > 0
 }
 
-func authByPrefix(payer, member string) []byte {
-	return []byte(prefixAuthBy + payer + "/" + member + "/")
-}
-
-func authByKey(payer, member string, n uint64) []byte {
-	return binary.BigEndian.AppendUint64(authByPrefix(payer, member), n)
+func authByKey(payer, member string) []byte {
+	return []byte(prefixAuthBy + payer + "/" + member)
 }
 
 func dupKey(payer, member, provider, date string) []byte {

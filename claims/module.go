@@ -274,12 +274,20 @@ func validHex32(s string) bool {
 	return err == nil
 }
 
-func submit(ctx *app.Context, raw json.RawMessage) error {
+// DecodeClaim decodes a claim (JSON, strictly: unknown or repeated fields
+// are refused) and checks its fields: the decoder of submitted claims.
+// Errors are tx/malformed or claims/invalid.
+func DecodeClaim(raw []byte) (SubmitBody, error) {
 	var b SubmitBody
 	if err := app.DecodeBody(raw, &b); err != nil {
-		return err
+		return b, err
 	}
-	if err := b.Validate(); err != nil {
+	return b, b.Validate()
+}
+
+func submit(ctx *app.Context, raw json.RawMessage) error {
+	b, err := DecodeClaim(raw)
+	if err != nil {
 		return err
 	}
 	if err := checkPayer(ctx, b.Payer); err != nil {
@@ -395,8 +403,12 @@ type AuthRequestBody struct {
 	To     string   `json:"to"`
 }
 
-// MaxAuthDays is the longest period a prior authorization covers.
-const MaxAuthDays = 366
+// MaxAuthDays is the longest period a prior authorization covers;
+// MaxMemberAuths the most a member may have that can still decide a claim.
+const (
+	MaxAuthDays    = 366
+	MaxMemberAuths = 100
+)
 
 func requestAuth(ctx *app.Context, raw json.RawMessage) error {
 	var b AuthRequestBody
@@ -436,7 +448,19 @@ func requestAuth(ctx *app.Context, raw json.RawMessage) error {
 		}
 	}
 	put(ctx.KV, AuthKey(n), a)
-	ctx.KV.Set(authByKey(b.Payer, b.Member, n), []byte{})
+	// The member's list keeps the authorizations that may still decide a
+	// claim: not denied, and not ended two years before this one begins.
+	var keep []uint64
+	for _, old := range memberAuths(ctx.KV, b.Payer, b.Member) {
+		if end, _ := DayNumber(old.To); old.Status != AuthDenied && end >= from-2*365 {
+			n, _ := ParseAuthID(old.ID)
+			keep = append(keep, n)
+		}
+	}
+	if len(keep) >= MaxMemberAuths {
+		return ErrTooLarge.New("member %s has %d prior authorizations that may still decide a claim: the payer decides them first", b.Member, len(keep))
+	}
+	put(ctx.KV, authByKey(b.Payer, b.Member), append(keep, n))
 	ctx.Emit(EventAuthAsked, "authorization", a.ID, "payer", a.Payer, "provider", a.Provider, "status", a.Status)
 	return nil
 }

@@ -55,20 +55,7 @@ func ListAuths(r state.Reader) []PriorAuth { return list[PriorAuth](r, []byte(pr
 // MemberAuths lists a member's prior authorizations with a payer, oldest
 // first.
 func MemberAuths(r state.Reader, payer, member string) []PriorAuth {
-	var out []PriorAuth
-	p := authByPrefix(payer, member)
-	var ids [][]byte
-	r.Iterate(p, prefixEnd(p), func(k, _ []byte) bool {
-		ids = append(ids, append([]byte(prefixAuth), k[len(p):]...))
-		return true
-	})
-	for _, k := range ids {
-		var a PriorAuth
-		if get(r, k, &a) {
-			out = append(out, a)
-		}
-	}
-	return out
+	return memberAuths(r, payer, member)
 }
 
 // PolicyVersions lists a payer's published policies, oldest first.

@@ -438,6 +438,13 @@ func Digest(p Policy) string {
 	return hex.EncodeToString(h[:])
 }
 
+// cachedPolicy is the compiled policy of digest, if the cache holds it.
+func cachedPolicy(digest string) *Compiled {
+	policyCache.Lock()
+	defer policyCache.Unlock()
+	return policyCache.m[digest]
+}
+
 // Compile checks a policy (Check) and compiles every expression, or
 // returns ErrPolicy naming the rule, field, position and reason of the
 // first that fails.

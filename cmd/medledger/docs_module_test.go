@@ -20,6 +20,7 @@ var moduleDocs = map[string]string{
 	"records":     "../../docs/records.md",
 	"supply":      "../../docs/supply.md",
 	"credentials": "../../docs/credentials.md",
+	"claims":      "../../docs/claims.md",
 	"trials":      "../../docs/trials.md",
 }
 

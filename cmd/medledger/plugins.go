@@ -6,6 +6,7 @@ import (
 
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/app"
+	claimscli "github.com/medledger/medledger/claims/cli"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/credentials"
 	credentialscli "github.com/medledger/medledger/credentials/cli"
@@ -36,6 +37,7 @@ func modules() []cmdline.Module {
 		recordscli.Module,
 		supplycli.Module,
 		trialscli.Module,
+		claimscli.Module,
 	}
 }
 

@@ -1,0 +1,74 @@
+package claims_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/medledger/medledger/claims"
+	"github.com/medledger/medledger/claims/claimstest"
+	"github.com/medledger/medledger/internal/chaintest"
+)
+
+// benchLines are the five lines of a benchmark claim: an office visit (a
+// copay), an HbA1c test (a diagnosis rule, the deductible, coinsurance), a
+// panel (a map lookup), physical therapy (a limit over history, timed
+// minutes) and a visit with modifier 25 (the edits over the claim and the
+// history).
+func benchClaim(member string, n int) claims.SubmitBody {
+	date := fmt.Sprintf("2025-%02d-%02d", 1+n/28%12, 1+n%28)
+	line := func(code string, charge int64, units int64, mods ...string) claims.LineIn {
+		return claims.LineIn{Code: code, Modifiers: mods, Pointers: []int{1, 2}, Units: units, ChargeCents: charge, Date: date, Place: "11"}
+	}
+	return claims.SubmitBody{Payer: payer, Member: member, Rendering: rendering, Diagnoses: []string{"E11.9", "I10"},
+		Lines: []claims.LineIn{line("99214", 20000, 1), line("83036", 5000, 1), line("80053", 30000, 1), line("97110", 16000, 2), line("99213", 15000, 1, "25")}}
+}
+
+// BenchmarkAdjudicate measures what a validator spends on 5-line claims:
+// CheckTx of each (signature, envelope, the whole adjudication against the
+// mempool's view), then FinalizeBlock and Commit of blocks of 1,000, as
+// CometBFT drives the app; claims of 2,000 members, each with a history.
+// One op is one block; claims/s is per second of the app's work (the
+// consensus engine's own time is not in it).
+func BenchmarkAdjudicate(b *testing.B) {
+	ch := newChain(b, consortium())
+	golden(b, ch)
+	const members, perBlock = 2000, 1000
+	ids := make([]string, members)
+	var enrol [][]byte
+	for i := range ids {
+		k := claimstest.MemberKey(fmt.Sprint("bench-", i))
+		ids[i] = k.ID()
+		enrol = append(enrol, ch.Sign(admin, claims.TypeEnroll, claims.EnrollBody{Plan: "gold", From: "2025-01-01", To: "2025-12-31", SignKey: k.SignPub(), EncKey: k.EncPub()}))
+	}
+	ok(b, ch, "enrol", enrol...)
+	n := 0
+	ctx := context.Background()
+	var claimsDone, lines int
+	for b.Loop() {
+		b.StopTimer()
+		txs := make([][]byte, perBlock)
+		for i := range txs {
+			txs[i] = ch.Sign(biller, claims.TypeSubmit, benchClaim(ids[n%members], n/members))
+			n++
+		}
+		b.StartTimer()
+		for _, raw := range txs {
+			res, err := ch.App.CheckTx(ctx, &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
+			if err != nil || res.Code != 0 {
+				b.Fatalf("CheckTx: %v %s", err, chaintest.Describe(res))
+			}
+		}
+		for i, r := range ch.Block(txs...) {
+			if r.Code != 0 {
+				b.Fatalf("tx %d: %s", i, chaintest.Describe(r))
+			}
+		}
+		claimsDone += perBlock
+		lines += 5 * perBlock
+	}
+	b.ReportMetric(float64(claimsDone)/b.Elapsed().Seconds(), "claims/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(claimsDone), "ns/claim")
+}
