@@ -90,6 +90,11 @@ type File struct {
 	Nonce     []byte `json:"nonce,omitempty"`
 	Sealed    []byte `json:"sealed,omitempty"` // AES-256-GCM of the secret
 	ScryptN   int    `json:"scrypt_n,omitempty"`
+	// Retired marks a key that another replaced (rotate.go): kept to open
+	// what was wrapped for it before, never to sign. ReplacedBy is the key
+	// id of the key that replaced it.
+	Retired    bool   `json:"retired,omitempty"`
+	ReplacedBy string `json:"replaced_by,omitempty"`
 }
 
 // Errors of the keystore.
@@ -127,13 +132,17 @@ var scryptN = 1 << 15
 
 // Save writes k. An empty passphrase saves it unencrypted. Save refuses to
 // overwrite an existing key (ErrExists).
-func (s Store) Save(k *Key, passphrase []byte) error {
-	p, err := s.path(k.Name)
+func (s Store) Save(k *Key, passphrase []byte) error { return s.saveAs(k.Name, k, passphrase) }
+
+// saveAs writes k under the file of as (k.Name for Save; the name of a next
+// key, rotate.go), refusing to overwrite one.
+func (s Store) saveAs(as string, k *Key, passphrase []byte) error {
+	p, err := s.path(as)
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(p); err == nil {
-		return fmt.Errorf("%w: %s", ErrExists, medledger.Quote(k.Name))
+		return fmt.Errorf("%w: %s", ErrExists, medledger.Quote(as))
 	}
 	f := File{Name: k.Name, ID: k.ID, KeyID: k.KeyID(), SignPub: k.SignPub(), EncPub: k.EncPub()}
 	if len(passphrase) == 0 {
@@ -153,14 +162,20 @@ func (s Store) Save(k *Key, passphrase []byte) error {
 	if err != nil {
 		return err
 	}
+	return s.writeFile(as, p, append(b, '\n'))
+}
+
+// writeFile writes the key file of name at p atomically: a temporary file,
+// then a rename.
+func (s Store) writeFile(name, p string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return fileErr(k.Name, err)
+		return fileErr(name, err)
 	}
 	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fileErr(k.Name, err)
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fileErr(name, err)
 	}
-	return fileErr(k.Name, os.Rename(tmp, p))
+	return fileErr(name, os.Rename(tmp, p))
 }
 
 func kek(passphrase, salt []byte, n int) (cipher.AEAD, error) {
@@ -192,6 +207,9 @@ func (s Store) Info(name string) (File, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return File{}, fmt.Errorf("key file %s: %w", p, err)
 	}
+	// NOTE: the name a key is stored under; a retired or next key's file
+	// keeps, inside, the name of the identity it is a key of (rotate.go).
+	f.Name = name
 	f.Secret, f.Sealed = nil, nil
 	return f, nil
 }
