@@ -110,7 +110,7 @@ force, their guardians and threshold, and the recoveries of their identity
 that are open or waiting to take effect. Nothing personal is on the chain.`,
 		Example: `  medledger query patient patient/alice
   medledger query patient pat-... -o json`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
 			if strings.HasPrefix(id, "patient/") {
