@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/records"
 )
 
@@ -26,7 +27,7 @@ var shots = []shot{
 	{"explorer", "/", "", `document.querySelectorAll('#block-rows tr').length >= 5 && !!document.querySelector('#org-table') && !!document.querySelector('#validator-table')`},
 	{"verify", "/verify?code=%2801%2900312345678906%2821%29100014", "", `!!document.querySelector('#timeline li')`},
 	{"verify-recalled", "/verify?code=%2801%2900312345678906%2821%29101002", "", `!!document.querySelector('#timeline li')`},
-	{"patient", "/patient", "patient/alice", `!!document.querySelector('#record-table') && !!document.querySelector('#disclosures') && !!document.querySelector('#consent-table')`},
+	{"patient", "/patient", "patient/alice", `!!document.querySelector('#record-table') && !!document.querySelector('#disclosures') && !!document.querySelector('#consent-table') && /guardians are now/.test(document.querySelector('#disclosures li.identity[data-event="guardians-set"]')?.textContent || '')`},
 	{"clinician", "/clinician", "lakeside-clinic/dr-patel", `!!document.querySelector('#shared-table')`},
 	{"supply", "/supply", "cityrx-pharmacy/pharmacist", `!!document.querySelector('#inventory table')`},
 }
@@ -48,6 +49,11 @@ func testPages(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	if _, err := e.node.Client.ReadRecord(ctx, e.node.Signer("lakeside-clinic/dr-patel"), recs[0].ID, records.PurposeEmergencyTreatment, "life-threatening"); err != nil {
+		t.Fatal(err)
+	}
+	// And an event of her identity: she names her guardians (issue 19).
+	if _, err := e.node.Client.Send(ctx, e.node.Signer("patient/alice"), identity.TypePatientGuardians,
+		identity.GuardiansBody{Guardians: []string{"northside-hospital", e.node.Keys["patient/dana"].ID}, Threshold: 2}, "commit"); err != nil {
 		t.Fatal(err)
 	}
 	// One tab for all: a new browser context costs seconds. Pages without a

@@ -161,12 +161,36 @@ async function grant(ev) {
   btn.disabled = false;
 }
 
+// IDENTITY says what happened to the patient's identity (keys, guardians,
+// recovery, freeze: docs/patients.md), in plain words.
+const IDENTITY = {
+  'key-rotated': e => 'Your key was changed: the new key is in force, the old one no longer works.',
+  'guardians-set': e => 'Your guardians are now ' + (e.guardians || []).join(', ') + '; ' + e.threshold + ' of them must agree to recover your identity.',
+  'recovery-requested': e => e.actor + ' asked to move your identity to a new key (' + e.recovery + ').',
+  'recovery-approved': e => e.actor + ' agreed to recovery ' + e.recovery + ' (' + e.approvals + ' of ' + e.threshold + ')' +
+    (e.due ? '. It takes effect at ' + new Date(e.due).toLocaleString() + ' unless you cancel it with your key.' : '.'),
+  'recovery-cancelled': e => 'Recovery ' + e.recovery + ' was cancelled (' + e.reason + ').',
+  'recovery-completed': e => 'Recovery ' + e.recovery + ' took effect: the new key is in force, the old one no longer works.',
+  'freeze-requested': e => e.actor + ' asked to freeze your identity (' + e.approvals + ' of ' + e.threshold + ').',
+  'frozen': e => 'Your identity was frozen (by the ' + e.reason + '): no new access, no reads under your consents, no erasure until a new key is in force.',
+  'unfrozen': e => 'Your identity is no longer frozen.',
+};
+
+function identityItem(d) {
+  const e = d.identity;
+  const words = IDENTITY[e.event] ? IDENTITY[e.event](e) : e.event;
+  return h('li', { class: 'identity', 'data-seq': d.seq, 'data-event': e.event },
+    h('strong', { text: 'Your identity: ' }), words,
+    h('span', { class: 'when' }, timeEl(d.time), ' · block ', String(d.height)));
+}
+
 async function loadLog() {
   const el = $('#log');
   try {
     const list = (await all('/v1/patients/' + enc(key.id) + '/disclosures', 5000, key)).reverse();
     if (!list.length) { fill(el, h('p', { text: 'Nobody has asked to read your records yet.' })); return; }
     fill(el, h('ol', { class: 'timeline', id: 'disclosures' }, list.map(d => {
+      if (d.identity) return identityItem(d);
       const granted = d.outcome === 'granted';
       const glass = d.break_glass;
       return h('li', { class: glass ? 'glass' : (granted ? '' : 'bad'), 'data-seq': d.seq, 'data-outcome': d.outcome, 'data-break-glass': String(!!glass), 'data-reader': d.reader, 'data-record': d.record },
