@@ -195,6 +195,15 @@ func (s *Service) authenticate(r *http.Request, snap state.Reader, maxBody int64
 	return who, nil
 }
 
+// fail answers err, unless the client went away (nobody to answer, and
+// nothing the node did wrong).
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return
+	}
+	api.WriteProblem(w, r, err)
+}
+
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -220,7 +229,7 @@ func (s *Service) uploadDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	rec, err := s.Vault.Put(r.Context(), doc)
 	if err != nil {
-		api.WriteProblem(w, r, err)
+		fail(w, r, err)
 		return
 	}
 	api.WriteJSON(w, DocumentUpload{Ref: rec.ID.String(), Digest: rec.Digest.String(), Size: rec.Size})
@@ -268,7 +277,7 @@ func (s *Service) uploadData(w http.ResponseWriter, r *http.Request) {
 	}
 	up, err := s.storeBatch(r.Context(), t, who, body, subject)
 	if err != nil {
-		api.WriteProblem(w, r, err)
+		fail(w, r, err)
 		return
 	}
 	api.WriteJSON(w, up)
@@ -352,7 +361,7 @@ func (s *Service) readBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := s.settle(r.Context(), snap, b, s.removeSet(snap, b))
 	if err != nil {
-		api.WriteProblem(w, r, err)
+		fail(w, r, err)
 		return
 	}
 	s.idx.mu.RLock()
@@ -367,12 +376,12 @@ func (s *Service) readBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	blob, err := s.Vault.Get(r.Context(), id)
 	if err != nil {
-		api.WriteProblem(w, r, err)
+		fail(w, r, err)
 		return
 	}
 	wk, err := s.Vault.Wrap(r.Context(), id, encKey)
 	if err != nil {
-		api.WriteProblem(w, r, err)
+		fail(w, r, err)
 		return
 	}
 	removed := e.Removed
