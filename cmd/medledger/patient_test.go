@@ -12,6 +12,7 @@ import (
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/daemon/daemontest"
 	"github.com/medledger/medledger/identity"
+	identitycli "github.com/medledger/medledger/identity/cli"
 	"github.com/medledger/medledger/keystore"
 	"github.com/medledger/medledger/node"
 	"github.com/medledger/medledger/records/custodian"
@@ -167,4 +168,27 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestDevSeedsGuardians: the first run of dev names alice's guardians, the
+// hospital that enrolled her and her relative dana (a demo patient with a
+// key of her own), both needed; dev's chain waits minutes for a recovery.
+func TestDevSeedsGuardians(t *testing.T) {
+	home, url, startDev := devHome(t)
+	stop := startDev()
+	waitSeeded(t, stop, filepath.Join(home, "data", identitycli.Module.Seed.Marker), "demo guardians")
+	var p struct {
+		Guardians *identity.Guardians `json:"guardians"`
+	}
+	run(t, "--home", home, "--node", url, "-o", "json", "query", "patient", "patient/alice").ok(t).json(t, &p)
+	dana, err := keystore.Store{Dir: node.Home(home).KeysDir()}.Info("patient/dana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := p.Guardians; g == nil || g.Threshold != 2 || len(g.Guardians) != 2 || g.Guardians[0] != "northside-hospital" || g.Guardians[1] != dana.ID {
+		t.Fatalf("alice's guardians on the dev chain: %+v", p.Guardians)
+	}
+	if r := stop(); r.code != 0 {
+		t.Fatalf("dev exited %d: %s", r.code, r.stderr)
+	}
 }
