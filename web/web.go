@@ -177,8 +177,13 @@ func Handler(api http.Handler) (http.Handler, error) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", assets(http.FileServerFS(static))))
 	mux.HandleFunc("GET /static/pages/{name}/page.js", func(w http.ResponseWriter, r *http.Request) {
-		b, err := files.ReadFile(path.Join("pages", path.Clean(r.PathValue("name")), "page.js"))
-		if err != nil || strings.Contains(r.PathValue("name"), "..") {
+		name := r.PathValue("name")
+		if name == "" || strings.ContainsAny(name, "./\\") {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := files.ReadFile(path.Join("pages", name, "page.js"))
+		if err != nil {
 			http.NotFound(w, r)
 			return
 		}

@@ -221,6 +221,7 @@ func (c *CLI) runNode(h node.Home, listen string, dev bool, after ...func(h node
 	c.Logf("medledger: chain %s, node %s\n", d.App.ChainID(), d.Node.CMT.NodeInfo().ID())
 	c.Logf("medledger: home      %s\n", h)
 	c.Logf("medledger: API       %s\n", d.URL())
+	c.Logf("medledger: web app   %s/ (explorer; verify a pack; patient, clinician and supply pages)\n", d.URL())
 	c.Logf("medledger: peers     %s\n", node.P2PListen(cc))
 	if dev {
 		c.Logf("medledger: demo keys %s (unencrypted: for development only)\n", h.KeysDir())
