@@ -29,6 +29,18 @@ func (s *Server) Snapshot(r *http.Request) (*state.Snapshot, error) {
 	return snap, err
 }
 
+// SnapshotAt returns the committed state at height (0: the latest), for a
+// route that reads a past state beside the one it was asked for (a
+// shipment's contents as shipped). Returns ErrNotFound for a height the
+// node does not hold.
+func (s *Server) SnapshotAt(height int64) (*state.Snapshot, error) {
+	snap, err := s.app.Store().Snapshot(height)
+	if errors.Is(err, state.ErrNoVersion) {
+		return nil, ErrNotFound.New("no state at height %d", height)
+	}
+	return snap, err
+}
+
 // WithSnapshot adapts a handler of the committed state a request asks for
 // (Snapshot): a request for a height the node does not hold gets its
 // problem, and fn is not called.

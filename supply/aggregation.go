@@ -26,7 +26,7 @@ func aggregate(ctx *app.Context, raw json.RawMessage) error {
 	if err := parent.validate(); err != nil {
 		return err
 	}
-	objs, err := loadItems(ctx, b.Items, "pack")
+	objs, err := loadItems(ctx, b.Items, "pack", true)
 	if err != nil {
 		return err
 	}
@@ -37,6 +37,9 @@ func aggregate(ctx *app.Context, raw json.RawMessage) error {
 		}
 		if err := held(ctx, &object{it: parent, c: &c}, "pack into"); err != nil {
 			return err
+		}
+		if c.Hold != "" {
+			return holdError(ctx.KV, parent, c.Hold, "", "pack into")
 		}
 	} else {
 		c = CaseState{SSCC: b.SSCC, Status: StatusActive, Owner: ctx.Signer.Org, Level: 1, Height: ctx.Height}
@@ -85,6 +88,11 @@ func disaggregate(ctx *app.Context, raw json.RawMessage) error {
 	if err := held(ctx, co, "unpack"); err != nil {
 		return err
 	}
+	// A suspect case stays whole until its investigation ends; a case
+	// holding a suspect item is unpacked to set that item apart.
+	if id := co.hold(); id != "" {
+		return holdError(ctx.KV, co.it, id, "", "unpack")
+	}
 	items := b.Items
 	if len(items) == 0 {
 		items = Contents(ctx.KV, b.SSCC)
@@ -121,9 +129,11 @@ func disaggregate(ctx *app.Context, raw json.RawMessage) error {
 	return nil
 }
 
-// detach takes o out of case c, which the caller saves: o is then held by
-// c's owner. A case that was never shipped (From empty) was packed by its
-// holder, and o keeps the sender it had.
+// detach takes o out of case c, which the caller saves (and whose own
+// containers' Held the caller adjusts): o is then held by c's owner. A
+// case that was never shipped (From empty) was packed by its holder, and o
+// keeps the sender it had. Out of a returned case not verified since, o is
+// a returned item to verify itself.
 func detach(ctx *app.Context, o *object, c *CaseState) {
 	ctx.KV.Delete(contentKey(c.SSCC, o.it))
 	o.setParent("")
@@ -132,8 +142,12 @@ func detach(ctx *app.Context, o *object, c *CaseState) {
 		from = o.from()
 	}
 	o.setOwner(c.Owner, from)
+	if c.Returned != "" && o.returned() == "" {
+		o.setReturned(c.Returned)
+	}
 	o.save(ctx.KV)
 	c.Count--
+	c.Held -= o.weight()
 }
 
 // Contents lists the items directly inside a case, in key order.

@@ -20,6 +20,13 @@ var supplyHandlers = []string{
 	"hospital/admin", "hospital/pharmacist",
 }
 
+// supplyDispensers are the kind/role pairs that dispense to patients: the
+// pharmacists of pharmacies and of hospitals' pharmacies. Manufacturers and
+// distributors sell only to trading partners, never to a patient; payers,
+// trial sponsors, licensing boards and regulators hold no stock; a
+// clinician prescribes, a pharmacist dispenses.
+var supplyDispensers = []string{"pharmacy/pharmacist", "hospital/pharmacist"}
+
 // supplyAllowed is the supply module's authorization table written out as
 // data: for each transaction type, the "kind/role" signers that may send
 // it. Every other signer (and every patient, "patient") MUST be refused
@@ -34,10 +41,16 @@ var supplyAllowed = map[string][]string{
 	supply.TypeShip:         supplyHandlers,
 	supply.TypeReceive:      supplyHandlers,
 	supply.TypeReturn:       supplyHandlers,
-	supply.TypeDispense:     {"pharmacy/pharmacist"},
+	supply.TypeDispense:     supplyDispensers,
 	supply.TypeDecommission: supplyHandlers,
 	supply.TypeRecall:       {"manufacturer/admin", "regulator/admin", "regulator/inspector"},
 	supply.TypeReport:       append(slices.Clone(supplyHandlers), "regulator/admin", "regulator/inspector"),
+	// The manufacturer or the partner holding the product determines a
+	// report (the handler decides which); a regulator is told, it does
+	// not determine.
+	supply.TypeInvestigate:  supplyHandlers,
+	supply.TypeTerminate:    supplyHandlers,
+	supply.TypeVerifyReturn: supplyHandlers,
 }
 
 // supplySigner is one row of the matrix: a signer standing for a kind/role
@@ -45,6 +58,7 @@ var supplyAllowed = map[string][]string{
 type supplySigner struct {
 	ID, KindRole, Org, Kind string
 	I                       int // row number, naming the signer's own objects
+	holderRank              int // among the signers that hold packs
 }
 
 // supplySigners lists one signer per role of every kind
@@ -53,6 +67,7 @@ type supplySigner struct {
 func supplySigners(t *testing.T, c *chaintest.Consortium) []supplySigner {
 	t.Helper()
 	var out []supplySigner
+	holders := 0
 	for _, kind := range identity.Kinds {
 		org := c.OrgOfKind(kind)
 		for _, role := range identity.RolesByKind[kind] {
@@ -60,7 +75,11 @@ func supplySigners(t *testing.T, c *chaintest.Consortium) []supplySigner {
 			if id == "" {
 				t.Fatalf("no %s member at %s", role, org)
 			}
-			out = append(out, supplySigner{ID: id, KindRole: kind + "/" + role, Org: org, Kind: kind, I: len(out)})
+			s := supplySigner{ID: id, KindRole: kind + "/" + role, Org: org, Kind: kind, I: len(out), holderRank: holders}
+			if s.holds() {
+				holders++
+			}
+			out = append(out, s)
 		}
 	}
 	return append(out, supplySigner{ID: c.Patients[0].ID(), KindRole: "patient", I: len(out)})
@@ -90,11 +109,26 @@ func (s supplySigner) partner() string {
 
 // The fixture's objects of signer s: H (held loose by s's organization,
 // received from another one), K (a pack inside case ssccN(s.I), the case
-// held by s's organization), T (in transit to s's organization), and lot R
-// (for s to recall).
+// held by s's organization), T (in transit to s's organization), Q (held by
+// s's organization, quarantined under report qReport(s)), V (shipped by s's
+// organization and returned to it, awaiting verification), lot R (for s to
+// recall), and an illegitimate-product notification of a product no one on
+// the chain makes, determined by s's organization (iReport(s)).
 func hPack(s supplySigner) supply.Item { return supply.Pack(gtin, fmt.Sprintf("H%d", s.I)) }
 func kPack(s supplySigner) supply.Item { return supply.Pack(gtin, fmt.Sprintf("K%d", s.I)) }
 func tPack(s supplySigner) supply.Item { return supply.Pack(gtin, fmt.Sprintf("T%d", s.I)) }
+func qPack(s supplySigner) supply.Item { return supply.Pack(gtin, fmt.Sprintf("Q%d", s.I)) }
+func vPack(s supplySigner) supply.Item { return supply.Pack(gtin, fmt.Sprintf("V%d", s.I)) }
+
+// The fixture's reports: for each signer that holds packs, in signer order,
+// first its Q pack's (rpt-2k+1), then a counterfeit's (rpt-2k+2), k its
+// rank among the holders.
+func qReport(s supplySigner) string { return fmt.Sprintf("rpt-%d", 2*s.holderRank+1) }
+func iReport(s supplySigner) string { return fmt.Sprintf("rpt-%d", 2*s.holderRank+2) }
+
+// unmade is a GTIN no one registers: its packs are counterfeits.
+var unmade = gtinN(777)
+
 func kCase(s supplySigner) supply.Item { return supply.Case(ssccN(s.I)) }
 func rLot(s supplySigner) string       { return fmt.Sprintf("R%d", s.I) }
 
@@ -109,7 +143,7 @@ func matrixFixture(t *testing.T, ch *chaintest.Chain, signers []supplySigner) {
 	var serials []string
 	var txs [][]byte
 	for _, s := range signers {
-		serials = append(serials, hPack(s).Serial, kPack(s).Serial, tPack(s).Serial)
+		serials = append(serials, hPack(s).Serial, kPack(s).Serial, tPack(s).Serial, qPack(s).Serial, vPack(s).Serial)
 		txs = append(txs, ch.Sign(packager, supply.TypeLot, supply.LotBody{GTIN: gtin, Lot: rLot(s), Expiry: farExpiry}))
 	}
 	txs = append(txs, ch.Sign(packager, supply.TypeCommission, supply.CommissionBody{GTIN: gtin, Lot: matrixLot, Expiry: farExpiry, Serials: serials}))
@@ -124,28 +158,61 @@ func matrixFixture(t *testing.T, ch *chaintest.Chain, signers []supplySigner) {
 	// Each signer's objects travel to its organization. The manufacturer's
 	// own H and T make a round trip through the distributor, so that H has
 	// someone to be returned to and T is in transit to the manufacturer.
-	var ship, receive, back, receiveBack [][]byte
+	// V makes a round trip that ends as a return to s's organization:
+	// acme's goes to the distributor and comes back; the others' come from
+	// acme, go on to a partner and come back.
+	var ship, receive, back, receiveBack, ret, receiveRet [][]byte
 	for _, s := range signers {
 		switch {
 		case !s.holds():
 		case s.Org == matrixMaker:
-			ship = append(ship, ch.Sign(packager, supply.TypeShip, supply.ShipBody{To: dist, Items: []supply.Item{hPack(s), tPack(s)}}))
-			receive = append(receive, ch.Sign(dist+"/admin", supply.TypeReceive, supply.ReceiveBody{Items: []supply.Item{hPack(s), tPack(s)}}))
+			ship = append(ship, ch.Sign(packager, supply.TypeShip, supply.ShipBody{To: dist, Items: []supply.Item{hPack(s), tPack(s), vPack(s)}}))
+			receive = append(receive, ch.Sign(dist+"/admin", supply.TypeReceive, supply.ReceiveBody{Items: []supply.Item{hPack(s), tPack(s), vPack(s)}}))
 			back = append(back,
 				ch.Sign(dist+"/admin", supply.TypeShip, supply.ShipBody{To: matrixMaker, Items: []supply.Item{hPack(s)}}),
-				ch.Sign(dist+"/admin", supply.TypeShip, supply.ShipBody{To: matrixMaker, Items: []supply.Item{tPack(s)}}))
-			receiveBack = append(receiveBack, ch.Sign(admin, supply.TypeReceive, supply.ReceiveBody{Items: []supply.Item{hPack(s)}}))
+				ch.Sign(dist+"/admin", supply.TypeShip, supply.ShipBody{To: matrixMaker, Items: []supply.Item{tPack(s)}}),
+				ch.Sign(dist+"/admin", supply.TypeReturn, supply.ReturnBody{Items: []supply.Item{vPack(s)}}))
+			receiveBack = append(receiveBack, ch.Sign(admin, supply.TypeReceive, supply.ReceiveBody{Items: []supply.Item{hPack(s)}}),
+				ch.Sign(admin, supply.TypeReceive, supply.ReceiveBody{Items: []supply.Item{vPack(s)}}))
 		default:
-			items := []supply.Item{hPack(s), kCase(s)}
+			items := []supply.Item{hPack(s), kCase(s), qPack(s), vPack(s)}
+			v := []supply.Item{vPack(s)}
 			ship = append(ship, ch.Sign(packager, supply.TypeShip, supply.ShipBody{To: s.Org, Items: items}))
 			receive = append(receive, ch.Sign(s.Org+"/admin", supply.TypeReceive, supply.ReceiveBody{Items: items}))
-			back = append(back, ch.Sign(packager, supply.TypeShip, supply.ShipBody{To: s.Org, Items: []supply.Item{tPack(s)}}))
+			back = append(back, ch.Sign(packager, supply.TypeShip, supply.ShipBody{To: s.Org, Items: []supply.Item{tPack(s)}}),
+				ch.Sign(s.Org+"/admin", supply.TypeShip, supply.ShipBody{To: s.partner(), Items: v}))
+			receiveBack = append(receiveBack, ch.Sign(s.partner()+"/admin", supply.TypeReceive, supply.ReceiveBody{Items: v}))
+			ret = append(ret, ch.Sign(s.partner()+"/admin", supply.TypeReturn, supply.ReturnBody{Items: v}))
+			receiveRet = append(receiveRet, ch.Sign(s.Org+"/admin", supply.TypeReceive, supply.ReceiveBody{Items: v}))
 		}
 	}
 	mustBlock(t, ch, "ship to the signers", ship...)
 	mustBlock(t, ch, "receive", receive...)
 	mustBlock(t, ch, "ship again", back...)
 	mustBlock(t, ch, "receive back", receiveBack...)
+	mustBlock(t, ch, "return V", ret...)
+	mustBlock(t, ch, "receive V", receiveRet...)
+
+	// Reports: each holder's Q, and a counterfeit it determines
+	// illegitimate.
+	var reports, determine [][]byte
+	for _, s := range signers {
+		if !s.holds() {
+			continue
+		}
+		reports = append(reports,
+			ch.Sign(s.Org+"/admin", supply.TypeReport, supply.ReportBody{Code: packCode(gtin, qPack(s).Serial), Reason: "seal broken"}),
+			ch.Sign(s.Org+"/admin", supply.TypeReport, supply.ReportBody{Code: packCode(unmade, fmt.Sprintf("Z%d", s.I)), Reason: "no such product"}))
+		determine = append(determine, ch.Sign(s.Org+"/admin", supply.TypeInvestigate,
+			supply.InvestigateBody{Report: iReport(s), Outcome: supply.OutcomeIllegitimate, Reason: "counterfeit", Classification: "counterfeit"}))
+	}
+	mustBlock(t, ch, "report", reports...)
+	mustBlock(t, ch, "determine the counterfeits", determine...)
+}
+
+// labelCode is a fixture pack's whole label: GTIN, lot, expiry, serial.
+func labelCode(it supply.Item) string {
+	return "(01)" + it.GTIN + "(10)" + matrixLot + "(17)" + farExpiry + "(21)" + it.Serial
 }
 
 // matrixBody is a body of typ for s that succeeds when s may send typ.
@@ -174,7 +241,13 @@ func matrixBody(typ string, s supplySigner) any {
 	case supply.TypeRecall:
 		return supply.RecallBody{GTIN: gtin, Lot: rLot(s), Reason: "matrix"}
 	case supply.TypeReport:
-		return supply.ReportBody{Code: packCode(gtin, fmt.Sprintf("FAKE%d", s.I))}
+		return supply.ReportBody{Code: packCode(gtin, fmt.Sprintf("FAKE%d", s.I)), Reason: "no such serial"}
+	case supply.TypeInvestigate:
+		return supply.InvestigateBody{Report: qReport(s), Outcome: supply.OutcomeCleared, Reason: "seal checked with the manufacturer"}
+	case supply.TypeTerminate:
+		return supply.TerminateBody{Report: iReport(s), Reason: "closed with the regulator"}
+	case supply.TypeVerifyReturn:
+		return supply.VerifyReturnBody{Codes: []string{labelCode(vPack(s))}}
 	}
 	return nil
 }

@@ -106,6 +106,54 @@ func (o *object) setStatus(status, reason string) {
 	}
 }
 
+func (o *object) hold() string {
+	if o.c != nil {
+		return o.c.Hold
+	}
+	return o.p.Hold
+}
+
+func (o *object) setHold(id string) {
+	if o.c != nil {
+		o.c.Hold = id
+	} else {
+		o.p.Hold = id
+	}
+}
+
+// held is how many items inside o, at any depth, a report holds.
+func (o *object) heldInside() int {
+	if o.c != nil {
+		return o.c.Held
+	}
+	return 0
+}
+
+// weight is what o counts in the Held of the cases holding it: itself if
+// a report holds it, and what it holds.
+func (o *object) weight() int {
+	w := o.heldInside()
+	if o.hold() != "" {
+		w++
+	}
+	return w
+}
+
+func (o *object) returned() string {
+	if o.c != nil {
+		return o.c.Returned
+	}
+	return o.p.Returned
+}
+
+func (o *object) setReturned(id string) {
+	if o.c != nil {
+		o.c.Returned = id
+	} else {
+		o.p.Returned = id
+	}
+}
+
 func (o *object) from() string {
 	if o.c != nil {
 		return o.c.From
@@ -130,10 +178,13 @@ type Resolved struct {
 	Shipment  string   // the outermost container's open shipment
 	Status    string   // the object's status, or "stolen"/"decommissioned" inherited from a container
 	Inherited string   // the SSCC the status was inherited from, if any
+	Hold      string   // the report holding it, its own or the innermost held container's
+	HoldVia   string   // the SSCC the hold was inherited from, if any
+	Returned  string   // the return shipment it came back in unverified, its own or a container's
 }
 
 func resolve(r state.Reader, o *object) Resolved {
-	res := Resolved{Top: o.it, Owner: o.owner(), From: o.from(), Shipment: o.shipment(), Status: o.status()}
+	res := Resolved{Top: o.it, Owner: o.owner(), From: o.from(), Shipment: o.shipment(), Status: o.status(), Hold: o.hold(), Returned: o.returned()}
 	cur := o
 	for depth := 0; cur.parent() != "" && depth <= MaxLevel; depth++ {
 		var c CaseState
@@ -148,6 +199,12 @@ func resolve(r state.Reader, o *object) Resolved {
 		if res.Status == StatusActive && (c.Status == StatusStolen || c.Status == StatusDecommissioned) {
 			res.Status, res.Inherited = c.Status, c.SSCC
 		}
+		if res.Hold == "" && c.Hold != "" {
+			res.Hold, res.HoldVia = c.Hold, c.SSCC
+		}
+		if res.Returned == "" {
+			res.Returned = c.Returned
+		}
 		cur = &object{it: Case(c.SSCC), c: &c}
 	}
 	return res
@@ -155,8 +212,11 @@ func resolve(r state.Reader, o *object) Resolved {
 
 // loadItems loads items for a custody operation by the signer's
 // organization: each distinct, active and outside any container, held by
-// the signer's organization and not in transit.
-func loadItems(ctx *app.Context, items []Item, what string) ([]*object, error) {
+// the signer's organization and not in transit, and neither held by a
+// suspect-product report nor holding an item that is. An operation that
+// sells on (ship, pack) also refuses a returned item not verified since
+// (resale true).
+func loadItems(ctx *app.Context, items []Item, what string, resale bool) ([]*object, error) {
 	if len(items) == 0 || len(items) > MaxItems {
 		return nil, ErrInvalid.New("items must list 1 to %d packs or cases (got %d)", MaxItems, len(items))
 	}
@@ -173,6 +233,12 @@ func loadItems(ctx *app.Context, items []Item, what string) ([]*object, error) {
 		seen[it.key()] = struct{}{}
 		if err := held(ctx, o, what); err != nil {
 			return nil, err
+		}
+		if err := unheld(ctx.KV, o, what); err != nil {
+			return nil, err
+		}
+		if resale && o.returned() != "" {
+			return nil, ErrUnverifiedReturn.New("%s came back in return %s and was not verified since: verify its label against the chain before you %s it (supply/verify-return)", o.it, o.returned(), what)
 		}
 		out = append(out, o)
 	}
@@ -193,4 +259,45 @@ func held(ctx *app.Context, o *object, what string) error {
 		return ErrNotCustodian.New("%s is held by %s, not %s", o.it, o.owner(), ctx.Signer.Org)
 	}
 	return nil
+}
+
+// unheld refuses an object a suspect-product report holds, or a case
+// holding one (what the caller was about to do names the refusal).
+func unheld(r state.Reader, o *object, what string) error {
+	if id := o.hold(); id != "" {
+		return holdError(r, o.it, id, "", what)
+	}
+	if n := o.heldInside(); n > 0 {
+		return ErrQuarantined.New("%s holds %d quarantined or illegitimate item(s): take them out (supply/disaggregate) before you %s it", o.it, n, what)
+	}
+	return nil
+}
+
+// holdError is the refusal of an operation on it, held by report id
+// (through case via, if set): quarantined while the report is open,
+// illegitimate once so determined.
+func holdError(r state.Reader, it Item, id, via, what string) error {
+	in := ""
+	if via != "" {
+		in = " in case " + via
+	}
+	rp, _ := GetReport(r, id)
+	if rp.Status == ReportIllegitimate || rp.Status == ReportTerminated {
+		return ErrIllegitimate.New("%s%s was determined illegitimate (%s): it must not be sold or moved; destroy it (supply/decommission) or keep it for the regulator", it, in, id)
+	}
+	return ErrQuarantined.New("%s%s is quarantined under suspect-product report %s: you cannot %s it until the investigation clears it", it, in, id, what)
+}
+
+// adjustHeld adds delta to the Held count of case sscc and of every case
+// holding it.
+func adjustHeld(kv state.KV, sscc string, delta int) {
+	for depth := 0; sscc != "" && depth <= MaxLevel; depth++ {
+		var c CaseState
+		if !get(kv, caseKey(sscc), &c) {
+			panic(fmt.Errorf("supply: corrupt state: no case %s above a held item", sscc))
+		}
+		c.Held += delta
+		put(kv, caseKey(sscc), c)
+		sscc = c.Parent
+	}
 }

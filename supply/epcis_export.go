@@ -46,6 +46,7 @@ type epcisEventOut struct {
 	Shipment            string        `json:"medledger:shipment,omitempty"`
 	Reason              string        `json:"medledger:reason,omitempty"`
 	Recall              string        `json:"medledger:recall,omitempty"`
+	Report              string        `json:"medledger:report,omitempty"`
 	Lot                 string        `json:"medledger:lot,omitempty"`
 	FromCase            string        `json:"medledger:parent,omitempty"`
 	ItemCount           int           `json:"medledger:itemCount,omitempty"`
@@ -124,6 +125,13 @@ func exportEntry(r state.Reader, it Item, e HistoryEntry) (epcisEventOut, error)
 	}
 	return exportEvent(it, e), nil
 }
+
+// The CBV words of the suspect-product and returns events.
+const (
+	bizInspecting   = "inspecting"
+	dispNonSellable = "non_sellable_other"
+	dispSellable    = "sellable_accessible"
+)
 
 func epcisTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
@@ -209,6 +217,19 @@ func exportEvent(it Item, e HistoryEntry) epcisEventOut {
 		out.EPCList = epcs
 		out.Lot = e.Lot
 		out.Recall = e.Recall
+	case EvReport, EvIllegitimate:
+		// Quarantined under a suspect-product report, or determined
+		// illegitimate: held, not for sale.
+		out.BizStep, out.Disposition = bizHolding, dispNonSellable
+		out.EPCList = epcs
+		out.Reason, out.Report = e.Reason, e.Report
+	case EvCleared:
+		out.BizStep, out.Disposition = bizHolding, dispSellable
+		out.EPCList = epcs
+		out.Reason, out.Report = e.Reason, e.Report
+	case EvVerifyReturn:
+		out.BizStep, out.Disposition = bizInspecting, dispSellable
+		out.EPCList = epcs
 	default:
 		// An event type this export does not know yet: say what it is
 		// rather than drop it.

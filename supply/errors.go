@@ -29,9 +29,22 @@ var (
 	ErrBadCode          = medledger.Code{Codespace: Codespace, Code: 21, Slug: "bad-code", Kind: medledger.KindInvalid}
 	ErrTooLarge         = medledger.Code{Codespace: Codespace, Code: 22, Slug: "too-large", Kind: medledger.KindTooLarge}
 	ErrUnlicensed       = medledger.Code{Codespace: Codespace, Code: 23, Slug: "unlicensed-partner", Kind: medledger.KindUnauthorized}
+	// ErrQuarantined: the item is held by an open suspect-product report.
+	ErrQuarantined = medledger.Code{Codespace: Codespace, Code: 24, Slug: "quarantined", Kind: medledger.KindConflict}
+	// ErrIllegitimate: the item was determined illegitimate.
+	ErrIllegitimate = medledger.Code{Codespace: Codespace, Code: 25, Slug: "illegitimate", Kind: medledger.KindConflict}
+	// ErrUnverifiedReturn: a returned item is sold on only after its label
+	// is verified against the chain (supply/verify-return).
+	ErrUnverifiedReturn = medledger.Code{Codespace: Codespace, Code: 26, Slug: "unverified-return", Kind: medledger.KindConflict}
+	// ErrLabelMismatch: a returned item's label does not match the chain.
+	ErrLabelMismatch = medledger.Code{Codespace: Codespace, Code: 27, Slug: "label-mismatch", Kind: medledger.KindConflict}
+	// ErrNotInvestigator: neither the product's manufacturer nor the
+	// partner holding it.
+	ErrNotInvestigator = medledger.Code{Codespace: Codespace, Code: 28, Slug: "not-investigator", Kind: medledger.KindUnauthorized}
 )
 
 // Codes lists every supply code.
 var Codes = []medledger.Code{ErrInvalid, ErrProductNotFound, ErrLotNotFound, ErrPackNotFound, ErrCaseNotFound, ErrExists,
 	ErrNotCustodian, ErrNotOwner, ErrState, ErrInTransit, ErrContained, ErrShipmentNotFound, ErrWrongPartner,
-	ErrReceiptMismatch, ErrRecalled, ErrExpired, ErrNotPartner, ErrNotSuspect, ErrRecallNotFound, ErrReportNotFound, ErrBadCode, ErrTooLarge, ErrUnlicensed}
+	ErrReceiptMismatch, ErrRecalled, ErrExpired, ErrNotPartner, ErrNotSuspect, ErrRecallNotFound, ErrReportNotFound, ErrBadCode, ErrTooLarge, ErrUnlicensed,
+	ErrQuarantined, ErrIllegitimate, ErrUnverifiedReturn, ErrLabelMismatch, ErrNotInvestigator}

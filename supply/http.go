@@ -19,7 +19,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 	withSnap := s.WithSnapshot
 	packParams := []api.Param{{Name: "gtin", In: "path", Description: "GTIN-14"}, {Name: "serial", In: "path", Description: "serial number (AI 21)"}}
 	return []api.Route{
-		{Method: "GET", Path: "/v1/verify/pack", Summary: "Verify a pack or case by its scanned GS1 element string: verified, unknown, mismatch, recalled, expired, dispensed, decommissioned or stolen",
+		{Method: "GET", Path: "/v1/verify/pack", Summary: "Verify a pack or case by its scanned GS1 element string: verified, unknown, mismatch, recalled, expired, dispensed, decommissioned, stolen, quarantined or illegitimate",
 			Params: []api.Param{{Name: "code", In: "query", Description: "GS1 element string, bracketed ((01)...(21)...) or as scanned (FNC1 as ASCII 29)"}},
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				code := r.URL.Query().Get("code")
@@ -135,7 +135,55 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				writeReports(w, r, Reports(snap, r.PathValue("id")))
 			})},
 		inventoryRoute(s, page),
+		{Method: "GET", Path: "/v1/supply/reports/{id}", Summary: "A suspect-product report, and once determined, its outcome: the illegitimate-product notification's fields and who was told",
+			Params: []api.Param{{Name: "id", In: "path", Description: "report id (rpt-N)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				rp, _, err := loadReport(snap, r.PathValue("id"))
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				api.WriteJSON(w, rp)
+			})},
+		{Method: "GET", Path: "/v1/supply/notifications", Summary: "Every open suspect-product and illegitimate-product notification, oldest first (the regulators' view); overdue ones marked",
+			Params: page,
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				writeNotices(w, r, Notifications(snap, "", app.BlockTime(snap)))
+			})},
+		{Method: "GET", Path: "/v1/orgs/{id}/notifications", Summary: "An organization's open suspect-product and illegitimate-product notifications (a regulator's: every one); overdue ones marked",
+			Params: append([]api.Param{{Name: "id", In: "path", Description: "organization id"}}, page...),
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				org := r.PathValue("id")
+				if o, ok := s.Identities().Org(snap, org); ok && o.Kind == "regulator" {
+					org = ""
+				}
+				writeNotices(w, r, Notifications(snap, org, app.BlockTime(snap)))
+			})},
+		{Method: "GET", Path: "/v1/shipments/{id}/ti", Summary: "A shipment's transaction information, history and statement (DSCSA TI, TH, TS), generated from the chain",
+			Params: []api.Param{{Name: "id", In: "path", Description: "shipment id (shp-N)"}},
+			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+				sh, ok := GetShipment(snap, r.PathValue("id"))
+				if !ok {
+					api.WriteProblem(w, r, ErrShipmentNotFound.New("no shipment %s", medledger.Quote(r.PathValue("id"))))
+					return
+				}
+				shipped, err := s.SnapshotAt(sh.Height)
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				ti, err := ShipmentTI(snap, shipped, s.Identities(), s.Licences(), sh.ID, snap.Version())
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
+				}
+				api.WriteJSON(w, ti)
+			})},
 	}
+}
+
+func writeNotices(w http.ResponseWriter, r *http.Request, list []Notice) {
+	api.WritePage(w, r, list, func(n Notice) string { return fmt.Sprintf("%020d", reportSeq(n.ID)) })
 }
 
 // noteLicence names the custodian of a verified item when licence checks

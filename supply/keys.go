@@ -3,6 +3,8 @@ package supply
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // State keys, all under "supply/". Pack keys follow DESIGN.md:
@@ -23,6 +25,8 @@ const (
 	prefixRecall   = "supply/recall/"   // + id -> Recall
 	prefixReport   = "supply/report/"   // + seq(8) -> Report
 	prefixOrgRep   = "supply/orgrep/"   // + manufacturer org + "/" + seq(8) -> ""
+	prefixOpen     = "supply/open/"     // + seq(8) -> "" while a report or notification is open
+	prefixNotice   = "supply/notice/"   // + org + "/" + seq(8) -> "" while open: the organizations told of it
 	keySeqEvent    = "supply/seq/event" //
 	keySeqShipment = "supply/seq/shipment"
 	keySeqRecall   = "supply/seq/recall"
@@ -53,7 +57,20 @@ func lotEventPrefix(gtin, lot string) []byte {
 func recallKey(id string) []byte                 { return []byte(prefixRecall + id) }
 func reportKey(seq uint64) []byte                { return seq8(prefixReport, seq) }
 func orgReportKey(org string, seq uint64) []byte { return seq8(prefixOrgRep+org+"/", seq) }
+func openKey(seq uint64) []byte                  { return seq8(prefixOpen, seq) }
+func noticeKey(org string, seq uint64) []byte    { return seq8(prefixNotice+org+"/", seq) }
 
 func shipmentID(n uint64) string { return fmt.Sprintf("shp-%d", n) }
 func recallID(n uint64) string   { return fmt.Sprintf("rcl-%d", n) }
 func reportID(n uint64) string   { return fmt.Sprintf("rpt-%d", n) }
+
+// parseReportID returns the sequence number of a report id rpt-N, or
+// false.
+func parseReportID(id string) (uint64, bool) {
+	n, ok := strings.CutPrefix(id, "rpt-")
+	if !ok || n == "" || len(n) > 19 || n[0] == '0' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(n, 10, 64)
+	return v, err == nil && v > 0
+}

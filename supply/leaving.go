@@ -32,6 +32,12 @@ func dispense(ctx *app.Context, raw json.RawMessage) error {
 	if err := inHand(ctx, o, res); err != nil {
 		return err
 	}
+	if res.Hold != "" {
+		return holdError(ctx.KV, o.it, res.Hold, res.HoldVia, "dispense")
+	}
+	if res.Returned != "" {
+		return ErrUnverifiedReturn.New("%s came back in return %s and was not verified since: verify its label against the chain before you dispense it (supply/verify-return)", o.it, res.Returned)
+	}
 	p, l := productLot(ctx.KV, o.p)
 	if id := recallOf(p, l); id != "" {
 		return ErrRecalled.New("pack %s is recalled (%s): it must not be dispensed", o.it, id)
@@ -70,12 +76,16 @@ func leave(ctx *app.Context, o *object, ev *Event, status, reason string) {
 		var c CaseState
 		get(ctx.KV, caseKey(sscc), &c)
 		res := resolve(ctx.KV, o)
+		w := o.weight()
 		detach(ctx, o, &c)
 		if c.Count == 0 {
 			c.Status = StatusUnpacked // emptied: as by unpacking, never reused
 		}
 		o.setOwner(res.Owner, res.From)
 		put(ctx.KV, caseKey(sscc), c)
+		if w > 0 {
+			adjustHeld(ctx.KV, c.Parent, -w)
+		}
 		ev.Parent = sscc
 		hist = append(hist, Case(sscc))
 	}
@@ -112,6 +122,7 @@ func decommission(ctx *app.Context, raw json.RawMessage) error {
 		status = StatusStolen
 	}
 	seen := map[string]struct{}{}
+	transit := map[string]Shipment{} // item key -> the shipment it leaves
 	objs := make([]*object, 0, len(b.Items))
 	for _, it := range b.Items {
 		o, err := loadObject(ctx.KV, it)
@@ -123,13 +134,25 @@ func decommission(ctx *app.Context, raw json.RawMessage) error {
 		}
 		seen[it.key()] = struct{}{}
 		res := resolve(ctx.KV, o)
-		// A theft or loss in transit is reported by either end of the
-		// shipment.
-		if res.Shipment != "" && (b.Reason == "stolen" || b.Reason == "lost") {
+		// A suspect item is kept as evidence until its investigation
+		// ends; one determined illegitimate is destroyed or kept.
+		if res.Hold != "" {
+			if rp, _ := GetReport(ctx.KV, res.Hold); rp.IsOpen() {
+				return holdError(ctx.KV, o.it, res.Hold, res.HoldVia, "decommission")
+			}
+		}
+		if n := o.heldInside(); n > 0 {
+			return ErrQuarantined.New("%s holds %d quarantined or illegitimate item(s): take them out (supply/disaggregate) before you decommission it", o.it, n)
+		}
+		// A theft or loss in transit, or the destruction of an illegitimate
+		// item in transit, is reported by either end of the shipment; the
+		// item leaves the shipment.
+		if res.Shipment != "" && (b.Reason == "stolen" || b.Reason == "lost" || res.Hold != "") {
 			var sh Shipment
 			get(ctx.KV, shipmentKey(res.Shipment), &sh)
 			if sh.From == ctx.Signer.Org || sh.To == ctx.Signer.Org {
 				res.Shipment, res.Owner = "", ctx.Signer.Org
+				transit[it.key()] = sh
 			}
 		}
 		if err := inHand(ctx, o, res); err != nil {
@@ -143,8 +166,32 @@ func decommission(ctx *app.Context, raw json.RawMessage) error {
 		o, _ = loadObject(ctx.KV, o.it)
 		ev := newEvent(ctx, EvDecommission)
 		ev.Items, ev.Reason = []Item{o.it}, b.Reason
+		if sh, ok := transit[o.it.key()]; ok {
+			// Where it was lost: in this shipment, between its two ends.
+			ev.Shipment, ev.From, ev.To = sh.ID, sh.From, sh.To
+			if o.shipment() == sh.ID {
+				leaveShipment(ctx, o, ev, b.Reason)
+			}
+		}
 		leave(ctx, o, &ev, status, b.Reason)
 		emitMoved(ctx, ev)
 	}
 	return nil
+}
+
+// leaveShipment takes o, a top-level item of its shipment, out of it: the
+// addressee receives the rest without it. A shipment left empty is
+// undelivered and closed.
+func leaveShipment(ctx *app.Context, o *object, ev Event, reason string) {
+	var sh Shipment
+	get(ctx.KV, shipmentKey(o.shipment()), &sh)
+	sh.Items = slices.DeleteFunc(sh.Items, func(it Item) bool { return it == o.it })
+	sh.Left = append(sh.Left, LeftItem{Item: o.it, Reason: reason, Org: ctx.Signer.Org, Event: ev.Seq, Height: ctx.Height, Time: ctx.Time.UTC()})
+	if len(sh.Items) == 0 {
+		sh.Status = ShipmentUndelivered
+		ctx.KV.Delete(boxKey(prefixInbox, sh.To, sh.ID))
+		ctx.KV.Delete(boxKey(prefixOutbox, sh.From, sh.ID))
+	}
+	put(ctx.KV, shipmentKey(sh.ID), sh)
+	o.setShipment("")
 }

@@ -29,6 +29,9 @@ const (
 	TypeDecommission = "supply/decommission"
 	TypeRecall       = "supply/recall"
 	TypeReport       = "supply/report"
+	TypeInvestigate  = "supply/investigate"
+	TypeTerminate    = "supply/terminate"
+	TypeVerifyReturn = "supply/verify-return"
 )
 
 // Limits.
@@ -60,6 +63,11 @@ var (
 		{OrgKind: "hospital", Role: "admin"}, {OrgKind: "hospital", Role: "pharmacist"},
 	}
 	packagers = []app.Grant{{OrgKind: "manufacturer", Role: "admin"}, {OrgKind: "manufacturer", Role: "packager"}}
+	// dispensers are the pharmacists of the organizations that sell drugs
+	// to patients: a pharmacy's, and a hospital's pharmacy's. A
+	// manufacturer or distributor sells only to trading partners, and a
+	// payer, sponsor, board or regulator holds no stock.
+	dispensers = []app.Grant{{OrgKind: "pharmacy", Role: "pharmacist"}, {OrgKind: "hospital", Role: "pharmacist"}}
 )
 
 // Policies is the role-by-action table of the supply module. Object-level
@@ -74,11 +82,17 @@ var Policies = map[string]app.Policy{
 	TypeShip:         {Grants: handlers},
 	TypeReceive:      {Grants: handlers},
 	TypeReturn:       {Grants: handlers},
-	TypeDispense:     {Grants: []app.Grant{{OrgKind: "pharmacy", Role: "pharmacist"}}},
+	TypeDispense:     {Grants: dispensers},
 	TypeDecommission: {Grants: handlers},
 	TypeRecall: {Grants: []app.Grant{{OrgKind: "manufacturer", Role: "admin"},
 		{OrgKind: "regulator", Role: "admin"}, {OrgKind: "regulator", Role: "inspector"}}},
 	TypeReport: {Grants: append(slices.Clone(handlers), app.Grant{OrgKind: "regulator", Role: "admin"}, app.Grant{OrgKind: "regulator", Role: "inspector"})},
+	// The manufacturer and the partner holding the product investigate
+	// (the handler checks which); the manufacturer terminates a
+	// notification.
+	TypeInvestigate:  {Grants: handlers},
+	TypeTerminate:    {Grants: handlers},
+	TypeVerifyReturn: {Grants: handlers},
 }
 
 // Event types emitted (ABCI events).
@@ -89,6 +103,8 @@ const (
 	EventMoved        = "supply.event"
 	EventRecalled     = "supply.recalled"
 	EventReported     = "supply.suspect_report"
+	EventDetermined   = "supply.determination"
+	EventTerminated   = "supply.notification_terminated"
 )
 
 // Module is the supply module.
@@ -109,7 +125,8 @@ func (Module) Routes() []app.Route {
 		r(TypeAggregate, aggregate), r(TypeDisaggregate, disaggregate),
 		r(TypeShip, ship), r(TypeReceive, receive), r(TypeReturn, returnItems),
 		r(TypeDispense, dispense), r(TypeDecommission, decommission),
-		r(TypeRecall, recall), r(TypeReport, report),
+		r(TypeRecall, recall), r(TypeReport, report), r(TypeInvestigate, investigate), r(TypeTerminate, terminate),
+		r(TypeVerifyReturn, verifyReturn),
 	}
 }
 

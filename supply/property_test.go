@@ -18,12 +18,17 @@ import (
 
 // The property test applies random sequences of supply transactions
 // (commission, aggregate, disaggregate, ship, receive, return, dispense,
-// decommission, recall, report), by the organizations that hold the items
+// decommission, recall, report, investigate, terminate, verify-return), by
+// the organizations that hold the items
 // mostly and by anyone sometimes, through the app in blocks whose time
 // jumps past expiry dates now and then. A simple in-memory model of packs,
 // cases, shipments and lots says what each transaction should do; after
 // every block, every item the model knows (and codes never commissioned)
-// must verify, resolve and be stored as the model says.
+// must verify, resolve and be stored as the model says, and the open
+// suspect-product and illegitimate-product notifications must be the
+// model's. Quarantine is part of the model: a report holds its item (and
+// what a held case holds), and nothing moves a held item until its
+// investigation clears it.
 
 // The organizations of the property test.
 const (
@@ -71,6 +76,14 @@ type mItem struct {
 	status, reason, owner, from, parent, shipment string
 	level                                         int                    // cases
 	contents                                      map[string]supply.Item // cases: item key -> item
+	hold                                          string                 // the report holding it
+	held                                          int                    // cases: held items inside, at any depth
+	returned                                      string                 // the return it came back in, unverified
+}
+
+// mReport is a suspect-product report as the model holds it.
+type mReport struct {
+	id, status, item, manufacturer, org, determiner string // item: the key of the item it holds, if any
 }
 
 type mLot struct {
@@ -81,9 +94,11 @@ type mLot struct {
 
 type mShipment struct {
 	id, from, to string
-	items        []supply.Item
+	items        []supply.Item // still in it
+	left         []supply.Item // left it in transit
 	ret          bool
 	received     bool
+	undelivered  bool // every item left it
 }
 
 type propSigner struct{ id, org, kindRole string }
@@ -96,6 +111,7 @@ type supplyModel struct {
 	lots            map[string]*mLot  // gtin/lot
 	items           map[string]*mItem // item key
 	shipments       []*mShipment      // shp-(i+1)
+	reports         []*mReport        // rpt-(i+1)
 	now             time.Time
 	stats           map[string]int // verification results seen, for -v
 }
@@ -149,10 +165,11 @@ func (m *supplyModel) shipment(id string) *mShipment {
 type mResolved struct {
 	status, owner, from, shipment string
 	path                          []string
+	hold, returned                string
 }
 
 func (m *supplyModel) resolve(x *mItem) mResolved {
-	r := mResolved{status: x.status, owner: x.owner, from: x.from, shipment: x.shipment}
+	r := mResolved{status: x.status, owner: x.owner, from: x.from, shipment: x.shipment, hold: x.hold, returned: x.returned}
 	for p := x.parent; p != ""; {
 		c := m.items["c"+p]
 		r.path = append(r.path, p)
@@ -162,6 +179,12 @@ func (m *supplyModel) resolve(x *mItem) mResolved {
 		}
 		if r.status == supply.StatusActive && (c.status == supply.StatusStolen || c.status == supply.StatusDecommissioned) {
 			r.status = c.status
+		}
+		if r.hold == "" {
+			r.hold = c.hold
+		}
+		if r.returned == "" {
+			r.returned = c.returned
 		}
 		p = c.parent
 	}
@@ -173,9 +196,50 @@ func (m *supplyModel) held(org string, x *mItem) bool {
 	return x.parent == "" && x.status == supply.StatusActive && x.shipment == "" && x.owner == org
 }
 
+// free: neither held by a report nor holding an item that is.
+func (x *mItem) free() bool { return x.hold == "" && x.held == 0 }
+
+// weight is what x counts in its cases' held.
+func (x *mItem) weight() int {
+	if x.hold != "" {
+		return x.held + 1
+	}
+	return x.held
+}
+
+// adjustHeld adds delta to the held count of case sscc and every case
+// above it.
+func (m *supplyModel) adjustHeld(sscc string, delta int) {
+	for sscc != "" {
+		c := m.items["c"+sscc]
+		c.held += delta
+		sscc = c.parent
+	}
+}
+
+// holding: org holds the item seen as r, or is an end of its shipment.
+func (m *supplyModel) holding(org string, r mResolved) bool {
+	if r.shipment == "" {
+		return r.owner == org
+	}
+	sh := m.shipment(r.shipment)
+	return sh.from == org || sh.to == org
+}
+
+func (m *supplyModel) report(id string) *mReport {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "rpt-"))
+	if err != nil || !strings.HasPrefix(id, "rpt-") || n < 1 || n > len(m.reports) {
+		return nil
+	}
+	return m.reports[n-1]
+}
+
+func (r *mReport) open() bool { return r.status == supply.ReportOpen }
+
 // loadItems is the model of loading the items of a custody operation by
-// org: 1 or more, known, distinct, held by org.
-func (m *supplyModel) loadItems(org string, items []supply.Item) ([]*mItem, string) {
+// org: 1 or more, known, distinct, held by org, free of reports; for a
+// resale, not a return awaiting verification.
+func (m *supplyModel) loadItems(org string, items []supply.Item, resale bool) ([]*mItem, string) {
 	if len(items) == 0 {
 		return nil, "no items"
 	}
@@ -190,6 +254,10 @@ func (m *supplyModel) loadItems(org string, items []supply.Item) ([]*mItem, stri
 			return nil, "listed twice"
 		case !m.held(org, x):
 			return nil, "not held"
+		case !x.free():
+			return nil, "quarantined"
+		case resale && x.returned != "":
+			return nil, "unverified return"
 		}
 		seen[ikey(it)] = true
 		out = append(out, x)
@@ -210,6 +278,10 @@ func (m *supplyModel) detach(x *mItem) {
 	if c.from != "" {
 		x.from = c.from
 	}
+	if c.returned != "" && x.returned == "" {
+		x.returned = c.returned
+	}
+	c.held -= x.weight()
 }
 
 // leave ends x's life with status: taken out of its case, it is its
@@ -218,17 +290,19 @@ func (m *supplyModel) leave(x *mItem, status, reason string) {
 	if x.parent != "" {
 		r := m.resolve(x)
 		c := m.items["c"+x.parent]
+		w := x.weight()
 		m.detach(x)
 		if len(c.contents) == 0 {
 			c.status = supply.StatusUnpacked
 		}
 		x.owner, x.from = r.owner, r.from
+		m.adjustHeld(c.parent, -w)
 	}
 	x.status, x.reason = status, reason
 }
 
 func (m *supplyModel) send(from, to string, objs []*mItem, items []supply.Item, ret bool) {
-	sh := &mShipment{id: fmt.Sprintf("shp-%d", len(m.shipments)+1), from: from, to: to, items: items, ret: ret}
+	sh := &mShipment{id: fmt.Sprintf("shp-%d", len(m.shipments)+1), from: from, to: to, items: slices.Clone(items), ret: ret}
 	m.shipments = append(m.shipments, sh)
 	for _, x := range objs {
 		x.shipment = sh.id
@@ -288,14 +362,14 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 		return true, ""
 
 	case supply.AggregateBody:
-		objs, why := m.loadItems(org, b.Items)
+		objs, why := m.loadItems(org, b.Items, true)
 		if why != "" {
 			return false, why
 		}
 		parent := supply.Case(b.SSCC)
 		c, exists := m.items[ikey(parent)]
-		if exists && (c.status != supply.StatusActive || !m.held(org, c)) {
-			return false, "case not active or not held"
+		if exists && (c.status != supply.StatusActive || !m.held(org, c) || c.hold != "") {
+			return false, "case not active, not held or quarantined"
 		}
 		if !exists {
 			c = &mItem{it: parent, status: supply.StatusActive, owner: org, level: 1, contents: map[string]supply.Item{}}
@@ -320,8 +394,8 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 
 	case supply.DisaggregateBody:
 		c, ok := m.items["c"+b.SSCC]
-		if !ok || !m.held(org, c) {
-			return false, "case unknown or not held"
+		if !ok || !m.held(org, c) || c.hold != "" {
+			return false, "case unknown, not held or quarantined"
 		}
 		items := b.Items
 		if len(items) == 0 {
@@ -354,7 +428,7 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 		if b.To == org || !m.partner(b.To) {
 			return false, "not a partner"
 		}
-		objs, why := m.loadItems(org, b.Items)
+		objs, why := m.loadItems(org, b.Items, true)
 		if why != "" {
 			return false, why
 		}
@@ -379,7 +453,7 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 			return false, "no shipment"
 		case sh.to != org:
 			return false, "wrong partner"
-		case sh.received:
+		case sh.received || sh.undelivered:
 			return false, "received already"
 		}
 		got := map[string]bool{}
@@ -399,17 +473,25 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 		}
 		note := ""
 		for _, it := range sh.items {
-			x := m.items[ikey(it)]
-			if x.status != supply.StatusActive {
-				note = "with a stolen item"
+			if !m.items[ikey(it)].free() {
+				return false, "holds a quarantined item"
 			}
+		}
+		if len(sh.left) > 0 {
+			note = "without what left it"
+		}
+		for _, it := range sh.items {
+			x := m.items[ikey(it)]
 			x.shipment, x.owner, x.from = "", sh.to, sh.from
+			if sh.ret {
+				x.returned = sh.id
+			}
 		}
 		sh.received = true
 		return true, note
 
 	case supply.ReturnBody:
-		objs, why := m.loadItems(org, b.Items)
+		objs, why := m.loadItems(org, b.Items, false)
 		if why != "" {
 			return false, why
 		}
@@ -417,6 +499,9 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 		for _, x := range objs {
 			if x.from == "" || x.from != to {
 				return false, "no single sender"
+			}
+			if x.it.IsCase() && m.verify(itemCode(x.it)).result == supply.ResultRecalled || !x.it.IsCase() && m.recalled(x) {
+				return false, "recalled"
 			}
 		}
 		if !m.partner(to) {
@@ -438,6 +523,10 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 			return false, "in transit"
 		case r.owner != org:
 			return false, "not custodian"
+		case r.hold != "":
+			return false, "quarantined"
+		case r.returned != "":
+			return false, "unverified return"
 		case m.recalled(x):
 			return false, "recalled"
 		case mExpired(x.expiry, m.now):
@@ -456,6 +545,7 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 		}
 		seen := map[string]bool{}
 		var objs []*mItem
+		transit := map[string]*mShipment{}
 		note := ""
 		for _, it := range b.Items {
 			x, ok := m.items[ikey(it)]
@@ -464,9 +554,16 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 			}
 			seen[ikey(it)] = true
 			r := m.resolve(x)
-			if r.shipment != "" && (b.Reason == "stolen" || b.Reason == "lost") {
+			if r.hold != "" && m.report(r.hold).open() {
+				return false, "quarantined"
+			}
+			if x.held > 0 {
+				return false, "holds a quarantined item"
+			}
+			if r.shipment != "" && (b.Reason == "stolen" || b.Reason == "lost" || r.hold != "") {
 				if sh := m.shipment(r.shipment); sh.from == org || sh.to == org {
-					r.shipment, r.owner, note = "", org, "stolen in transit"
+					r.shipment, r.owner, note = "", org, "left its shipment"
+					transit[ikey(it)] = sh
 				}
 			}
 			if r.status != supply.StatusActive || r.shipment != "" || r.owner != org {
@@ -481,6 +578,12 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 		for _, x := range objs {
 			if x.parent != "" && note == "" {
 				note = "from a case"
+			}
+			if sh := transit[ikey(x.it)]; sh != nil && x.shipment == sh.id {
+				sh.items = slices.DeleteFunc(sh.items, func(it supply.Item) bool { return it == x.it })
+				sh.left = append(sh.left, x.it)
+				sh.undelivered = len(sh.items) == 0
+				x.shipment = ""
 			}
 			m.leave(x, status, b.Reason)
 		}
@@ -508,8 +611,123 @@ func (m *supplyModel) apply(signer, typ string, body any) (bool, string) {
 		return true, ""
 
 	case supply.ReportBody:
-		if m.verify(b.Code).result == supply.ResultVerified {
-			return false, "not suspect"
+		v := m.verify(b.Code)
+		genuine := v.result == supply.ResultVerified || v.result == supply.ResultRecalled || v.result == supply.ResultExpired
+		if b.Reason == "" && genuine {
+			return false, "no reason"
+		}
+		rp := &mReport{id: fmt.Sprintf("rpt-%d", len(m.reports)+1), status: supply.ReportOpen, org: org}
+		x, known := m.items[m.codeKey(b.Code)]
+		if !strings.HasPrefix(b.Code, "(00)") {
+			g, _, _ := strings.Cut(strings.TrimPrefix(b.Code, "(01)"), "(21)")
+			rp.manufacturer = propMaker[g]
+		} else if known {
+			rp.manufacturer = m.soleMaker(x)
+		}
+		if v.result == supply.ResultUnknown {
+			m.reports = append(m.reports, rp)
+			return true, "unknown code"
+		}
+		if !known {
+			panic("verified an unknown item")
+		}
+		r := m.resolve(x)
+		switch {
+		case r.hold != "":
+			return false, "held already"
+		case genuine && m.kinds[org] != "regulator" && !m.holding(org, r):
+			return false, "genuine and not the holder's"
+		}
+		rp.item = ikey(x.it)
+		x.hold = rp.id
+		m.adjustHeld(x.parent, 1)
+		m.reports = append(m.reports, rp)
+		if genuine {
+			return true, "quarantines a genuine item"
+		}
+		return true, "quarantines a suspect item"
+
+	case supply.InvestigateBody:
+		rp := m.report(b.Report)
+		switch {
+		case b.Outcome != supply.OutcomeCleared && b.Outcome != supply.OutcomeIllegitimate || b.Reason == "":
+			return false, "bad outcome or no reason"
+		case rp == nil:
+			return false, "no report"
+		case !rp.open():
+			return false, "determined already"
+		}
+		var x *mItem
+		ok := org == rp.manufacturer
+		if rp.item != "" {
+			x = m.items[rp.item]
+			ok = ok || m.holding(org, m.resolve(x))
+		} else {
+			ok = ok || org == rp.org
+		}
+		if !ok {
+			return false, "not the manufacturer or the holder"
+		}
+		rp.determiner = org
+		if b.Outcome == supply.OutcomeIllegitimate {
+			rp.status = supply.ReportIllegitimate
+			return true, "illegitimate"
+		}
+		rp.status = supply.ReportCleared
+		if x != nil && x.hold == rp.id {
+			x.hold = ""
+			m.adjustHeld(x.parent, -1)
+		}
+		return true, "cleared"
+
+	case supply.TerminateBody:
+		rp := m.report(b.Report)
+		switch {
+		case b.Reason == "" || rp == nil:
+			return false, "no reason or no report"
+		case rp.status != supply.ReportIllegitimate:
+			return false, "not illegitimate"
+		case rp.manufacturer != "" && org != rp.manufacturer, rp.manufacturer == "" && org != rp.determiner:
+			return false, "not the manufacturer"
+		}
+		rp.status = supply.ReportTerminated
+		return true, ""
+
+	case supply.VerifyReturnBody:
+		if len(b.Codes) == 0 {
+			return false, "no codes"
+		}
+		seen := map[string]bool{}
+		var objs []*mItem
+		for _, code := range b.Codes {
+			k := m.codeKey(code)
+			x, ok := m.items[k]
+			isCase := strings.HasPrefix(code, "(00)")
+			switch {
+			case !isCase && (!strings.Contains(code, "(10)") || !strings.Contains(code, "(17)")):
+				return false, "no lot or expiry"
+			case seen[k]:
+				return false, "listed twice"
+			case !ok:
+				return false, "unknown"
+			case !m.held(org, x):
+				return false, "not held"
+			case x.returned == "":
+				return false, "not a return"
+			case !x.free():
+				return false, "quarantined"
+			}
+			seen[k] = true
+			if !isCase && (!strings.Contains(code, "(10)"+x.lot+"(") || !strings.Contains(code, "(17)"+x.expiry)) {
+				return false, "label mismatch"
+			}
+			if res := m.verify(itemCode(x.it)).result; res != supply.ResultVerified {
+				return false, "answers " + res
+			}
+			objs = append(objs, x)
+		}
+		for _, x := range objs {
+			x.returned = ""
 		}
 		return true, ""
 	}
@@ -540,6 +758,12 @@ func (m *supplyModel) verify(code string) mVerification {
 	r := m.resolve(x)
 	v := mVerification{custodian: r.owner, status: r.status, shipment: r.shipment, containers: r.path}
 	switch {
+	case r.hold != "" && m.report(r.hold).open():
+		v.result = supply.ResultQuarantined
+	case r.hold != "":
+		v.result = supply.ResultIllegitimate
+	case x.it.IsCase() && x.held > 0:
+		v.result = supply.ResultQuarantined
 	case r.status == supply.StatusStolen:
 		v.result = supply.ResultStolen
 	case r.status == supply.StatusDecommissioned:
@@ -578,6 +802,41 @@ func (m *supplyModel) verify(code string) mVerification {
 		}
 	}
 	return v
+}
+
+// soleMaker is the manufacturer of every pack inside case c, or "".
+func (m *supplyModel) soleMaker(c *mItem) string {
+	makers := map[string]bool{}
+	var walk func(c *mItem)
+	walk = func(c *mItem) {
+		for _, it := range c.contents {
+			if it.IsCase() {
+				walk(m.items[ikey(it)])
+			} else {
+				makers[propMaker[it.GTIN]] = true
+			}
+		}
+	}
+	walk(c)
+	if len(makers) != 1 {
+		return ""
+	}
+	for mk := range makers {
+		return mk
+	}
+	return ""
+}
+
+// codeKey is the item key a code the test makes names: "(01)gtin[(10)lot(17)exp](21)serial" or "(00)sscc".
+func (m *supplyModel) codeKey(code string) string {
+	if sscc, ok := strings.CutPrefix(code, "(00)"); ok {
+		return "c" + sscc
+	}
+	g, s, _ := strings.Cut(strings.TrimPrefix(code, "(01)"), "(21)")
+	if i := strings.Index(g, "("); i >= 0 {
+		g = g[:i]
+	}
+	return "p" + g + s
 }
 
 func (m *supplyModel) codes() []string {
@@ -638,7 +897,8 @@ func (m *supplyModel) check(t *rapid.T, snap state.Reader) {
 		if x.it.IsCase() {
 			c, ok := supply.GetCase(snap, x.it.SSCC)
 			want := supply.CaseState{SSCC: x.it.SSCC, Status: x.status, Reason: x.reason, Owner: x.owner, From: x.from,
-				Parent: x.parent, Shipment: x.shipment, Level: x.level, Count: len(x.contents), Created: c.Created, Height: c.Height}
+				Parent: x.parent, Shipment: x.shipment, Level: x.level, Count: len(x.contents), Created: c.Created, Height: c.Height,
+				Hold: x.hold, Held: x.held, Returned: x.returned}
 			if !ok || c != want {
 				t.Fatalf("case %s:\n got %+v\nwant %+v", x.it.SSCC, c, want)
 			}
@@ -654,7 +914,8 @@ func (m *supplyModel) check(t *rapid.T, snap state.Reader) {
 		}
 		p, ok := supply.GetPack(snap, x.it.GTIN, x.it.Serial)
 		want := supply.PackState{GTIN: x.it.GTIN, Serial: x.it.Serial, Lot: x.lot, Expiry: x.expiry, Status: x.status, Reason: x.reason,
-			Owner: x.owner, From: x.from, Parent: x.parent, Shipment: x.shipment, Commissioned: p.Commissioned, Height: p.Height}
+			Owner: x.owner, From: x.from, Parent: x.parent, Shipment: x.shipment, Commissioned: p.Commissioned, Height: p.Height,
+			Hold: x.hold, Returned: x.returned}
 		if !ok || p != want {
 			t.Fatalf("pack %s:\n got %+v\nwant %+v", x.it, p, want)
 		}
@@ -663,13 +924,21 @@ func (m *supplyModel) check(t *rapid.T, snap state.Reader) {
 	for _, sh := range m.shipments {
 		got, ok := supply.GetShipment(snap, sh.id)
 		wantStatus := supply.ShipmentInTransit
-		if sh.received {
+		switch {
+		case sh.received:
 			wantStatus = supply.ShipmentReceived
-		} else {
+		case sh.undelivered:
+			wantStatus = supply.ShipmentUndelivered
+		default:
 			open["in "+sh.to] = append(open["in "+sh.to], sh.id)
 			open["out "+sh.from] = append(open["out "+sh.from], sh.id)
 		}
-		if !ok || got.Status != wantStatus || got.From != sh.from || got.To != sh.to || got.Return != sh.ret || !slices.Equal(got.Items, sh.items) {
+		var gotLeft []supply.Item
+		for _, l := range got.Left {
+			gotLeft = append(gotLeft, l.Item)
+		}
+		if !ok || got.Status != wantStatus || got.From != sh.from || got.To != sh.to || got.Return != sh.ret || !slices.Equal(got.Items, sh.items) ||
+			!slices.Equal(gotLeft, sh.left) {
 			t.Fatalf("shipment %s: got %+v, want %+v (%s)", sh.id, got, *sh, wantStatus)
 		}
 	}
@@ -693,6 +962,27 @@ func (m *supplyModel) check(t *rapid.T, snap state.Reader) {
 			}
 		}
 	}
+	var wantOpen []string
+	for _, rp := range m.reports {
+		got, ok := supply.GetReport(snap, rp.id)
+		if !ok || got.Status != rp.status || got.Manufacturer != rp.manufacturer || got.Org != rp.org || (got.Quarantined != "") != (rp.item != "") {
+			t.Fatalf("report %s: got %+v (found %v), want %+v", rp.id, got, ok, *rp)
+		}
+		if rp.status == supply.ReportOpen || rp.status == supply.ReportIllegitimate {
+			wantOpen = append(wantOpen, rp.id)
+			for _, org := range []string{rp.org, rp.manufacturer} {
+				if org != "" && !slices.Contains(noticeIDs(supply.Notifications(snap, org, m.now)), rp.id) {
+					t.Fatalf("report %s (%s) is not among %s's open notifications", rp.id, rp.status, org)
+				}
+			}
+			if rp.status == supply.ReportIllegitimate && !slices.Contains(noticeIDs(supply.Notifications(snap, "drug-regulator", m.now)), rp.id) {
+				t.Fatalf("illegitimate %s is not among the regulator's notifications", rp.id)
+			}
+		}
+	}
+	if got := noticeIDs(supply.Notifications(snap, "", m.now)); !slices.Equal(got, wantOpen) {
+		t.Fatalf("open notifications %v, want %v", got, wantOpen)
+	}
 	for _, g := range propGTINs {
 		p, _ := supply.GetProduct(snap, g)
 		if (p.Recall != "") != m.productRecalled[g] {
@@ -706,6 +996,19 @@ func (m *supplyModel) check(t *rapid.T, snap state.Reader) {
 			}
 		}
 	}
+}
+
+// anyReturned reports whether some item awaits its return's verification.
+func (r *supplyRun) anyReturned() bool {
+	return len(r.keys(func(x *mItem) bool { return x.returned != "" })) > 0
+}
+
+func noticeIDs(ns []supply.Notice) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.ID)
+	}
+	return out
 }
 
 // supplyRun is one generated history.
@@ -781,7 +1084,7 @@ func (r *supplyRun) drawTx() (string, string, any) {
 	// receipts, unpacking and dispensing.
 	var open []*mShipment
 	for _, sh := range m.shipments {
-		if !sh.received {
+		if !sh.received && !sh.undelivered {
 			open = append(open, sh)
 		}
 	}
@@ -793,13 +1096,18 @@ func (r *supplyRun) drawTx() (string, string, any) {
 	}
 	hasCase := len(r.keys(func(x *mItem) bool { return x.it.IsCase() })) > 0
 	atPharmacy := len(r.keys(func(x *mItem) bool { return !x.it.IsCase() && m.resolve(x).owner == pPharmacy })) > 0
+	returnable := len(r.keys(func(x *mItem) bool {
+		return x.from != "" && x.parent == "" && x.shipment == "" && x.status == supply.StatusActive
+	})) > 0
+	openReports := slices.ContainsFunc(m.reports, (*mReport).open)
 	ops := []struct {
 		name string
 		w    int
 	}{
 		{"commission", 10}, {"aggregate", 10}, {"disaggregate", weight(hasCase, 8, 1)}, {"ship", 14},
-		{"receive", weight(len(open) > 0, 18, 1)}, {"return", 4}, {"dispense", weight(atPharmacy, 16, 2)},
-		{"decommission", 8}, {"recall", 3}, {"report", 3},
+		{"receive", weight(len(open) > 0, 18, 1)}, {"return", weight(returnable, 10, 2)}, {"dispense", weight(atPharmacy, 16, 2)},
+		{"decommission", 8}, {"recall", 3}, {"report", 3}, {"investigate", weight(openReports, 8, 1)},
+		{"terminate", weight(len(m.reports) > 0, 2, 0)}, {"verify-return", weight(r.anyReturned(), 8, 1)},
 	}
 	total := 0
 	for _, o := range ops {
@@ -877,6 +1185,10 @@ func (r *supplyRun) drawTx() (string, string, any) {
 		if len(open) == 0 {
 			return r.signerFor(pDist), supply.TypeReceive, supply.ReceiveBody{Shipment: "shp-1", Items: r.drawItems(nil)}
 		}
+		// Returns often: a return comes back to be verified.
+		if rets := slices.DeleteFunc(slices.Clone(open), func(sh *mShipment) bool { return !sh.ret }); len(rets) > 0 && r.coin(2, "a return") {
+			open = rets
+		}
 		sh := open[rapid.IntRange(0, len(open)-1).Draw(t, "shipment")]
 		signer := r.signerFor(sh.to)
 		if r.coin(8, "wrong partner") {
@@ -885,11 +1197,13 @@ func (r *supplyRun) drawTx() (string, string, any) {
 		items := slices.Clone(sh.items)
 		switch rapid.IntRange(0, 13).Draw(t, "receipt") {
 		case 0:
-			items = items[1:]
+			items = items[min(1, len(items)):]
 		case 1:
 			items = append(items, r.drawItems(nil)...)
 		case 2:
-			items = append(items, items[0])
+			if len(items) > 0 {
+				items = append(items, items[0])
+			}
 		case 3:
 			items = r.drawItems(nil)
 		}
@@ -945,7 +1259,91 @@ func (r *supplyRun) drawTx() (string, string, any) {
 		return signer, supply.TypeRecall, b
 	case "report":
 		codes := append(m.codes(), propNever...)
-		return r.signerFor(r.pickOrg()), supply.TypeReport, supply.ReportBody{Code: rapid.SampledFrom(codes).Draw(t, "report code")}
+		org := r.pickOrg()
+		// Mostly what org holds: a holder finds a pack suspect.
+		if held := r.keys(func(x *mItem) bool { return m.holding(org, m.resolve(x)) }); len(held) > 0 && !r.coin(3, "any code") {
+			codes = nil
+			for _, k := range held {
+				codes = append(codes, itemCode(m.items[k].it))
+			}
+		}
+		signer := r.signerFor(org)
+		if r.coin(8, "a regulator reports") {
+			signer = "drug-regulator/inspector"
+		}
+		reason := "seal broken"
+		if r.coin(20, "no reason") {
+			reason = ""
+		}
+		return signer, supply.TypeReport, supply.ReportBody{Code: rapid.SampledFrom(codes).Draw(t, "report code"), Reason: reason}
+	case "investigate":
+		b := supply.InvestigateBody{Report: "rpt-1", Outcome: supply.OutcomeCleared, Reason: "label checked with the manufacturer"}
+		org := r.pickOrg()
+		if len(m.reports) > 0 {
+			rp := m.reports[rapid.IntRange(0, len(m.reports)-1).Draw(t, "report")]
+			b.Report = rp.id
+			switch rapid.IntRange(0, 5).Draw(t, "investigator") {
+			case 0, 1:
+				if rp.manufacturer != "" {
+					org = rp.manufacturer
+				}
+			case 2, 3:
+				if x, ok := m.items[rp.item]; ok {
+					org = m.resolve(x).owner
+				} else {
+					org = rp.org
+				}
+			}
+		}
+		if r.coin(2, "illegitimate") {
+			b.Outcome = supply.OutcomeIllegitimate
+		}
+		if r.coin(25, "bad outcome") {
+			b.Outcome = "maybe"
+		}
+		signer := r.signerFor(org)
+		return signer, supply.TypeInvestigate, b
+	case "terminate":
+		rp := m.reports[rapid.IntRange(0, len(m.reports)-1).Draw(t, "report")]
+		org := rp.manufacturer
+		if org == "" || r.coin(4, "anyone terminates") {
+			org = rp.determiner
+			if org == "" {
+				org = r.pickOrg()
+			}
+		}
+		return r.signerFor(org), supply.TypeTerminate, supply.TerminateBody{Report: rp.id, Reason: "closed with the regulator"}
+	case "verify-return":
+		org := r.pickOrg()
+		pool := r.keys(func(x *mItem) bool { return x.returned != "" && x.parent == "" })
+		if len(pool) > 0 {
+			org = m.items[rapid.SampledFrom(pool).Draw(t, "returned")].owner
+		}
+		if len(pool) == 0 || r.coin(8, "any item") {
+			pool = r.keys(func(*mItem) bool { return true })
+		}
+		var codes []string
+		if len(pool) > 0 {
+			for _, k := range rapid.Permutation(pool).Draw(t, "verified")[:rapid.IntRange(1, min(2, len(pool))).Draw(t, "n verified")] {
+				x := m.items[k]
+				if x.it.IsCase() {
+					codes = append(codes, caseCode(x.it.SSCC))
+					continue
+				}
+				lot, exp := x.lot, x.expiry
+				switch rapid.IntRange(0, 11).Draw(t, "label") {
+				case 0:
+					lot = "Z"
+				case 1:
+					exp = "260300"
+				case 2:
+					codes = append(codes, packCode(x.it.GTIN, x.it.Serial))
+					continue
+				}
+				codes = append(codes, "(01)"+x.it.GTIN+"(10)"+lot+"(17)"+exp+"(21)"+x.it.Serial)
+			}
+		}
+		return r.signerFor(org), supply.TypeVerifyReturn, supply.VerifyReturnBody{Codes: codes}
 	}
 	panic("no op " + op)
 }

@@ -99,6 +99,63 @@ func Reports(r state.Reader, manufacturer string) []Report {
 	return out
 }
 
+// GetReport returns a report by id (rpt-N), or false.
+func GetReport(r state.Reader, id string) (Report, bool) {
+	rp, _, err := loadReport(r, id)
+	return rp, err == nil
+}
+
+// DeterminationWindow is how long a suspect-product report may stay open
+// before it is listed as overdue, measured from block times: the 24 hours
+// DSCSA gives a manufacturer to answer a verification request, and a
+// trading partner to notify the regulator and its partners once it has
+// determined a product illegitimate.
+const DeterminationWindow = 24 * time.Hour
+
+// Notice is an open notification as a trading partner or a regulator
+// lists it: a suspect-product report under investigation (its item in
+// quarantine), or an illegitimate-product notification not yet terminated.
+type Notice struct {
+	Report
+	Kind string `json:"kind"` // "suspect" or "illegitimate"
+	// Due is when a suspect report's determination is due; Overdue, that
+	// the last block is past it.
+	Due     time.Time `json:"due,omitzero"`
+	Overdue bool      `json:"overdue,omitempty"`
+}
+
+// Notice kinds.
+const (
+	NoticeSuspect      = "suspect"
+	NoticeIllegitimate = "illegitimate"
+)
+
+// Notifications lists the open notifications, oldest first: every one
+// when org is empty (the regulators' view), else those org was told of
+// (as the reporter, the manufacturer, the holder, or once the product is
+// illegitimate, a partner that held it). now is the last block's time.
+func Notifications(r state.Reader, org string, now time.Time) []Notice {
+	p := []byte(prefixOpen)
+	if org != "" {
+		p = []byte(prefixNotice + org + "/")
+	}
+	var out []Notice
+	r.Iterate(p, state.PrefixEnd(p), func(k, _ []byte) bool {
+		var rp Report
+		if !get(r, []byte(prefixReport+string(k[len(p):])), &rp) {
+			return true
+		}
+		n := Notice{Report: rp, Kind: NoticeIllegitimate}
+		if rp.IsOpen() {
+			n.Kind, n.Due = NoticeSuspect, rp.Time.Add(DeterminationWindow)
+			n.Overdue = !now.IsZero() && now.After(n.Due)
+		}
+		out = append(out, n)
+		return true
+	})
+	return out
+}
+
 // Verification results.
 const (
 	ResultVerified       = "verified"
@@ -109,11 +166,15 @@ const (
 	ResultDispensed      = "dispensed"
 	ResultDecommissioned = "decommissioned"
 	ResultStolen         = "stolen"
+	// ResultQuarantined: under an open suspect-product report.
+	ResultQuarantined = "quarantined"
+	// ResultIllegitimate: determined illegitimate.
+	ResultIllegitimate = "illegitimate"
 )
 
 // Results lists the verification results.
 var Results = []string{ResultVerified, ResultUnknown, ResultMismatch, ResultRecalled, ResultExpired, ResultDispensed,
-	ResultDecommissioned, ResultStolen}
+	ResultDecommissioned, ResultStolen, ResultQuarantined, ResultIllegitimate}
 
 // Verification is the answer to "is this pack (or case) genuine and
 // saleable?".
@@ -137,8 +198,14 @@ type Verification struct {
 	Recall       string   `json:"recall,omitempty"`
 	RecallReason string   `json:"recall_reason,omitempty"`
 	Packs        int      `json:"packs,omitempty"` // a case: the packs inside it, at every level
-	Height       int64    `json:"height,omitempty"`
-	BlockTime    string   `json:"block_time,omitempty"`
+	// Report is the suspect-product report holding it (quarantined or
+	// illegitimate), its own or its case's.
+	Report string `json:"report,omitempty"`
+	// Returned is the return it came back in, when its holder has not yet
+	// verified it for resale.
+	Returned  string `json:"returned,omitempty"`
+	Height    int64  `json:"height,omitempty"`
+	BlockTime string `json:"block_time,omitempty"`
 	// UnlicensedCustodian, when licence checks are on for supply, says why
 	// the custodian holds no valid trading-partner licence now.
 	UnlicensedCustodian string `json:"unlicensed_custodian,omitempty"`
@@ -190,13 +257,17 @@ func verifyPack(r state.Reader, c gs1.Code, now time.Time) Verification {
 	p := o.p
 	v.Lot, v.Expiry = p.Lot, p.Expiry
 	res := resolve(r, o)
-	v.Status, v.Custodian, v.Shipment, v.Containers = res.Status, res.Owner, res.Shipment, res.Path
+	v.Status, v.Custodian, v.Shipment, v.Containers, v.Returned = res.Status, res.Owner, res.Shipment, res.Path, res.Returned
 	if res.Shipment != "" {
 		if sh, ok := GetShipment(r, res.Shipment); ok {
 			v.InTransitTo = sh.To
 		}
 	}
 	_, l := productLot(r, p)
+	if res.Hold != "" && !(c.Lot != "" && c.Lot != p.Lot) && !(c.HasExpiry && !sameDay(c.Expiry, p.Expiry)) {
+		answerHeld(r, &v, res)
+		return v
+	}
 	recall := recallOf(prod, l)
 	switch {
 	case c.Lot != "" && c.Lot != p.Lot:
@@ -229,8 +300,29 @@ func verifyPack(r state.Reader, c gs1.Code, now time.Time) Verification {
 		if v.InTransitTo != "" {
 			v.Reason = fmt.Sprintf("genuine, in transit from %s to %s", res.Owner, v.InTransitTo)
 		}
+		if v.Returned != "" {
+			v.Reason += fmt.Sprintf("; returned (%s) and not verified since: its holder verifies its label before selling it again", v.Returned)
+		}
 	}
 	return v
+}
+
+// answerHeld answers for an item a report holds (res.Hold): quarantined while
+// the report is open, illegitimate once so determined.
+func answerHeld(r state.Reader, v *Verification, res Resolved) {
+	v.Report, v.Suspect = res.Hold, true
+	in := ""
+	if res.HoldVia != "" {
+		in = " with the case " + res.HoldVia + " holding it"
+	}
+	rp, _ := GetReport(r, res.Hold)
+	if d := rp.Determination; d != nil && (rp.Status == ReportIllegitimate || rp.Status == ReportTerminated) {
+		v.Result = ResultIllegitimate
+		v.Reason = fmt.Sprintf("determined illegitimate%s by %s (%s, %s): do not sell, ship or dispense it; keep it apart", in, d.Org, res.Hold, d.Time.Format("2006-01-02"))
+		return
+	}
+	v.Result = ResultQuarantined
+	v.Reason = fmt.Sprintf("quarantined%s under suspect-product report %s (%s, %s): do not sell, ship or dispense it until the investigation ends", in, res.Hold, rp.Org, rp.Time.Format("2006-01-02"))
 }
 
 func inherited(res Resolved) string {
@@ -257,11 +349,20 @@ func verifyCase(r state.Reader, c gs1.Code, now time.Time) Verification {
 		return v
 	}
 	res := resolve(r, o)
-	v.Status, v.Custodian, v.Shipment, v.Containers = res.Status, res.Owner, res.Shipment, res.Path
+	v.Status, v.Custodian, v.Shipment, v.Containers, v.Returned = res.Status, res.Owner, res.Shipment, res.Path, res.Returned
 	if res.Shipment != "" {
 		if sh, ok := GetShipment(r, res.Shipment); ok {
 			v.InTransitTo = sh.To
 		}
+	}
+	if res.Hold != "" {
+		answerHeld(r, &v, res)
+		return v
+	}
+	if o.c.Held > 0 {
+		v.Result, v.Suspect = ResultQuarantined, true
+		v.Reason = fmt.Sprintf("holds %d quarantined or illegitimate item(s): take them out before it moves", o.c.Held)
+		return v
 	}
 	switch res.Status {
 	case StatusStolen:
@@ -321,6 +422,9 @@ func verifyCase(r state.Reader, c gs1.Code, now time.Time) Verification {
 	default:
 		v.Result = ResultVerified
 		v.Reason = fmt.Sprintf("genuine, %d packs, held by %s", v.Packs, res.Owner)
+		if v.Returned != "" {
+			v.Reason += fmt.Sprintf("; returned (%s) and not verified since", v.Returned)
+		}
 	}
 	return v
 }

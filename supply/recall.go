@@ -1,11 +1,10 @@
-// Alarms: supply/recall of a product or lot, and supply/report of a suspect
-// verification answer.
+// Recalls: supply/recall of a product or lot. (Suspect-product reports
+// are in suspect.go.)
 
 package supply
 
 import (
 	"encoding/json"
-	"strconv"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
@@ -59,33 +58,5 @@ func recall(ctx *app.Context, raw json.RawMessage) error {
 	ev.GTIN, ev.Lot, ev.Reason, ev.Recall = rc.GTIN, rc.Lot, rc.Reason, rc.ID
 	putEvent(ctx, ev)
 	ctx.Emit(EventRecalled, "recall", rc.ID, "gtin", rc.GTIN, "lot", rc.Lot, "org", rc.Org)
-	return nil
-}
-
-// ReportBody escalates a suspect verification answer.
-type ReportBody struct {
-	Code string `json:"code"` // the element string as scanned or typed
-}
-
-func report(ctx *app.Context, raw json.RawMessage) error {
-	var b ReportBody
-	if err := app.DecodeBody(raw, &b); err != nil {
-		return err
-	}
-	v, err := Verify(ctx.KV, b.Code, ctx.Time)
-	if err != nil {
-		return err
-	}
-	if v.Result == ResultVerified {
-		return ErrNotSuspect.New("%s verifies as genuine: there is nothing to report", b.Code)
-	}
-	n := state.NextSeq(ctx.KV, []byte(keySeqReport))
-	rp := Report{ID: reportID(n), Code: v.Code, Result: v.Result, GTIN: v.GTIN, Serial: v.Serial, Lot: v.Lot, SSCC: v.SSCC,
-		Manufacturer: v.Manufacturer, Reporter: ctx.Signer.ID, Org: ctx.Signer.Org, Height: ctx.Height, Time: ctx.Time.UTC()}
-	put(ctx.KV, reportKey(n), rp)
-	if rp.Manufacturer != "" {
-		ctx.KV.Set(orgReportKey(rp.Manufacturer, n), []byte{})
-	}
-	ctx.Emit(EventReported, "report", rp.ID, "result", rp.Result, "manufacturer", rp.Manufacturer, "org", rp.Org, "seq", strconv.FormatUint(n, 10))
 	return nil
 }

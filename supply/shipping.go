@@ -10,6 +10,7 @@ import (
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
+	"github.com/medledger/medledger/supply/gs1"
 )
 
 // ShipBody ships items to a trading partner.
@@ -32,7 +33,7 @@ func ship(ctx *app.Context, raw json.RawMessage) error {
 	if err := licensed(ctx, b.To, "the addressee"); err != nil {
 		return err
 	}
-	objs, err := loadItems(ctx, b.Items, "ship")
+	objs, err := loadItems(ctx, b.Items, "ship", true)
 	if err != nil {
 		return err
 	}
@@ -99,16 +100,27 @@ func receive(ctx *app.Context, raw json.RawMessage) error {
 	if err := licensed(ctx, sh.From, "the sender"); err != nil {
 		return err
 	}
-	for _, it := range sh.Items {
+	objs := make([]*object, len(sh.Items))
+	for i, it := range sh.Items {
 		o, err := loadObject(ctx.KV, it)
 		if err != nil {
 			return err
 		}
+		if err := unheld(ctx.KV, o, "receive"); err != nil {
+			return err
+		}
+		objs[i] = o
+	}
+	for _, o := range objs {
 		o.setShipment("")
 		o.setOwner(sh.To, sh.From)
+		if sh.Return {
+			// A return comes back to be verified before it is sold again.
+			o.setReturned(sh.ID)
+		}
 		o.save(ctx.KV)
 	}
-	sh.Status, sh.Received = ShipmentReceived, ctx.Height
+	sh.Status, sh.Received, sh.ReceivedTime = ShipmentReceived, ctx.Height, ctx.Time.UTC()
 	put(ctx.KV, shipmentKey(sh.ID), sh)
 	ctx.KV.Delete(boxKey(prefixInbox, sh.To, sh.ID))
 	ctx.KV.Delete(boxKey(prefixOutbox, sh.From, sh.ID))
@@ -126,6 +138,7 @@ func matchReceipt(sh Shipment, got []Item) error {
 		want[it.key()] = struct{}{}
 	}
 	var extra, missing []string
+	var gone *LeftItem
 	seen := make(map[string]struct{}, len(got))
 	for _, it := range got {
 		if _, dup := seen[it.key()]; dup {
@@ -134,6 +147,11 @@ func matchReceipt(sh Shipment, got []Item) error {
 		seen[it.key()] = struct{}{}
 		if _, ok := want[it.key()]; !ok {
 			extra = append(extra, it.String())
+			for i := range sh.Left {
+				if gone == nil && sh.Left[i].Item == it {
+					gone = &sh.Left[i]
+				}
+			}
 		}
 	}
 	for _, it := range sh.Items {
@@ -151,6 +169,9 @@ func matchReceipt(sh Shipment, got []Item) error {
 	if len(extra) > 0 {
 		parts = append(parts, fmt.Sprintf("%d received but not in the shipment (first: %s)", len(extra), medledger.Quote(extra[0])))
 	}
+	if gone != nil {
+		parts = append(parts, fmt.Sprintf("%s left the shipment in transit (%s, reported by %s at height %d): receive the rest without it", gone.Item, gone.Reason, gone.Org, gone.Height))
+	}
 	return ErrReceiptMismatch.New("receipt does not match shipment %s: %s", sh.ID, strings.Join(parts, "; "))
 }
 
@@ -164,15 +185,12 @@ func returnItems(ctx *app.Context, raw json.RawMessage) error {
 	if err := app.DecodeBody(raw, &b); err != nil {
 		return err
 	}
-	objs, err := loadItems(ctx, b.Items, "return")
+	objs, err := returnable(ctx, b.Items)
 	if err != nil {
 		return err
 	}
 	to := objs[0].from()
 	for _, o := range objs {
-		if o.from() == "" {
-			return ErrState.New("%s was never shipped to %s: there is no one to return it to", o.it, ctx.Signer.Org)
-		}
 		if o.from() != to {
 			return ErrInvalid.New("%s came from %s and %s from %s: return them in separate transactions", objs[0].it, to, o.it, o.from())
 		}
@@ -184,4 +202,49 @@ func returnItems(ctx *app.Context, raw json.RawMessage) error {
 		return err
 	}
 	return send(ctx, objs, b.Items, to, true)
+}
+
+// returnable loads items to return: held by the signer's organization
+// (loadItems), shipped to it by a partner, and neither recalled (a
+// recalled pack goes the recall's way, not back for resale) nor, for a
+// case, holding a recalled pack. A dispensed, decommissioned or
+// quarantined item is refused by loadItems, each with its reason.
+func returnable(ctx *app.Context, items []Item) ([]*object, error) {
+	if len(items) > 0 && len(items) <= MaxItems {
+		// Name the state of a pack that has left the supply chain before
+		// anything else about it.
+		for _, it := range items {
+			o, err := loadObject(ctx.KV, it)
+			if err != nil {
+				return nil, err
+			}
+			switch s := resolve(ctx.KV, o).Status; s {
+			case StatusDispensed:
+				return nil, ErrState.New("%s was dispensed to a patient: a dispensed pack is not returned for resale", it)
+			case StatusActive:
+			default:
+				return nil, ErrState.New("%s is %s: it is out of the supply chain and is not returned", it, s)
+			}
+		}
+	}
+	objs, err := loadItems(ctx, items, "return", false)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if o.from() == "" {
+			return nil, ErrState.New("%s was never shipped to %s: there is no one to return it to", o.it, ctx.Signer.Org)
+		}
+		if o.p != nil {
+			p, l := productLot(ctx.KV, o.p)
+			if id := recallOf(p, l); id != "" {
+				return nil, ErrRecalled.New("%s is recalled (%s): it is not returned for resale; follow the recall, or destroy it (supply/decommission)", o.it, id)
+			}
+			continue
+		}
+		if v := verifyCase(ctx.KV, gs1.Code{SSCC: o.c.SSCC}, ctx.Time); v.Result == ResultRecalled {
+			return nil, ErrRecalled.New("%s %s: it is not returned for resale; follow the recall, or take the recalled packs out", o.it, v.Reason)
+		}
+	}
+	return objs, nil
 }

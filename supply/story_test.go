@@ -197,8 +197,8 @@ func TestSupplyStory(t *testing.T) {
 	s.refused(dist, supply.TypeShip, supply.ShipBody{To: "cityrx-pharmacy", Items: loose[1:]}, "wrong-state")
 
 	// The pharmacist escalates the counterfeit: the regulator and acme see it.
-	s.must(pharmacist, supply.TypeReport, supply.ReportBody{Code: code("FAKE123")})
-	s.refused(pharmacist, supply.TypeReport, supply.ReportBody{Code: code("A2")}, "not-suspect")
+	s.must(pharmacist, supply.TypeReport, supply.ReportBody{Code: code("FAKE123"), Reason: "serial not on the chain"})
+	s.refused(dist, supply.TypeReport, supply.ReportBody{Code: code("A2"), Reason: "looks fine"}, "not-custodian")
 	for _, path := range []string{"/v1/supply/reports", "/v1/orgs/acme-pharma/suspect-reports"} {
 		var reps struct{ Items []supply.Report }
 		if err := s.n.Client.Get(context.Background(), path, &reps); err != nil || len(reps.Items) != 1 ||

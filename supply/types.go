@@ -111,6 +111,14 @@ type PackState struct {
 	Shipment     string `json:"shipment,omitempty"` // open shipment
 	Commissioned uint64 `json:"commissioned"`       // event seq
 	Height       int64  `json:"height"`
+	// Hold is the suspect-product report that holds the pack: quarantined
+	// while the report is open, illegitimate once so determined. A pack
+	// inside a held case is held through it (see resolve).
+	Hold string `json:"hold,omitempty"`
+	// Returned is the return shipment the pack came back in, until its
+	// holder verifies its label against the chain (supply/verify-return):
+	// until then it is not shipped, packed or dispensed again.
+	Returned string `json:"returned,omitempty"`
 }
 
 // CaseState is a case or pallet (SSCC).
@@ -126,26 +134,46 @@ type CaseState struct {
 	Count    int    `json:"count"` // items directly inside
 	Created  uint64 `json:"created"`
 	Height   int64  `json:"height"`
+	Hold     string `json:"hold,omitempty"`     // as PackState.Hold
+	Held     int    `json:"held,omitempty"`     // items inside it, at any depth, held by a report
+	Returned string `json:"returned,omitempty"` // as PackState.Returned
 }
 
 // Shipment status.
 const (
 	ShipmentInTransit = "in-transit"
 	ShipmentReceived  = "received"
+	// ShipmentUndelivered: every item left the shipment in transit
+	// (stolen, lost, or destroyed as illegitimate); nothing is received.
+	ShipmentUndelivered = "undelivered"
 )
 
 // Shipment is a set of top-level items sent from one organization to
-// another.
+// another. Items are those still in it: an item stolen or lost in transit
+// leaves it (Left), and the addressee receives the rest.
 type Shipment struct {
-	ID       string    `json:"id"`
-	From     string    `json:"from"`
-	To       string    `json:"to"`
-	Items    []Item    `json:"items"`
-	Return   bool      `json:"return,omitempty"`
-	Status   string    `json:"status"`
-	Height   int64     `json:"height"`
-	Time     time.Time `json:"time"`
-	Received int64     `json:"received_height,omitempty"`
+	ID           string     `json:"id"`
+	From         string     `json:"from"`
+	To           string     `json:"to"`
+	Items        []Item     `json:"items"`
+	Return       bool       `json:"return,omitempty"`
+	Status       string     `json:"status"`
+	Height       int64      `json:"height"`
+	Time         time.Time  `json:"time"`
+	Received     int64      `json:"received_height,omitempty"`
+	ReceivedTime time.Time  `json:"received_time,omitzero"`
+	Left         []LeftItem `json:"left,omitempty"`
+}
+
+// LeftItem is an item that left its shipment in transit: where it was
+// lost is the shipment, between its two ends.
+type LeftItem struct {
+	Item   Item      `json:"item"`
+	Reason string    `json:"reason"` // the decommissioning reason: stolen, lost, destroyed, ...
+	Org    string    `json:"org"`    // the end of the shipment that reported it
+	Event  uint64    `json:"event"`
+	Height int64     `json:"height"`
+	Time   time.Time `json:"time"`
 }
 
 // Event types (the Type of an Event).
@@ -159,6 +187,14 @@ const (
 	EvDispense     = "dispense"
 	EvDecommission = "decommission"
 	EvRecall       = "recall"
+	// EvReport quarantines an item under a suspect-product report;
+	// EvCleared lifts it, EvIllegitimate determines the item illegitimate.
+	EvReport       = "report"
+	EvCleared      = "cleared"
+	EvIllegitimate = "illegitimate"
+	// EvVerifyReturn: the holder of a returned item checked its label
+	// against the chain before selling it again.
+	EvVerifyReturn = "verify-return"
 )
 
 // Event is one supply event as the chain recorded it.
@@ -181,6 +217,7 @@ type Event struct {
 	To       string    `json:"to,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
 	Recall   string    `json:"recall,omitempty"`
+	Report   string    `json:"report,omitempty"`
 }
 
 // Recall is a recall of one lot, or of every lot of a product.
@@ -196,9 +233,25 @@ type Recall struct {
 	Event  uint64    `json:"event"` // its event seq, for histories
 }
 
-// Report is a suspect-product report: a verifier's escalation of a suspect
-// verification answer, seen by the regulators and the product's
-// manufacturer.
+// Report status: a report is open (its item quarantined) until the
+// product's manufacturer or the partner holding it determines it cleared
+// or illegitimate; an illegitimate-product notification stays open until
+// the manufacturer terminates it.
+const (
+	ReportOpen         = "open"
+	ReportCleared      = "cleared"
+	ReportIllegitimate = "illegitimate"
+	ReportTerminated   = "terminated"
+)
+
+// Classifications are the kinds of illegitimate product a notification
+// names (those of FDA Form 3911).
+var Classifications = []string{"counterfeit", "diverted", "stolen", "intentional-adulteration", "unfit-for-distribution", "fraudulent-transaction"}
+
+// Report is a suspect-product report and, once the product is determined
+// illegitimate, the illegitimate-product notification: seen by the
+// regulators, the product's manufacturer, the reporter and the holder, and
+// once illegitimate by every trading partner that held the product.
 type Report struct {
 	ID           string    `json:"id"`
 	Code         string    `json:"code"`   // the element string presented
@@ -212,4 +265,66 @@ type Report struct {
 	Org          string    `json:"org"`
 	Height       int64     `json:"height"`
 	Time         time.Time `json:"time"`
+	// Reason is how the product was found suspect, in the reporter's
+	// words. It MUST say nothing about any patient.
+	Reason string `json:"reason,omitempty"`
+	// Status is ReportOpen (also when empty: a report made before
+	// quarantine existed), ReportCleared, ReportIllegitimate or
+	// ReportTerminated.
+	Status string `json:"status,omitempty"`
+	// Quarantined is the item the report holds on the chain (its code),
+	// empty when the code names nothing commissioned.
+	Quarantined string `json:"quarantined,omitempty"`
+	Custodian   string `json:"custodian,omitempty"` // who held it when reported
+	Event       uint64 `json:"event,omitempty"`
+	// Notified lists the organizations told of it, sorted.
+	Notified      []string       `json:"notified,omitempty"`
+	Determination *Determination `json:"determination,omitempty"`
+	Termination   *Termination   `json:"termination,omitempty"`
+}
+
+// IsOpen reports whether r awaits a determination.
+func (r Report) IsOpen() bool { return r.Status == "" || r.Status == ReportOpen }
+
+// Determination is the outcome of a report's investigation. An
+// illegitimate one carries what a regulator's illegitimate-product
+// notification asks for: the product, lots, serials and quantity (Lines),
+// how it was found (the report's Reason and Result), who determined it
+// and when (By, Org, Time; the report's Time is when it was found).
+type Determination struct {
+	Outcome        string    `json:"outcome"` // cleared or illegitimate
+	Reason         string    `json:"reason"`
+	Classification string    `json:"classification,omitempty"` // illegitimate: one of Classifications
+	By             string    `json:"by"`                       // the member
+	Org            string    `json:"org"`                      // the partner that determined it
+	Height         int64     `json:"height"`
+	Time           time.Time `json:"time"`
+	Lines          []Line    `json:"lines,omitempty"`
+	Quantity       int       `json:"quantity,omitempty"` // packs, at every level of a case
+}
+
+// Termination is the manufacturer's termination of an
+// illegitimate-product notification.
+type Termination struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	Org    string    `json:"org"`
+	Height int64     `json:"height"`
+	Time   time.Time `json:"time"`
+}
+
+// Line is one product and lot of a notification or of a shipment's
+// transaction information: what it is and how many packs. Serials lists
+// at most MaxListedSerials of them, sorted.
+type Line struct {
+	GTIN         string   `json:"gtin"`
+	Product      string   `json:"product,omitempty"`
+	NationalCode string   `json:"national_code,omitempty"`
+	Strength     string   `json:"strength,omitempty"`
+	Form         string   `json:"form,omitempty"`
+	Manufacturer string   `json:"manufacturer,omitempty"`
+	Lot          string   `json:"lot,omitempty"`
+	Expiry       string   `json:"expiry,omitempty"`
+	Quantity     int      `json:"quantity"`
+	Serials      []string `json:"serials,omitempty"`
 }

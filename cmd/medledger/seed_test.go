@@ -84,12 +84,14 @@ func TestDevSeedsSupply(t *testing.T) {
 	waitSeeded(t, stop, marker, "supply chain")
 	common := []string{"--home", home, "--node", url}
 	for serial, want := range map[string]string{
-		"100012": supply.ResultVerified,  // at cityrx-pharmacy, loose
-		"100003": supply.ResultVerified,  // at cityrx-pharmacy, in the case
-		"100011": supply.ResultDispensed, // dispensed by cityrx's pharmacist
-		"101001": supply.ResultRecalled,  // lot A101
-		"100018": supply.ResultVerified,  // still at acme-pharma
-		"999999": supply.ResultUnknown,   // never commissioned
+		"100012": supply.ResultVerified,    // at cityrx-pharmacy, loose
+		"100003": supply.ResultVerified,    // at cityrx-pharmacy, in the case
+		"100011": supply.ResultDispensed,   // dispensed by cityrx's pharmacist
+		"101001": supply.ResultRecalled,    // lot A101
+		"100018": supply.ResultVerified,    // still at acme-pharma
+		"100013": supply.ResultQuarantined, // reported suspect by cityrx-pharmacy
+		"100019": supply.ResultVerified,    // at northside-hospital's pharmacy
+		"999999": supply.ResultUnknown,     // never commissioned
 	} {
 		var v supply.Verification
 		run(t, append([]string{"verify-pack", "(01)" + demoGTIN + "(21)" + serial, "-o", "json"}, common...)...).ok(t).json(t, &v)
@@ -101,6 +103,15 @@ func TestDevSeedsSupply(t *testing.T) {
 	run(t, append([]string{"verify-pack", "(01)" + demoGTIN + "(21)100003", "-o", "json"}, common...)...).ok(t).json(t, &v)
 	if v.Custodian != "cityrx-pharmacy" || !slices.Equal(v.Containers, []string{demoSSCC}) {
 		t.Errorf("a pack of the demo case: custodian %s in %v, want cityrx-pharmacy in [%s]", v.Custodian, v.Containers, demoSSCC)
+	}
+	run(t, append([]string{"verify-pack", "(01)" + demoGTIN + "(21)100019", "-o", "json"}, common...)...).ok(t).json(t, &v)
+	if v.Custodian != "northside-hospital" {
+		t.Errorf("a pack shipped to the hospital is held by %s", v.Custodian)
+	}
+	var notes []supply.Notice
+	run(t, append([]string{"supply", "notifications", "--org", "acme-pharma", "-o", "json"}, common...)...).ok(t).json(t, &notes)
+	if len(notes) != 1 || notes[0].Kind != supply.NoticeSuspect || notes[0].Org != "cityrx-pharmacy" {
+		t.Errorf("the demo's open notifications: %+v", notes)
 	}
 
 	// The README's supply tour, line by line: each exits 0, and says the

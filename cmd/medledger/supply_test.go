@@ -168,7 +168,7 @@ func TestSupplyStory(t *testing.T) {
 	if rep.ID == "" || rep.Result != supply.ResultDispensed {
 		t.Fatalf("report -o json = %+v", rep)
 	}
-	e.run(t, "supply", "report", packCode(inCase[0]), "--as", "cityrx-pharmacy/pharmacist").refused(t, "not-suspect")
+	e.run(t, "supply", "report", packCode(inCase[0]), "--reason", "looks off", "--as", "medsupply-dist/warehouse").refused(t, "not-custodian")
 	e.run(t, "supply", "reports").ok(t).says(t, rep.ID, "dispensed", "acme-pharma", "cityrx-pharmacy/pharmacist")
 	e.run(t, "supply", "reports", "--manufacturer", "acme-pharma").ok(t).says(t, rep.ID)
 	e.run(t, "supply", "reports", "--manufacturer", "medsupply-dist").ok(t).says(t, "no suspect-product reports")
@@ -369,6 +369,114 @@ func TestSupplyImport(t *testing.T) {
 	if v := e.verifyJSON(t, packCode("M0299")); v.Result != supply.ResultVerified || v.Lot != "M1" {
 		t.Fatalf("the last pack imported verifies as %+v", v)
 	}
+}
+
+// TestSupplyPharmacyCLI runs issue 17 through the command line: a
+// pharmacist reports a pack that verifies (quarantined: ship, dispense,
+// return refused), the manufacturer determines it illegitimate, every
+// partner that held it lists the notification, the manufacturer terminates
+// it; a report cleared; a theft in transit the receiver receives around; a
+// return verified before resale; the hospital's pharmacist dispenses; and
+// the transaction information of a sale.
+func TestSupplyPharmacyCLI(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t)
+	e.run(t, "supply", "product", "add", "--gtin", testGTIN, "--name", "Amoxicillin 500 mg capsules", "--strength", "500 mg", "--form", "capsule", "--national-code", "0312-3456-78", "--as", "acme-pharma/admin").ok(t)
+	e.run(t, "supply", "commission", "--gtin", testGTIN, "--lot", "Q1", "--expiry", "291231", "--serials", "Q1,Q2,Q3,Q4,Q5,Q6", "--as", "acme-pharma/packager").ok(t)
+	all := packCode("Q1") + "," + packCode("Q2") + "," + packCode("Q3") + "," + packCode("Q4") + "," + packCode("Q5")
+	var sh shipmentView
+	e.runJSON(t, &sh, "supply", "ship", "--to", "medsupply-dist", "--items", all, "--as", "acme-pharma/packager")
+	e.run(t, "supply", "receive", "--shipment", sh.Shipment, "--as", "medsupply-dist/warehouse").ok(t)
+	var toRx shipmentView
+	e.runJSON(t, &toRx, "supply", "ship", "--to", "cityrx-pharmacy", "--items", packCode("Q1")+","+packCode("Q2")+","+packCode("Q3"), "--as", "medsupply-dist/warehouse")
+	e.run(t, "supply", "receive", "--shipment", toRx.Shipment, "--as", "cityrx-pharmacy/pharmacist").ok(t)
+
+	// The transaction information of the sale to cityrx.
+	e.run(t, "supply", "shipments", toRx.Shipment, "--ti").ok(t).says(t, "TRANSACTION INFORMATION", "medsupply-dist (distributor, US)",
+		"cityrx-pharmacy (pharmacy, US)", "Amoxicillin 500 mg capsules", "0312-3456-78", "Q1 Q2 Q3", "TRANSACTION HISTORY", "made (lot Q1)",
+		"TRANSACTION STATEMENT", "medsupply-dist is authorized", "did not knowingly ship a suspect or illegitimate product")
+	var ti supply.TransactionInfo
+	e.runJSON(t, &ti, "supply", "shipments", toRx.Shipment, "--ti")
+	if ti.Quantity != 3 || ti.Seller.ID != "medsupply-dist" || len(ti.History) != 2 || !ti.Statement.SellerAuthorized {
+		t.Fatalf("shipments --ti -o json = %+v", ti)
+	}
+	e.run(t, "supply", "shipments", "--ti", "--org", "cityrx-pharmacy").refused(t, "--ti needs a shipment id")
+
+	// Report a pack that verifies: quarantined.
+	e.run(t, "supply", "report", packCode("Q1"), "--as", "cityrx-pharmacy/pharmacist").refused(t, "reason is required")
+	var rep struct {
+		ID          string `json:"id"`
+		Quarantined string `json:"quarantined"`
+	}
+	e.runJSON(t, &rep, "supply", "report", packCode("Q1"), "--reason", "blister foil reprinted", "--as", "cityrx-pharmacy/pharmacist")
+	if !strings.HasPrefix(rep.ID, "rpt-") || rep.Quarantined != packCode("Q1") {
+		t.Fatalf("report -o json = %+v", rep)
+	}
+	if v := e.verifyJSON(t, packCode("Q1")); v.Result != supply.ResultQuarantined || v.Report != rep.ID {
+		t.Fatalf("a reported pack verifies as %+v", v)
+	}
+	e.run(t, "verify-pack", packCode("Q1")).ok(t).says(t, "QUARANTINED", rep.ID, "keep it apart")
+	e.run(t, "supply", "ship", "--to", "northside-hospital", "--items", packCode("Q1"), "--as", "cityrx-pharmacy/pharmacist").refused(t, "quarantined").refused(t, "supply notifications")
+	e.run(t, "supply", "dispense", packCode("Q1"), "--as", "cityrx-pharmacy/pharmacist").refused(t, "quarantined")
+	e.run(t, "supply", "return", "--items", packCode("Q1"), "--as", "cityrx-pharmacy/pharmacist").refused(t, "quarantined")
+	e.run(t, "supply", "notifications", "--org", "acme-pharma").ok(t).says(t, rep.ID, "suspect", "quarantined, determination due")
+	var notes []supply.Notice
+	e.runJSON(t, &notes, "supply", "notifications", "--org", "medsupply-dist")
+	if len(notes) != 0 {
+		t.Fatalf("the distributor is told of an open report before any determination: %+v", notes)
+	}
+
+	// The manufacturer determines it illegitimate: every partner that held
+	// it is told; the manufacturer terminates the notification.
+	e.run(t, "supply", "investigate", rep.ID, "--reason", "x", "--as", "acme-pharma/admin").refused(t, "--cleared")
+	e.run(t, "supply", "investigate", "report-1", "--cleared", "--reason", "x", "--as", "acme-pharma/admin").refused(t, "rpt-N")
+	e.run(t, "supply", "investigate", rep.ID, "--cleared", "--reason", "fine", "--as", "medsupply-dist/warehouse").refused(t, "not-investigator")
+	var det struct {
+		Outcome  string   `json:"outcome"`
+		Notified []string `json:"notified"`
+	}
+	e.runJSON(t, &det, "supply", "investigate", rep.ID, "--illegitimate", "--classification", "counterfeit", "--reason", "not made by acme", "--as", "acme-pharma/admin")
+	if det.Outcome != supply.OutcomeIllegitimate || !slices.Contains(det.Notified, "medsupply-dist") || !slices.Contains(det.Notified, "drug-regulator") {
+		t.Fatalf("investigate -o json = %+v", det)
+	}
+	e.run(t, "verify-pack", packCode("Q1")).ok(t).says(t, "ILLEGITIMATE")
+	e.runJSON(t, &notes, "supply", "notifications", "--org", "medsupply-dist")
+	if len(notes) != 1 || notes[0].ID != rep.ID || notes[0].Kind != supply.NoticeIllegitimate || notes[0].Determination.Lines[0].Serials[0] != "Q1" {
+		t.Fatalf("the distributor's notifications: %+v", notes)
+	}
+	e.run(t, "supply", "notifications").ok(t).says(t, rep.ID, "illegitimate", "awaits the manufacturer's termination")
+	e.run(t, "supply", "terminate", rep.ID, "--reason", "done", "--as", "cityrx-pharmacy/pharmacist").refused(t, "not-investigator")
+	e.run(t, "supply", "terminate", rep.ID, "--reason", "closed with the regulator", "--as", "acme-pharma/admin").ok(t).says(t, "terminated")
+	e.run(t, "supply", "notifications", "--as", "medsupply-dist/warehouse").ok(t).says(t, "no open notifications")
+	e.run(t, "supply", "decommission", "--reason", "destroyed", "--items", packCode("Q1"), "--as", "cityrx-pharmacy/pharmacist").ok(t)
+
+	// A report cleared: the pack ships again.
+	e.runJSON(t, &rep, "supply", "report", packCode("Q2"), "--reason", "dented carton", "--as", "cityrx-pharmacy/pharmacist")
+	e.run(t, "supply", "investigate", rep.ID, "--cleared", "--reason", "genuine, dented in transit", "--as", "cityrx-pharmacy/pharmacist").ok(t).says(t, "cleared")
+	var toHosp shipmentView
+	e.runJSON(t, &toHosp, "supply", "ship", "--to", "northside-hospital", "--items", packCode("Q2")+","+packCode("Q3"), "--as", "cityrx-pharmacy/pharmacist")
+
+	// A theft in transit: the hospital receives the rest.
+	e.run(t, "supply", "decommission", "--reason", "stolen", "--items", packCode("Q3"), "--as", "cityrx-pharmacy/pharmacist").ok(t)
+	e.run(t, "supply", "receive", "--items", packCode("Q2")+","+packCode("Q3"), "--shipment", toHosp.Shipment, "--as", "northside-hospital/pharmacist").refused(t, "left the shipment in transit")
+	e.run(t, "supply", "receive", "--shipment", toHosp.Shipment, "--as", "northside-hospital/pharmacist").ok(t).says(t, "received 1 item")
+	e.run(t, "supply", "history", packCode("Q3")).ok(t).says(t, "stolen in transit, shipment "+toHosp.Shipment+", cityrx-pharmacy -> northside-hospital")
+
+	// The hospital's pharmacist dispenses.
+	e.run(t, "supply", "dispense", packCode("Q2"), "--as", "northside-hospital/pharmacist").ok(t).says(t, "dispensed")
+
+	// A return verified before resale.
+	e.run(t, "supply", "return", "--items", packCode("Q4"), "--as", "medsupply-dist/warehouse").ok(t)
+	e.run(t, "supply", "receive", "--items", packCode("Q4"), "--as", "acme-pharma/packager").ok(t)
+	e.run(t, "supply", "ship", "--to", "medsupply-dist", "--items", packCode("Q4"), "--as", "acme-pharma/packager").refused(t, "unverified-return").refused(t, "supply verify-return")
+	e.run(t, "supply", "verify-return", packCode("Q4"), "--as", "acme-pharma/packager").refused(t, "no lot (10) or no expiry (17)")
+	e.run(t, "supply", "verify-return", "(01)"+testGTIN+"(10)Q9(17)291231(21)Q4", "--as", "acme-pharma/packager").refused(t, "label-mismatch")
+	var vr struct {
+		Codes []string `json:"codes"`
+	}
+	e.runJSON(t, &vr, "supply", "verify-return", "(01)"+testGTIN+"(10)Q1(17)291231(21)Q4", "--as", "acme-pharma/packager")
+	e.run(t, "supply", "ship", "--to", "medsupply-dist", "--items", packCode("Q4"), "--as", "acme-pharma/packager").ok(t)
+	e.run(t, "supply", "return", "--items", packCode("Q6"), "--as", "acme-pharma/packager").refused(t, "never shipped to acme-pharma")
 }
 
 // TestSupplyDocs: docs/supply.md names every supply command there is, and

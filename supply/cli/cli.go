@@ -45,7 +45,7 @@ type cmds struct{ *cmdline.Env }
 func (c *cmds) supplyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "supply",
-		Short: "The drug supply chain: products, lots, serialized packs and cases, shipments, dispensing, recalls, EPCIS import",
+		Short: "The drug supply chain: products, lots, serialized packs and cases, shipments, dispensing, recalls, suspect products, EPCIS import",
 		Long: `The drug supply chain, from the manufacturer to the pharmacy counter.
 
 A manufacturer registers a product (its GTIN) and commissions serialized packs
@@ -53,7 +53,9 @@ in lots; packs go into cases (SSCC), are shipped and received from one trading
 partner to the next, and leave the chain when a pharmacy dispenses them or a
 holder decommissions them. A recall is written once, on the lot or the
 product, and reaches every pack. medledger verify-pack CODE answers at the
-counter whether a pack is genuine and saleable.
+counter whether a pack is genuine and saleable. A pack found suspect is
+reported and quarantined until its manufacturer or holder clears it or
+determines it illegitimate; a return is verified before it is sold again.
 
 ` + glossary + `
 
@@ -83,8 +85,9 @@ it has one expiry date, and a recall can name it.`,
 	}
 	lot.AddCommand(c.supplyLotAddCmd())
 	cmd.AddCommand(product, lot, c.supplyCommissionCmd(), c.supplyPackCmd(), c.supplyUnpackCmd(),
-		c.supplyShipCmd(), c.supplyReceiveCmd(), c.supplyReturnCmd(), c.supplyShipmentsCmd(),
+		c.supplyShipCmd(), c.supplyReceiveCmd(), c.supplyReturnCmd(), c.supplyVerifyReturnCmd(), c.supplyShipmentsCmd(),
 		c.supplyDispenseCmd(), c.supplyDecommissionCmd(), c.supplyRecallCmd(), c.supplyReportCmd(), c.supplyReportsCmd(),
+		c.supplyInvestigateCmd(), c.supplyTerminateCmd(), c.supplyNotificationsCmd(),
 		c.supplyHistoryCmd(), c.supplyImportCmd())
 	return cmd
 }
@@ -108,7 +111,15 @@ const glossary = `Words these commands use:
                 dispensing (destroyed, sample, stolen, damaged, lost, expired)
   custodian     the organization that holds an item; only it moves it
   partner       a trading partner: a manufacturer, distributor, pharmacy or
-                hospital, which may hold, ship and receive packs
+                hospital, which may hold, ship and receive packs (a hospital's
+                pharmacist, like a pharmacy's, dispenses)
+  quarantine    a pack reported suspect is held: not sold, shipped, received,
+                returned or dispensed until its investigation ends
+  illegitimate  determined counterfeit, diverted, stolen, adulterated, unfit
+                or fraudulently sold: out of trade for good, and every partner
+                that held it and the regulators are notified
+  TI, TH, TS    transaction information, history and statement: what a seller
+                passes on with each sale (medledger supply shipments ID --ti)
   EPCIS         GS1's standard format for supply-chain events, which trading
                 partners exchange (medledger supply import reads it)
   AI            application identifier: the number in brackets in a GS1 code`
@@ -274,16 +285,11 @@ func (f *itemsFlag) register(cmd *cobra.Command, what string) {
 func (f *itemsFlag) items(required bool) ([]supply.Item, error) {
 	codes := slices.Clone(f.codes)
 	if f.file != "" {
-		b, err := os.ReadFile(f.file)
+		more, err := f.lines()
 		if err != nil {
-			return nil, cmdline.FileErr(f.file, err, "--items-file names a file of codes, one a line, as supply commission --out writes them")
+			return nil, err
 		}
-		for line := range strings.Lines(string(b)) {
-			line = strings.TrimSpace(line)
-			if line != "" && !strings.HasPrefix(line, "#") {
-				codes = append(codes, line)
-			}
-		}
+		codes = append(codes, more...)
 	}
 	if len(codes) == 0 {
 		if required {
@@ -303,6 +309,23 @@ func (f *itemsFlag) items(required bool) ([]supply.Item, error) {
 		items = append(items, it)
 	}
 	return items, nil
+}
+
+// lines reads the codes of --items-file, one a line, blank lines and #
+// comments skipped.
+func (f *itemsFlag) lines() ([]string, error) {
+	b, err := os.ReadFile(f.file)
+	if err != nil {
+		return nil, cmdline.FileErr(f.file, err, "--items-file names a file of codes, one a line, as supply commission --out writes them")
+	}
+	var codes []string
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			codes = append(codes, line)
+		}
+	}
+	return codes, nil
 }
 
 func codesOf(items []supply.Item) []string {

@@ -98,12 +98,24 @@ func historyDetail(it supply.Item, e supply.HistoryEntry) string {
 		}
 		return "dispensed"
 	case supply.EvDecommission:
-		if e.Parent != "" && it.IsCase() && len(e.Items) > 0 {
-			return fmt.Sprintf("%s decommissioned (%s)", e.Items[0], e.Reason)
+		where := ""
+		if e.Shipment != "" {
+			where = fmt.Sprintf(" in transit, shipment %s, %s -> %s", e.Shipment, e.From, e.To)
 		}
-		return "decommissioned: " + e.Reason
+		if e.Parent != "" && it.IsCase() && len(e.Items) > 0 {
+			return fmt.Sprintf("%s decommissioned (%s)%s", e.Items[0], e.Reason, where)
+		}
+		return "decommissioned: " + e.Reason + where
 	case supply.EvRecall:
 		return fmt.Sprintf("recall %s: %s", e.Recall, e.Reason)
+	case supply.EvReport:
+		return fmt.Sprintf("reported suspect, quarantined (%s): %s", e.Report, e.Reason)
+	case supply.EvCleared:
+		return fmt.Sprintf("cleared (%s): %s", e.Report, e.Reason)
+	case supply.EvIllegitimate:
+		return fmt.Sprintf("determined illegitimate (%s): %s", e.Report, e.Reason)
+	case supply.EvVerifyReturn:
+		return "return verified against the chain: saleable again"
 	}
 	return ""
 }
@@ -123,9 +135,11 @@ SSCC, the 18-digit serial shipping container code: (00)003123450000000011.
 The answer is one of ` + strings.Join(supply.Results, ", ") + `,
 with the reason, the product, lot and expiry, who holds the pack and the cases
 it is in. A lot or expiry in the code that differ from those the serial was
-commissioned with answer mismatch. Every answer exits 0; a code that does not
-parse exits 1 with the parser's reason. A suspect answer is worth a report:
-medledger supply report CODE --as ORG/MEMBER.
+commissioned with answer mismatch. A pack under a suspect-product report
+answers quarantined until its investigation ends, and illegitimate if so
+determined. Every answer exits 0; a code that does not parse exits 1 with the
+parser's reason. A suspect answer is worth a report: medledger supply report
+CODE --as ORG/MEMBER.
 
 This is the node's answer, read from its latest state.`,
 		Example: `  medledger verify-pack '(01)00312345678906(21)100012'
@@ -200,6 +214,12 @@ func verificationText(w io.Writer, v supply.Verification, code string) {
 	if v.Recall != "" {
 		line("recall", "%s: %s", v.Recall, v.RecallReason)
 	}
+	if v.Report != "" {
+		line("report", "%s (medledger supply notifications lists it)", v.Report)
+	}
+	if v.Returned != "" {
+		line("returned", "in %s, not verified since (medledger supply verify-return)", v.Returned)
+	}
 	if v.Height > 0 {
 		at := fmt.Sprintf("height %d", v.Height)
 		if v.BlockTime != "" {
@@ -207,10 +227,13 @@ func verificationText(w io.Writer, v supply.Verification, code string) {
 		}
 		line("as of", "%s", at)
 	}
-	if v.Suspect {
+	switch {
+	case v.Report != "":
+		fmt.Fprintf(w, "  suspect: do not sell it; keep it apart\n")
+	case v.Suspect:
 		if v.Code != "" {
 			code = v.Code
 		}
-		fmt.Fprintf(w, "  suspect: do not sell it; report it with medledger supply report '%s' --as ORG/MEMBER\n", code)
+		fmt.Fprintf(w, "  suspect: do not sell it; report it with medledger supply report '%s' --reason TEXT --as ORG/MEMBER\n", code)
 	}
 }

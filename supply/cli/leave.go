@@ -18,13 +18,16 @@ func (c *cmds) supplyDispenseCmd() *cobra.Command {
 	var as string
 	cmd := &cobra.Command{
 		Use:   "dispense CODE --as ORG/pharmacist",
-		Short: "Dispense a pack to a patient (a pharmacy's pharmacist); the patient is not named",
+		Short: "Dispense a pack to a patient (a pharmacy's or a hospital pharmacy's pharmacist); the patient is not named",
 		Long: `Dispense a pack to a patient: the pack leaves the supply chain, and from
 then on verify-pack answers "dispensed" for its code (a second sale of the same
 serial is suspect). The patient is not named: nothing about them goes on the
-chain. A recalled or expired pack is refused.`,
-		Example: `  medledger supply dispense '(01)00312345678906(21)100012' --as cityrx-pharmacy/pharmacist`,
-		Args:    cobra.ExactArgs(1),
+chain. Pharmacists dispense: a pharmacy's, or a hospital's pharmacy's. A
+recalled, expired or quarantined pack is refused, and so is a return not yet
+verified (medledger supply verify-return).`,
+		Example: `  medledger supply dispense '(01)00312345678906(21)100012' --as cityrx-pharmacy/pharmacist
+  medledger supply dispense '(01)00312345678906(21)100014' --as northside-hospital/pharmacist`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			it, err := packOf(args[0])
 			if err != nil {
@@ -60,9 +63,13 @@ dispensing them to a patient: ` + strings.Join(supply.DecommissionReasons, ", ")
 A decommissioned pack answers "decommissioned" to verify-pack (one
 decommissioned as stolen answers "stolen"), so it cannot be sold again. Either
 end of a shipment may report its items stolen or lost while they are in
-transit.`,
+transit: the item leaves the shipment, the addressee receives the rest without
+it, and its history names the shipment it was lost from. A quarantined pack is
+kept until its investigation ends; one determined illegitimate is destroyed
+(--reason destroyed), by either end if it is in transit.`,
 		Example: `  medledger supply decommission --reason expired --items '(01)00312345678906(21)100013' --as cityrx-pharmacy/pharmacist
-  medledger supply decommission --reason destroyed --items-file destroyed.txt --as acme-pharma/packager`,
+  medledger supply decommission --reason destroyed --items-file destroyed.txt --as acme-pharma/packager
+  medledger supply decommission --reason stolen --items '(01)00312345678906(21)100016' --as acme-pharma/packager`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(supply.DecommissionReasons, reason) {
@@ -149,45 +156,8 @@ manufacturer (its admin) or a regulator (its admin or inspector) recalls.`,
 	return cmd
 }
 
-// --- suspect products ---
-
-func (c *cmds) supplyReportCmd() *cobra.Command {
-	var as string
-	cmd := &cobra.Command{
-		Use:   "report CODE --as ORG/MEMBER",
-		Short: "Report a suspect pack (one verify-pack does not answer verified for) to the regulators and its manufacturer",
-		Long: `Report a suspect pack to the regulators and to the product's manufacturer:
-one verify-pack answers unknown (never commissioned), mismatch (its lot or
-expiry differ from the chain's), dispensed, decommissioned or stolen for. A pack
-that verifies is refused (not-suspect). medledger supply reports lists the
-reports.`,
-		Example: `  medledger supply report '(01)00312345678906(21)100011' --as cityrx-pharmacy/pharmacist`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := supply.ParseCode(args[0]); err != nil {
-				return badCode(args[0], err)
-			}
-			t, res, err := c.Send(as, supply.TypeReport, supply.ReportBody{Code: args[0]})
-			if err != nil {
-				return err
-			}
-			id, result := cmdline.EventAttr(res, supply.EventReported, "report"), cmdline.EventAttr(res, supply.EventReported, "result")
-			manufacturer := cmdline.EventAttr(res, supply.EventReported, "manufacturer")
-			return c.Print(struct {
-				cmdline.Sent
-				ID           string `json:"id"`
-				Code         string `json:"code"`
-				Result       string `json:"result"`
-				Manufacturer string `json:"manufacturer,omitempty"`
-			}{t, id, args[0], result, manufacturer}, func(w io.Writer) {
-				fmt.Fprintf(w, "reported %s (%s) as %s\n", args[0], result, id)
-				t.Text(w)
-			})
-		},
-	}
-	cmdline.AsFlag(cmd, &as, "cityrx-pharmacy/pharmacist")
-	return cmd
-}
+// --- suspect products (reports: the list; report, investigate, terminate
+// and notifications are in suspect.go) ---
 
 func (c *cmds) supplyReportsCmd() *cobra.Command {
 	var org string

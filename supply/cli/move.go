@@ -176,10 +176,14 @@ func (c *cmds) supplyReceiveCmd() *cobra.Command {
 		Long: `Receive a shipment addressed to your organization.
 
 With --shipment and no --items, receives exactly what the shipment holds. With
---items, the items must be exactly those shipped (a receipt that does not
+--items, the items must be exactly those still in it (a receipt that does not
 match is refused, and says what is missing or extra); without --shipment the
-shipment is the one the first item travels in. One of the addressee's members
-receives it; from then on the addressee holds the items (is their custodian).`,
+shipment is the one the first item travels in. An item stolen or lost in
+transit has left the shipment: receive the rest without it. A shipment holding
+a quarantined item is received once its investigation clears it. One of the
+addressee's members receives it; from then on the addressee holds the items
+(is their custodian). A return received is verified before it is sold again
+(medledger supply verify-return).`,
 		Example: `  medledger supply receive --shipment shp-2 --as medsupply-dist/warehouse
   medledger supply receive --items '(01)00312345678906(21)100016' --as medsupply-dist/warehouse`,
 		Args: cobra.NoArgs,
@@ -241,7 +245,11 @@ func (c *cmds) supplyReturnCmd() *cobra.Command {
 		Use:   "return --items CODE,... --as ORG/MEMBER",
 		Short: "Send items back to the organization that shipped them to you",
 		Long: `Send items back to the organization that shipped them to you: a shipment
-like any other, which the sender receives with medledger supply receive.`,
+like any other, which the sender receives with medledger supply receive. A
+pack that was dispensed, is recalled or quarantined, or was never shipped to
+you, is not returned, and the refusal says which. The partner receiving a
+return verifies each item's label against the chain before selling it again
+(medledger supply verify-return).`,
 		Example: `  medledger supply return --items '(01)00312345678906(21)100013' --as cityrx-pharmacy/pharmacist`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -280,18 +288,38 @@ like any other, which the sender receives with medledger supply receive.`,
 
 func (c *cmds) supplyShipmentsCmd() *cobra.Command {
 	var org, as string
-	var outgoing bool
+	var outgoing, ti bool
 	cmd := &cobra.Command{
-		Use:   "shipments --org ORG [--outgoing]",
-		Short: "List an organization's open shipments: coming to it, or with --outgoing sent by it",
+		Use:   "shipments [SHIPMENT [--ti]] [--org ORG [--outgoing]]",
+		Short: "List an organization's open shipments, or show one with its transaction information, history and statement (--ti)",
 		Long: `List an organization's open shipments (in transit, not yet received): those
 coming to it, or with --outgoing those it sent. --as names the organization by
-one of your local keys instead of --org.`,
+one of your local keys instead of --org.
+
+With a shipment id, show that shipment; with --ti, the transaction
+information, history and statement (TI, TH and TS) the seller passes on with
+the sale under DSCSA, generated from the chain: the products (name, NDC,
+strength, form), lots, expiry, quantities and serials, the date and the
+parties; every earlier change of ownership back to the manufacturer; and the
+seller's statement that it is authorized, received the product from an
+authorized partner with its TI and TS, and did not knowingly ship suspect or
+illegitimate product, each point with what the chain shows.`,
 		Example: `  medledger supply shipments --org medsupply-dist
   medledger supply shipments --org acme-pharma --outgoing
-  medledger supply shipments --as cityrx-pharmacy/pharmacist`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  medledger supply shipments --as cityrx-pharmacy/pharmacist
+  medledger supply shipments shp-2 --ti
+  medledger -o json supply shipments shp-2 --ti`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if org != "" || as != "" || outgoing {
+					return usage("give a shipment id, or --org ORG to list open shipments", "a shipment id takes neither --org, --as nor --outgoing")
+				}
+				return c.showShipment(args[0], ti)
+			}
+			if ti {
+				return usage("name the shipment, e.g. medledger supply shipments shp-2 --ti (medledger supply shipments --org ORG lists them)", "--ti needs a shipment id")
+			}
 			if org == "" && as != "" {
 				var err error
 				if org, err = c.SignerOrg(as); err != nil {
@@ -332,5 +360,116 @@ one of your local keys instead of --org.`,
 	cmd.Flags().StringVar(&org, "org", "", "the organization")
 	cmd.Flags().StringVar(&as, "as", "", "a local key of the organization's, as an alternative to --org")
 	cmd.Flags().BoolVar(&outgoing, "outgoing", false, "list the shipments it sent, still in transit")
+	cmd.Flags().BoolVar(&ti, "ti", false, "with a shipment id: its transaction information, history and statement")
 	return cmd
+}
+
+// showShipment prints a shipment, or with ti its TI, TH and TS.
+func (c *cmds) showShipment(id string, ti bool) error {
+	if err := checkShipment(id); err != nil {
+		return err
+	}
+	notFound := "medledger supply shipments --org ORG lists an organization's open shipments"
+	if !ti {
+		sh, err := c.Client().Shipment(c.Ctx, id)
+		if err != nil {
+			return c.ReadFail(err, notFound)
+		}
+		return c.Print(sh, func(w io.Writer) {
+			kind := "shipment"
+			if sh.Return {
+				kind = "return"
+			}
+			fmt.Fprintf(w, "%s %s: %s -> %s, %s (height %d, %s)\n", kind, sh.ID, sh.From, sh.To, sh.Status, sh.Height, sh.Time.Format(time.RFC3339))
+			for _, it := range sh.Items {
+				fmt.Fprintf(w, "  %s\n", it)
+			}
+			for _, l := range sh.Left {
+				fmt.Fprintf(w, "  %s left it in transit: %s (reported by %s at height %d)\n", l.Item, l.Reason, l.Org, l.Height)
+			}
+		})
+	}
+	t, err := c.Client().ShipmentTI(c.Ctx, id)
+	if err != nil {
+		return c.ReadFail(err, notFound)
+	}
+	return c.Print(t, func(w io.Writer) { tiText(w, t) })
+}
+
+// tiText prints a shipment's TI, TH and TS for the buyer.
+func tiText(w io.Writer, t supply.TransactionInfo) {
+	party := func(p supply.Party) string {
+		if p.Kind == "" {
+			return p.ID
+		}
+		return fmt.Sprintf("%s (%s, %s)", p.ID, p.Kind, p.Jurisdiction)
+	}
+	fmt.Fprintf(w, "TRANSACTION INFORMATION of shipment %s\n", t.Shipment)
+	fmt.Fprintf(w, "  seller      %s\n  buyer       %s\n", party(t.Seller), party(t.Buyer))
+	fmt.Fprintf(w, "  date        %s (the transaction and the shipment; height %d)\n", t.Date.Format(time.RFC3339), t.Height)
+	if t.ReceivedHeight > 0 {
+		fmt.Fprintf(w, "  received    %s (height %d)\n", t.Received.Format(time.RFC3339), t.ReceivedHeight)
+	} else {
+		fmt.Fprintf(w, "  status      %s\n", t.Status)
+	}
+	if t.Return {
+		fmt.Fprintln(w, "  a return to the seller's supplier")
+	}
+	if len(t.Containers) > 0 {
+		fmt.Fprintf(w, "  containers  %s\n", strings.Join(t.Containers, ", "))
+	}
+	fmt.Fprintf(w, "  quantity    %s\n", plural(t.Quantity, "pack"))
+	cmdline.Table(w, "  PRODUCT\tNDC\tSTRENGTH\tFORM\tLOT\tEXPIRY\tQTY\tSERIALS", func(tw io.Writer) {
+		for _, l := range t.Lines {
+			serials := strings.Join(l.Serials, " ")
+			if n := len(l.Serials); n < l.Quantity {
+				serials += fmt.Sprintf(" (and %d more)", l.Quantity-n)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", orDash(l.Product), orDash(l.NationalCode), orDash(l.Strength), orDash(l.Form), l.Lot, l.Expiry, l.Quantity, serials)
+		}
+	})
+	for _, l := range t.Left {
+		fmt.Fprintf(w, "  %s left the shipment in transit: %s (reported by %s, %s)\n", l.Item, l.Reason, l.Org, l.Time.Format(time.RFC3339))
+	}
+	fmt.Fprintln(w, "TRANSACTION HISTORY (earlier changes of ownership, oldest first)")
+	cmdline.Table(w, "  DATE\tEVENT\tFROM\tTO\tSHIPMENT", func(tw io.Writer) {
+		for _, h := range t.History {
+			ev, sh := "sold", h.Shipment
+			switch {
+			case h.Type == supply.EvCommission:
+				ev, sh = "made (lot "+h.Lot+")", "-"
+			case h.Return:
+				ev = "returned"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", h.Time.Format(time.RFC3339), ev, orDash(h.From), h.To, sh)
+		}
+	})
+	if t.HistoryPartial {
+		fmt.Fprintln(w, "  (the history of the first 1,000 packs of the cases)")
+	}
+	st := t.Statement
+	fmt.Fprintln(w, "TRANSACTION STATEMENT")
+	for _, s := range st.Text {
+		fmt.Fprintf(w, "  - %s\n", s)
+	}
+	yes := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "NO"
+	}
+	fmt.Fprintln(w, "  what the chain shows:")
+	fmt.Fprintf(w, "    seller an authorized trading partner when it shipped: %s (%s)\n", yes(st.SellerAuthorized), st.SellerLicence)
+	fmt.Fprintf(w, "    seller made or was sold every item, on the chain:     %s\n", yes(st.PriorOwnership))
+	fmt.Fprintf(w, "    nothing quarantined or illegitimate when shipped:     %s\n", yes(st.NotSuspect))
+	for _, s := range st.SuspectSince {
+		fmt.Fprintf(w, "    reported suspect since: %s: do not sell it\n", s)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

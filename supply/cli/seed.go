@@ -45,15 +45,17 @@ func demoPacks(serials []string) []supply.Item {
 // into case DemoSSCC and ships the case and 100011 to 100015 to
 // medsupply-dist, which receives them and ships them on to
 // cityrx-pharmacy, which receives them; cityrx's pharmacist dispenses
-// 100011, and acme-pharma recalls lot A101. 100016 to 100020 stay at
-// acme-pharma.
+// 100011 and reports 100013 suspect (quarantined, for acme to
+// investigate), and acme-pharma recalls lot A101. acme ships 100019 and
+// 100020 to northside-hospital, whose pharmacist receives them. 100016 to
+// 100018 stay at acme-pharma.
 //
 // Everything goes in one batch: the node checks each transaction against
 // the state the ones before it left, so the chain is seeded in a block or
 // two.
 func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 	signers := map[string]client.Signer{}
-	for _, name := range []string{"acme-pharma/admin", "acme-pharma/packager", "medsupply-dist/warehouse", "cityrx-pharmacy/pharmacist"} {
+	for _, name := range []string{"acme-pharma/admin", "acme-pharma/packager", "medsupply-dist/warehouse", "cityrx-pharmacy/pharmacist", "northside-hospital/pharmacist"} {
 		k, err := s.Signer(name)
 		if err != nil {
 			return "", fmt.Errorf("demo supply chain not seeded: %w", err)
@@ -69,6 +71,7 @@ func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 	// The lots expire at the end of the month two years on.
 	expiry := time.Now().UTC().AddDate(2, 0, 0).Format("0601") + "00"
 	shipped := append([]supply.Item{supply.Case(DemoSSCC)}, demoPacks(a100[10:15])...)
+	hospital := demoPacks(a100[18:20])
 	tx := func(as, typ string, body any) client.BulkTx {
 		return client.BulkTx{Signer: signers[as], Type: typ, Body: body}
 	}
@@ -82,7 +85,11 @@ func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 		tx("medsupply-dist/warehouse", supply.TypeShip, supply.ShipBody{To: "cityrx-pharmacy", Items: shipped}),
 		tx("cityrx-pharmacy/pharmacist", supply.TypeReceive, supply.ReceiveBody{Items: shipped}),
 		tx("cityrx-pharmacy/pharmacist", supply.TypeDispense, supply.DispenseBody{GTIN: DemoGTIN, Serial: a100[10]}),
+		tx("cityrx-pharmacy/pharmacist", supply.TypeReport, supply.ReportBody{Code: gs1.Format(gs1.Code{GTIN: DemoGTIN, Serial: a100[12]}),
+			Reason: "carton seal looks reglued; blister print blurred"}),
 		tx("acme-pharma/admin", supply.TypeRecall, supply.RecallBody{GTIN: DemoGTIN, Lot: demoLotBad, Reason: "potency below specification in stability testing"}),
+		tx("acme-pharma/packager", supply.TypeShip, supply.ShipBody{To: "northside-hospital", Items: hospital}),
+		tx("northside-hospital/pharmacist", supply.TypeReceive, supply.ReceiveBody{Items: hospital}),
 	}
 	res, err := s.Client.SendAll(ctx, txs, client.BulkOptions{})
 	if err != nil {
@@ -91,8 +98,9 @@ func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 	if res.Failed >= 0 {
 		return "", fmt.Errorf("demo supply chain not seeded: %s refused: %w", txs[res.Failed].Type, res.Err())
 	}
-	s.Logf("medledger: seeded a drug supply chain: %s (GTIN %s), lot %s (%d packs, 10 in case %s) shipped acme-pharma -> medsupply-dist -> cityrx-pharmacy, one pack dispensed; lot %s (%d packs) recalled\n",
+	s.Logf("medledger: seeded a drug supply chain: %s (GTIN %s), lot %s (%d packs, 10 in case %s) shipped acme-pharma -> medsupply-dist -> cityrx-pharmacy, one pack dispensed, one quarantined as suspect; two packs at northside-hospital's pharmacy; lot %s (%d packs) recalled\n",
 		demoProduct, DemoGTIN, demoLot, len(a100), supply.Case(DemoSSCC), demoLotBad, len(a101))
 	s.Try("verify-pack '" + gs1.Format(gs1.Code{GTIN: DemoGTIN, Serial: a100[11]}) + "'")
+	s.Try("supply notifications --org cityrx-pharmacy")
 	return res.Hashes[len(res.Hashes)-1], nil
 }
