@@ -36,7 +36,11 @@ var Module = cmdline.Module{
 	Seed:  &cmdline.Seed{Marker: "demo-seeded", Run: seed},
 	// Every node holds the documents of the organization that runs it.
 	Services: func(n cmdline.NodeEnv) ([]daemon.Service, error) {
-		return []daemon.Service{&custodian.Service{Org: n.Operator, Vault: n.Vault, IDs: n.Identities}}, nil
+		key, err := custodian.LoadNodeKey(n.Home)
+		if err != nil {
+			return nil, err
+		}
+		return []daemon.Service{&custodian.Service{Org: n.Operator, Vault: n.Vault, IDs: n.Identities, Receipts: custodian.ReceiptsDir(n.Home), NodeKey: key}}, nil
 	},
 }
 
@@ -354,16 +358,22 @@ otherwise; the read is flagged for review (medledger disclosures --org ORG
 }
 
 func (c *cmds) recordsEraseCmd() *cobra.Command {
-	var as string
+	var as, receipt string
 	cmd := &cobra.Command{
-		Use:   "erase ID --as patient/NAME",
-		Short: "Erase one of your records: the custodian destroys its document; the fingerprint stays as a tombstone",
+		Use:   "erase ID --as patient/NAME [--receipt FILE]",
+		Short: "Erase one of your records: the custodian destroys its document and signs you a receipt; the fingerprint stays as a tombstone",
 		Long: `Erase one of your records, as its patient: the custodian destroys its
-document for good (its key is shredded), and no one can read it again. The
+document for good (its key is shredded), and no one can read it again, even
+if its node stops at the wrong moment (it finishes at its next start). The
 fingerprint stays on the chain, marked erased, as do the disclosures of past
-reads.`,
-		Example: `  medledger records erase rec-2 --as patient/alice`,
-		Args:    cobra.ExactArgs(1),
+reads.
+
+The custodian's node then signs a receipt (what was destroyed, when, by
+which node, signed with its node key): erase waits for it, checks its
+signature, and with --receipt saves it to keep.`,
+		Example: `  medledger records erase rec-2 --as patient/alice
+  medledger records erase rec-2 --as patient/alice --receipt rec-2-erased.json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkRecord(args[0]); err != nil {
 				return err
@@ -372,17 +382,45 @@ reads.`,
 			if err != nil {
 				return err
 			}
-			return c.Print(struct {
+			out := struct {
 				cmdline.Sent
-				Record string `json:"record"`
-				Status string `json:"status"`
-			}{t, args[0], records.StatusErased}, func(w io.Writer) {
+				Record       string                  `json:"record"`
+				Status       string                  `json:"status"`
+				Receipt      *records.ErasureReceipt `json:"receipt,omitempty"`
+				ReceiptError string                  `json:"receipt_error,omitempty"`
+			}{Sent: t, Record: args[0], Status: records.StatusErased}
+			s, err := c.Signer(as)
+			if err != nil {
+				return err
+			}
+			r, rerr := c.Client().ErasureReceipt(c.Ctx, s, args[0], 20*time.Second)
+			if rerr == nil {
+				out.Receipt = &r
+				if receipt != "" {
+					b, _ := json.MarshalIndent(r, "", "  ")
+					if err := os.WriteFile(receipt, append(b, '\n'), 0o600); err != nil {
+						return cmdline.FileErr(receipt, err, "")
+					}
+				}
+			} else {
+				out.ReceiptError = rerr.Error()
+			}
+			return c.Print(out, func(w io.Writer) {
 				fmt.Fprintf(w, "erased %s\n", args[0])
 				t.Text(w)
+				if rerr != nil {
+					fmt.Fprintf(w, "  receipt not received (%v): ask the custodian's node for it later\n", rerr)
+					return
+				}
+				fmt.Fprintf(w, "  destroyed %s by node %s of %s (signed receipt checked)\n", r.Destroyed.Format(cmdline.TimeFormat), r.Node, r.Custodian)
+				if receipt != "" {
+					fmt.Fprintf(w, "  receipt   %s\n", receipt)
+				}
 			})
 		},
 	}
 	cmdline.AsFlag(cmd, &as, "patient/alice")
+	cmd.Flags().StringVar(&receipt, "receipt", "", "save the custodian's signed erasure receipt to FILE")
 	return cmd
 }
 

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -42,8 +41,15 @@ type Service struct {
 	Now   func() time.Time // for request signature freshness only
 	// CloseVault, if set, is called by Close (the vault's store).
 	CloseVault func() error
+	// Receipts is the folder of the erasure receipts this node signs
+	// (erasure.go); with NodeKey, the node's CometBFT node key that signs
+	// them. Empty: no receipts are kept.
+	Receipts string
+	NodeKey  ed25519.PrivateKey
 
-	shred     chan string
+	erasures  erasures
+	guard     *httpsig.NonceCache
+	guardOnce sync.Once
 	rekeys    chan rekey // rekey.go
 	done      chan struct{}
 	closeOnce sync.Once
@@ -56,10 +62,8 @@ func (s *Service) Attach(a *app.App, st *state.Store) error {
 		s.Now = time.Now
 	}
 	s.Store = st
-	s.shred = make(chan string, 1024)
 	s.done = make(chan struct{})
-	a.OnCommit(s.committed)
-	go s.shredder(s.shred, s.done)
+	s.attachErasures(a)
 	s.attachRekey(a)
 	return nil
 }
@@ -71,11 +75,14 @@ func (s *Service) Routes(srv *api.Server) []api.Route {
 		{Method: "POST", Path: "/v1/records/documents", Summary: "Store a FHIR R4 document encrypted in this custodian's vault (signed request, RFC 9421); returns the ref and salted digest for a records/add transaction", Handler: s.upload},
 		{Method: "POST", Path: "/v1/records/{id}/read", Summary: "Read a record: submit the reader's signed records/access transaction; after a granted disclosure commits, returns the encrypted document and its key wrapped for the reader",
 			Params: []api.Param{{Name: "id", In: "path", Description: "record id"}}, Handler: s.read},
-	}, s.fhirRoutes()...)
+	}, append(s.erasureRoutes(), s.fhirRoutes()...)...)
 }
 
-// Close stops the shredder.
+// Close stops the shredder, once it destroyed the documents of the
+// erasures already queued (within ShredDrain; the rest at the next
+// start), and the vault.
 func (s *Service) Close() error {
+	s.closeErasures()
 	s.closeOnce.Do(func() {
 		if s.done != nil {
 			close(s.done)
@@ -100,7 +107,7 @@ func (s *Service) lookup(snap state.Reader) httpsig.KeyLookup {
 
 func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 	snap := s.Store.Latest()
-	v, err := httpsig.Verify(r, s.lookup(snap), s.Now(), httpsig.WithMaxBody(fhir.MaxDocumentSize))
+	v, err := s.verifySigned(r, snap, fhir.MaxDocumentSize)
 	if err != nil {
 		api.WriteProblem(w, r, err)
 		return
@@ -248,71 +255,3 @@ func findDisclosure(r state.Reader, patient string, seq uint64) (records.Disclos
 	return d, true
 }
 
-// committed queues the documents of records erased in this block, if this
-// node holds them.
-func (s *Service) committed(_ int64, txs []app.Committed) {
-	for _, c := range txs {
-		if c.Result.Code != 0 {
-			continue
-		}
-		for _, ev := range c.Result.Events {
-			if ev.Type != records.EventErased {
-				continue
-			}
-			var rec, custodian string
-			for _, a := range ev.Attributes {
-				switch a.Key {
-				case "record":
-					rec = a.Value
-				case "custodian":
-					custodian = a.Value
-				}
-			}
-			if custodian == s.Org {
-				select {
-				case s.shred <- rec:
-				default:
-					slog.Error("custodian: erasure queue full; the document will be shredded at the next start", "record", rec)
-				}
-			}
-		}
-	}
-}
-
-func (s *Service) shredder(shred <-chan string, done <-chan struct{}) {
-	for {
-		select {
-		case rec := <-shred:
-			s.erase(rec)
-		case <-done:
-			return
-		}
-	}
-}
-
-func (s *Service) erase(recID string) {
-	rec, ok := records.GetRecord(s.Store.Latest(), recID)
-	if !ok {
-		return
-	}
-	id, err := vault.ParseDocID(rec.Ref)
-	if err != nil {
-		slog.Error("custodian: erased record has a bad ref", "record", recID, "err", err)
-		return
-	}
-	if err := s.Vault.Delete(context.Background(), id); err != nil && !medledger.HasCode(err, vault.ErrGone) {
-		slog.Error("custodian: shred document", "record", recID, "err", err)
-	}
-}
-
-// ShredErased destroys the documents of every erased record this node still
-// holds (after a crash between the erasure's commit and the shredding).
-func (s *Service) ShredErased(patients []string) {
-	for _, p := range patients {
-		for _, rec := range records.PatientRecords(s.Store.Latest(), p) {
-			if rec.Status == records.StatusErased && rec.Custodian == s.Org {
-				s.erase(rec.ID)
-			}
-		}
-	}
-}

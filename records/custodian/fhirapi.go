@@ -237,7 +237,7 @@ type facadeBundle struct {
 // are; the chain checks the patient when the records/add commits.
 func (s *Service) fhirTransaction(w http.ResponseWriter, r *http.Request) {
 	snap := s.Store.Latest()
-	v, err := httpsig.Verify(r, s.lookup(snap), s.Now(), httpsig.WithMaxBody(fhir.MaxDocumentSize))
+	v, err := s.verifySigned(r, snap, fhir.MaxDocumentSize)
 	if err != nil {
 		writeOutcome(w, err)
 		return
