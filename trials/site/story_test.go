@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,6 +119,22 @@ func TestTrialStory(t *testing.T) {
 	}
 	for _, p := range filesContaining(t, string(n.Home), []byte(bobMarker)) {
 		t.Errorf("%s holds bob's data in the clear after removal", p)
+	}
+	// Of the shredded document only a tombstone is left on disk: no blob,
+	// no wrapped key.
+	tombstone := false
+	filepath.WalkDir(filepath.Join(string(n.Home), "data", "vault"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(filepath.Base(p), bobUp.Ref) {
+			return nil
+		}
+		if filepath.Ext(p) != ".gone" {
+			t.Errorf("the shredded document left %s", p)
+		}
+		tombstone = true
+		return nil
+	})
+	if !tombstone {
+		t.Error("no tombstone of the shredded document: the search does not find the vault's files")
 	}
 	// Bob can no longer act, and no site can add his data.
 	n.refused(t, bob, trials.TypeConsent, trials.ConsentBody{Trial: trial, Site: "lakeside-clinic"}, nil, "trials", "withdrawn")
