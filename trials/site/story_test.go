@@ -11,7 +11,6 @@ import (
 
 	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/trials"
-	"github.com/medledger/medledger/trials/dataset"
 	"github.com/medledger/medledger/vault"
 )
 
@@ -178,5 +177,4 @@ func TestTrialStory(t *testing.T) {
 	if rep, err := n.Client.AuditTrial(n.ctx, trial, strings.NewReader(tampered)); err != nil || rep.OK || len(rep.Changed) != 1 {
 		t.Fatalf("audit of a changed record: %v\n%s", err, asJSON(rep))
 	}
-	_ = dataset.Format
 }
