@@ -61,7 +61,7 @@ func (n *node) send(t testing.TB, s client.Signer, typ string, body any) api.TxR
 
 // refused sends a transaction and fails the test unless the chain refuses
 // it with code c.
-func (n *node) refused(t testing.TB, s client.Signer, typ string, body any, c interface{ Error() string }, codespace, slug string) {
+func (n *node) refused(t testing.TB, s client.Signer, typ string, body any, codespace, slug string) {
 	t.Helper()
 	_, err := n.Client.Send(n.ctx, s, typ, body, "commit")
 	if !client.IsCode(err, codespace, slug) {

@@ -63,7 +63,7 @@ func TestTrialStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.refused(t, chen, trials.TypeData, client.TrialDataBody(up), nil, "trials", "not-site")
+	n.refused(t, chen, trials.TypeData, client.TrialDataBody(up), "trials", "not-site")
 
 	read, err := n.Client.TrialBatchData(n.ctx, coord, trial, 2)
 	if err != nil {
@@ -84,7 +84,7 @@ func TestTrialStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.refused(t, chen, trials.TypeData, client.TrialDataBody(more), nil, "trials", "no-consent")
+	n.refused(t, chen, trials.TypeData, client.TrialDataBody(more), "trials", "no-consent")
 	n.send(t, alice, trials.TypeConsent, trials.ConsentBody{Trial: trial, Site: "northside-hospital", Version: 2})
 	n.send(t, chen, trials.TypeData, client.TrialDataBody(more))
 
@@ -136,12 +136,12 @@ func TestTrialStory(t *testing.T) {
 		t.Error("no tombstone of the shredded document: the search does not find the vault's files")
 	}
 	// Bob can no longer act, and no site can add his data.
-	n.refused(t, bob, trials.TypeConsent, trials.ConsentBody{Trial: trial, Site: "lakeside-clinic"}, nil, "trials", "withdrawn")
+	n.refused(t, bob, trials.TypeConsent, trials.ConsentBody{Trial: trial, Site: "lakeside-clinic"}, "trials", "withdrawn")
 	late, err := n.Client.UploadTrialData(n.ctx, patel, trial, records(bob.Key.ID, bobMarker, 1), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.refused(t, patel, trials.TypeData, client.TrialDataBody(late), nil, "trials", "withdrawn")
+	n.refused(t, patel, trials.TypeData, client.TrialDataBody(late), "trials", "withdrawn")
 
 	// Results, then the export and its audit.
 	n.send(t, coord, trials.TypeResults, trials.ResultsBody{Trial: trial, Results: []trials.ResultOfBody{{Outcome: "HBA1C", Summary: "HbA1c fell by 1.1 points against 0.3 on placebo."}}})
