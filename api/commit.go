@@ -44,15 +44,46 @@ func (s *Server) SubmitCommit(ctx context.Context, raw []byte) (app.Committed, e
 	select {
 	case c := <-wait:
 		if c.Result.Code != abci.CodeTypeOK {
-			p := resultProblem(c.Result.Codespace, c.Result.Code, c.Result.Log)
-			p.Hash, p.Height = hexHash, c.Height
-			return c, &ProblemError{p}
+			return c, &ProblemError{refusal(c, hexHash)}
 		}
 		return c, nil
 	case <-ctx.Done():
 		p := ProblemOf(ErrTimeout.New("transaction %s was accepted but not committed within %s; look it up with GET /v1/tx/%s", hexHash, s.CommitTimeout, hexHash))
 		p.Hash = hexHash
 		return app.Committed{}, &ProblemError{p}
+	}
+}
+
+// refusal is the problem of a transaction refused in its block, or
+// dropped from the mempool by a recheck (no block holds it).
+func refusal(c app.Committed, hexHash string) Problem {
+	p := resultProblem(c.Result.Codespace, c.Result.Code, c.Result.Log)
+	p.Hash = hexHash
+	if c.Evicted {
+		p.Detail = fmt.Sprintf("dropped from the mempool, in no block: a recheck after block %d refused it: %s", c.Height, c.Result.Log)
+		return p
+	}
+	p.Height = c.Height
+	return p
+}
+
+// evicted tells whoever waits for a transaction that a recheck refused it
+// (it will be in no block), and the commit stream's subscribers.
+func (s *Server) evicted(e app.Evicted) {
+	c := app.Committed{Hash: e.Hash, Height: e.Height, Index: -1, Evicted: true,
+		Result: &abci.ExecTxResult{Code: e.Result.Code, Codespace: e.Result.Codespace, Log: e.Result.Log, Info: e.Result.Info}}
+	h := upperHex(e.Hash)
+	if s.feed.Subscribed() {
+		s.feed.Publish(CommitEvent{Height: e.Height, Dropped: []DroppedTx{{Hash: h, Problem: refusal(c, h)}}})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch, ok := s.waiters[h]; ok {
+		select {
+		case ch <- c:
+		default:
+		}
+		delete(s.waiters, h)
 	}
 }
 

@@ -1,4 +1,6 @@
-// The commit feed: GET /v1/stream/commits, server-sent events.
+// The commit feed: GET /v1/stream/commits, server-sent events: a "commit"
+// event per block, and a "dropped" event when the mempool drops a
+// transaction that no block will hold.
 
 package api
 
@@ -11,10 +13,22 @@ import (
 )
 
 // CommitEvent is the data of one "commit" event of GET /v1/stream/commits:
-// a committed block's transactions, in block order.
+// a committed block's transactions, in block order. An event with Dropped
+// is a "dropped" event instead: transactions that a recheck after block
+// Height refused, so that the mempool dropped them and no block will hold
+// them (its Txs are empty; a reader that knows only "commit" events skips
+// it).
 type CommitEvent struct {
-	Height int64      `json:"height"`
-	Txs    []CommitTx `json:"txs"`
+	Height  int64       `json:"height"`
+	Txs     []CommitTx  `json:"txs"`
+	Dropped []DroppedTx `json:"dropped,omitempty"`
+}
+
+// DroppedTx is a transaction the mempool dropped, and why: the problem a
+// submission would have been answered with.
+type DroppedTx struct {
+	Hash    string  `json:"hash"` // upper-case hex
+	Problem Problem `json:"problem"`
 }
 
 // CommitTx is one transaction of a CommitEvent.
@@ -80,7 +94,8 @@ func (f *CommitFeed) Subscribed() bool {
 	return len(f.subs) > 0
 }
 
-// Publish sends ev to every subscriber without waiting.
+// Publish sends ev to every subscriber without waiting: a "commit" event,
+// or a "dropped" one when ev has Dropped.
 func (f *CommitFeed) Publish(ev CommitEvent) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -91,9 +106,16 @@ func (f *CommitFeed) Publish(ev CommitEvent) {
 	if err != nil {
 		return // NOTE: plain strings and integers always encode
 	}
+	name := "commit"
+	if len(ev.Dropped) > 0 {
+		name = "dropped"
+	}
+	frame := make([]byte, 0, len(b)+32)
+	frame = append(append(append(append(frame, "event: "...), name...), "\ndata: "...), b...)
+	frame = append(frame, "\n\n"...)
 	for ch := range f.subs {
 		select {
-		case ch <- b:
+		case ch <- frame:
 		default:
 			close(ch)
 			delete(f.subs, ch)
@@ -101,8 +123,8 @@ func (f *CommitFeed) Publish(ev CommitEvent) {
 	}
 }
 
-// ServeHTTP streams "commit" events (text/event-stream) until the client
-// goes away, falls behind, or the feed is closed.
+// ServeHTTP streams "commit" and "dropped" events (text/event-stream)
+// until the client goes away, falls behind, or the feed is closed.
 func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -158,9 +180,7 @@ func (f *CommitFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				fl.Flush()
 				return
 			}
-			io.WriteString(w, "event: commit\ndata: ")
 			w.Write(b)
-			io.WriteString(w, "\n\n")
 			fl.Flush()
 		case <-keepalive.C:
 			io.WriteString(w, ": keepalive\n\n")

@@ -70,6 +70,7 @@ type Server struct {
 func New(a *app.App, rpc RPC) *Server {
 	s := &Server{app: a, rpc: rpc, mux: http.NewServeMux(), waiters: map[string]chan app.Committed{}, CommitTimeout: DefaultCommitTimeout}
 	a.OnCommit(s.committed)
+	a.OnEvict(s.evicted)
 	for _, r := range s.coreRoutes() {
 		s.Handle(r)
 	}

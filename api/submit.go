@@ -95,9 +95,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	select {
 	case c := <-wait:
 		if c.Result.Code != abci.CodeTypeOK {
-			p := resultProblem(c.Result.Codespace, c.Result.Code, c.Result.Log)
-			p.Hash, p.Height = hexHash, c.Height
-			writeProblem(w, p)
+			writeProblem(w, refusal(c, hexHash))
 			return
 		}
 		WriteJSON(w, TxResponse{Hash: hexHash, Mode: mode, Height: c.Height, Index: uint32(c.Index), Committed: true, Events: c.Result.Events})

@@ -44,6 +44,18 @@ type Committed struct {
 	Height int64
 	Index  int
 	Result *abci.ExecTxResult
+	// Evicted: no block holds the transaction; the mempool dropped it
+	// when a recheck after block Height refused it (Result says why, and
+	// Index is -1). Set only by the API's waiters, from OnEvict.
+	Evicted bool
+}
+
+// Evicted describes a transaction that a recheck refused after block
+// Height: CometBFT drops it from the mempool, and no block will hold it.
+type Evicted struct {
+	Hash   []byte
+	Height int64
+	Result *abci.ResponseCheckTx
 }
 
 // App is the medledger ABCI application.
@@ -75,9 +87,10 @@ type App struct {
 	pending     []Committed
 	pendingEnd  []abci.Event // the block's end-of-block events, for OnEndBlock
 
-	listenMu     sync.Mutex
-	listeners    []func(height int64, txs []Committed)
-	endListeners []func(height int64, events []abci.Event)
+	listenMu       sync.Mutex
+	listeners      []func(height int64, txs []Committed)
+	endListeners   []func(height int64, events []abci.Event)
+	evictListeners []func(Evicted)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -150,6 +163,27 @@ func (a *App) OnCommit(fn func(height int64, txs []Committed)) {
 	a.listenMu.Unlock()
 }
 
+// OnEvict registers fn to be called when a recheck of the mempool (after
+// each block, node.Config) refuses a transaction that CheckTx had
+// admitted, so that whoever waits for it learns at once that no block will
+// hold it. fn MUST NOT block: it runs on the mempool's recheck, under its
+// lock.
+func (a *App) OnEvict(fn func(Evicted)) {
+	a.listenMu.Lock()
+	a.evictListeners = append(a.evictListeners, fn)
+	a.listenMu.Unlock()
+}
+
+func (a *App) evicted(hash []byte, res *abci.ResponseCheckTx) {
+	a.listenMu.Lock()
+	ls := a.evictListeners
+	a.listenMu.Unlock()
+	e := Evicted{Hash: hash, Height: a.store.Version(), Result: res}
+	for _, fn := range ls {
+		fn(e)
+	}
+}
+
 func (a *App) resetCheck() {
 	// NOTE: Latest, not Snapshot(0): the same state, read without loading
 	// the newest tree nodes back from disk (state.MaxLayers).
@@ -218,23 +252,34 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 }
 
 // CheckTx admits a transaction to the mempool if it would apply on top of
-// the last committed state and the transactions admitted since. NOTE: the
-// node does not recheck (node.Config), so after a commit the transactions
-// still in the mempool are no longer in that view; FinalizeBlock decides.
+// the last committed state and the transactions admitted since. After each
+// commit the view starts again from the new state, and CometBFT rechecks
+// the transactions still in the mempool, in their order (CheckTxType
+// Recheck): those a block made invalid are refused, dropped from the
+// mempool, and the OnEvict listeners told.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	t, err := a.decode(req.Tx, tx.Hash(req.Tx))
+	hash := tx.Hash(req.Tx)
+	res := a.checkTx(req.Tx, hash)
+	if req.Type == abci.CheckTxType_Recheck && res.Code != abci.CodeTypeOK {
+		a.evicted(hash, res)
+	}
+	return res, nil
+}
+
+func (a *App) checkTx(raw, hash []byte) *abci.ResponseCheckTx {
+	t, err := a.decode(raw, hash)
 	if err != nil {
-		return checkResult(err), nil
+		return checkResult(err)
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	overlay := state.NewCache(a.check)
 	height := a.store.Version() + 1
 	if _, err := a.run(overlay, a.checkSeen, height, a.checkTime, t); err != nil {
-		return checkResult(err), nil
+		return checkResult(err)
 	}
 	overlay.Write()
-	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
+	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}
 }
 
 // PreVerify checks a transaction's signature against the signer's key in the

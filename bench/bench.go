@@ -344,6 +344,21 @@ loop:
 				break loop
 			}
 			at := time.Now()
+			// A transaction the mempool dropped frees its slot; the event
+			// is no block.
+			for _, d := range ev.Dropped {
+				var h [32]byte
+				if _, err := hex.Decode(h[:], []byte(d.Hash)); err != nil {
+					continue
+				}
+				if _, ok := tr.take(h); ok {
+					<-slots
+					failed++
+				}
+			}
+			if len(ev.Dropped) > 0 {
+				continue
+			}
 			inWindow := at.Before(end)
 			if !inWindow && cpuWindow == 0 {
 				cpuWindow = processCPU() - cpu0

@@ -29,7 +29,9 @@ type BulkOptions struct {
 	Progress func(committed int)
 	// CommitWait is how long accepted transactions may stay uncommitted
 	// while no block includes any of them, before the node is asked
-	// whether they were dropped; default DefaultCommitWait.
+	// whether they were dropped; default DefaultCommitWait. A transaction
+	// the node's mempool drops (a recheck refused it) is known at once,
+	// from the commit stream, without waiting.
 	CommitWait time.Duration
 }
 
@@ -85,6 +87,10 @@ func (c *Client) SendAll(ctx context.Context, txs []BulkTx, opt BulkOptions) (Bu
 	codes := make([]api.CommitTx, len(txs))
 	w := &commitWaiter{cl: c, commits: stream.C, pending: map[string]int{}, patience: opt.CommitWait, lastProgress: time.Now()}
 	ok, stop := 0, false
+	w.dropped = func(i int, d api.DroppedTx) {
+		p := d.Problem
+		problems[i], stop = &p, true
+	}
 	w.done = func(i int, height int64, ct api.CommitTx) {
 		res.Heights[i], codes[i] = height, ct
 		switch {
@@ -203,11 +209,19 @@ type commitWaiter struct {
 	commits      <-chan api.CommitEvent // nil once the stream ended
 	pending      map[string]int
 	done         func(i int, height int64, ct api.CommitTx)
+	dropped      func(i int, d api.DroppedTx) // a transaction the mempool dropped
 	patience     time.Duration
 	lastProgress time.Time
 }
 
 func (w *commitWaiter) take(ev api.CommitEvent) {
+	for _, d := range ev.Dropped {
+		if i, ok := w.pending[d.Hash]; ok {
+			delete(w.pending, d.Hash)
+			w.lastProgress = time.Now()
+			w.dropped(i, d)
+		}
+	}
 	for _, t := range ev.Txs {
 		if i, ok := w.pending[t.Hash]; ok {
 			delete(w.pending, t.Hash)

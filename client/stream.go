@@ -20,10 +20,13 @@ import (
 var ErrStreamOverflow = errors.New("the node disconnected this commit stream for falling behind")
 
 // CommitStream is the node's commit stream (GET /v1/stream/commits): one
-// event per committed block, with its transactions' hashes and results.
+// event per committed block, with its transactions' hashes and results,
+// and one for each transaction the mempool dropped without committing (its
+// Dropped set, its Txs empty).
 type CommitStream struct {
-	// C delivers the events in block order. It is closed when the stream
-	// ends; Err then says why.
+	// C delivers the events in the order the node sent them (blocks in
+	// order; a drop after the block whose recheck refused it). It is
+	// closed when the stream ends; Err then says why.
 	C    <-chan api.CommitEvent
 	err  error
 	done chan struct{}
@@ -70,7 +73,7 @@ func (c *Client) Commits(ctx context.Context) (*CommitStream, error) {
 }
 
 // readCommits reads server-sent events from r until it ends, sending each
-// "commit" event's data to events.
+// "commit" and "dropped" event's data to events.
 func readCommits(ctx context.Context, r io.Reader, events chan<- api.CommitEvent) error {
 	sc := bufio.NewScanner(r)
 	// A block's event lists every transaction: up to ~70 bytes each.
@@ -83,7 +86,7 @@ func readCommits(ctx context.Context, r io.Reader, events chan<- api.CommitEvent
 			event = ""
 		case bytes.HasPrefix(line, []byte("event: ")):
 			event = string(line[len("event: "):])
-		case bytes.HasPrefix(line, []byte("data: ")) && event == "commit":
+		case bytes.HasPrefix(line, []byte("data: ")) && (event == "commit" || event == "dropped"):
 			var ev api.CommitEvent
 			if err := json.Unmarshal(line[len("data: "):], &ev); err != nil {
 				return fmt.Errorf("bad commit event: %w", err)

@@ -230,13 +230,18 @@ func Config(h Home, o Options) *cfg.Config {
 	c.Mempool.CacheSize = 200_000
 	c.Mempool.MaxTxsBytes = 1 << 30
 	c.Mempool.Broadcast = true
-	// NOTE: no recheck. CometBFT would run CheckTx again on every transaction
-	// left in the mempool after each block, under the mempool's lock: at
-	// thousands of pending transactions that was a tenth of the node's CPU
-	// (BENCHMARKS.md). FinalizeBlock checks every transaction anyway; what
-	// recheck would evict early (a transaction a block made invalid) is
-	// refused there instead, at the cost of its place in a block.
-	c.Mempool.Recheck = false
+	// NOTE: recheck. After each block CometBFT runs CheckTx again on every
+	// transaction left in the mempool, in order, under the mempool's lock:
+	// one the block made invalid (expired, or what it needed taken) is
+	// dropped before it takes a place in a block, the app's view of the
+	// mempool is rebuilt on the new state, and the app tells whoever waits
+	// for a dropped transaction at once (app.OnEvict, the commit stream's
+	// "dropped" events). It costs about 5% of the node's throughput at
+	// thousands of pending transactions (BENCHMARKS.md, issue 17); without
+	// it a transaction a block made invalid took a place in a later block,
+	// and one the mempool dropped was learned of only when a client gave
+	// up waiting.
+	c.Mempool.Recheck = true
 	// NOTE: the node keeps its own transaction index (package txindex),
 	// written before a commit is announced; CometBFT's indexer would only
 	// repeat it, later, at a cost per transaction.
