@@ -304,11 +304,9 @@ parties; every earlier change of ownership back to the manufacturer; and the
 seller's statement that it is authorized, received the product from an
 authorized partner with its TI and TS, and did not knowingly ship suspect or
 illegitimate product, each point with what the chain shows.`,
-		Example: `  medledger supply shipments --org medsupply-dist
-  medledger supply shipments --org acme-pharma --outgoing
+		Example: `  medledger supply shipments --org medsupply-dist --outgoing
   medledger supply shipments --as cityrx-pharmacy/pharmacist
-  medledger supply shipments shp-2 --ti
-  medledger -o json supply shipments shp-2 --ti`,
+  medledger supply shipments shp-2 --ti`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
