@@ -51,7 +51,7 @@ var Types = []Type{
 	{Name: PharmacistLicense, Subject: SubjectMember, Words: "a pharmacist's licence to practise pharmacy, issued by a board of pharmacy"},
 	{Name: WholesaleDistributorLicense, Subject: SubjectOrg, OrgKinds: []string{"distributor"},
 		Words: "a wholesale drug distributor's licence: it may buy and sell drugs between trading partners"},
-	{Name: DispenserLicense, Subject: SubjectOrg, OrgKinds: []string{"pharmacy", "hospital"},
+	{Name: DispenserLicense, Subject: SubjectOrg, OrgKinds: []string{"pharmacy", "hospital", "clinic"},
 		Words: "a dispenser's licence (pharmacy permit): it may dispense drugs to patients"},
 	{Name: ManufacturerLicense, Subject: SubjectOrg, OrgKinds: []string{"manufacturer"},
 		Words: "a drug manufacturer's registration: it may make and sell drugs"},

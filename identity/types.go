@@ -44,7 +44,7 @@ const (
 // RolesByKind lists the roles a member of each kind of organization may hold.
 var RolesByKind = map[string][]string{
 	KindHospital:       {RoleAdmin, RoleClinician, RolePharmacist, RoleCoordinator, RoleBiller},
-	KindClinic:         {RoleAdmin, RoleClinician, RoleBiller},
+	KindClinic:         {RoleAdmin, RoleClinician, RoleBiller, RolePharmacist},
 	KindPharmacy:       {RoleAdmin, RolePharmacist},
 	KindManufacturer:   {RoleAdmin, RolePackager},
 	KindDistributor:    {RoleAdmin, RoleWarehouse},

@@ -16,7 +16,7 @@ import (
 // derived from notary.Policy, so that loosening the policy fails this test.
 var anchorAllowed = map[string]bool{
 	"hospital/admin": true, "hospital/clinician": true, "hospital/pharmacist": true, "hospital/coordinator": true, "hospital/biller": true,
-	"clinic/admin": true, "clinic/clinician": true, "clinic/biller": true,
+	"clinic/admin": true, "clinic/clinician": true, "clinic/biller": true, "clinic/pharmacist": true,
 	"pharmacy/admin": true, "pharmacy/pharmacist": true,
 	"manufacturer/admin": true, "manufacturer/packager": true,
 	"distributor/admin": true, "distributor/warehouse": true,

@@ -18,14 +18,16 @@ var supplyHandlers = []string{
 	"distributor/admin", "distributor/warehouse",
 	"pharmacy/admin", "pharmacy/pharmacist",
 	"hospital/admin", "hospital/pharmacist",
+	"clinic/admin", "clinic/pharmacist",
 }
 
 // supplyDispensers are the kind/role pairs that dispense to patients: the
-// pharmacists of pharmacies and of hospitals' pharmacies. Manufacturers and
+// pharmacists of pharmacies and of hospitals' and clinics' pharmacies (a
+// clinic runs one when it has a member with role pharmacist). Manufacturers and
 // distributors sell only to trading partners, never to a patient; payers,
 // trial sponsors, licensing boards and regulators hold no stock; a
 // clinician prescribes, a pharmacist dispenses.
-var supplyDispensers = []string{"pharmacy/pharmacist", "hospital/pharmacist"}
+var supplyDispensers = []string{"pharmacy/pharmacist", "hospital/pharmacist", "clinic/pharmacist"}
 
 // supplyAllowed is the supply module's authorization table written out as
 // data: for each transaction type, the "kind/role" signers that may send
@@ -420,7 +422,7 @@ func TestSupplyObjectRules(t *testing.T) {
 	})
 
 	t.Run("partner", func(t *testing.T) {
-		for _, to := range []string{"unity-health-plan", "drug-regulator", "heartwell-trials", "state-medical-board", "lakeside-clinic", "no-such-org"} {
+		for _, to := range []string{"unity-health-plan", "drug-regulator", "heartwell-trials", "state-medical-board", "no-such-org"} {
 			refuse(t, ch, ch.Sign(dist, supply.TypeShip, supply.ShipBody{To: to, Items: []supply.Item{o(2)}}), supply.ErrNotPartner, "ship to "+to)
 		}
 		refuse(t, ch, ch.Sign(dist, supply.TypeShip, supply.ShipBody{To: "medsupply-dist", Items: []supply.Item{o(2)}}), supply.ErrInvalid, "ship to itself")

@@ -14,12 +14,13 @@ import (
 // PartnerLicences are the credential types that license a trading partner
 // of each kind (the credentials module's type names): a manufacturer's
 // registration, a wholesale distributor's licence, a dispenser's licence
-// for pharmacies and for hospitals (their pharmacies).
+// for pharmacies, and for hospitals and clinics (their pharmacies).
 var PartnerLicences = map[string][]string{
 	"manufacturer": {"manufacturer-license"},
 	"distributor":  {"wholesale-distributor-license"},
 	"pharmacy":     {"dispenser-license"},
 	"hospital":     {"dispenser-license"},
+	"clinic":       {"dispenser-license"},
 }
 
 // licensed refuses org as the other end of a shipment when licence checks

@@ -48,8 +48,9 @@ const (
 )
 
 // TradingPartnerKinds are the organization kinds that hold, move and
-// dispense packs.
-var TradingPartnerKinds = []string{"manufacturer", "distributor", "pharmacy", "hospital"}
+// dispense packs: a clinic is one when it runs a pharmacy (its members
+// with role pharmacist dispense).
+var TradingPartnerKinds = []string{"manufacturer", "distributor", "pharmacy", "hospital", "clinic"}
 
 // DecommissionReasons are the reasons a pack or case leaves the supply
 // chain other than by dispensing. "stolen" makes a pack answer "stolen".
@@ -61,13 +62,14 @@ var (
 		{OrgKind: "distributor", Role: "admin"}, {OrgKind: "distributor", Role: "warehouse"},
 		{OrgKind: "pharmacy", Role: "admin"}, {OrgKind: "pharmacy", Role: "pharmacist"},
 		{OrgKind: "hospital", Role: "admin"}, {OrgKind: "hospital", Role: "pharmacist"},
+		{OrgKind: "clinic", Role: "admin"}, {OrgKind: "clinic", Role: "pharmacist"},
 	}
 	packagers = []app.Grant{{OrgKind: "manufacturer", Role: "admin"}, {OrgKind: "manufacturer", Role: "packager"}}
 	// dispensers are the pharmacists of the organizations that sell drugs
-	// to patients: a pharmacy's, and a hospital's pharmacy's. A
-	// manufacturer or distributor sells only to trading partners, and a
+	// to patients: a pharmacy's, and a hospital's or a clinic's pharmacy's.
+	// A manufacturer or distributor sells only to trading partners, and a
 	// payer, sponsor, board or regulator holds no stock.
-	dispensers = []app.Grant{{OrgKind: "pharmacy", Role: "pharmacist"}, {OrgKind: "hospital", Role: "pharmacist"}}
+	dispensers = []app.Grant{{OrgKind: "pharmacy", Role: "pharmacist"}, {OrgKind: "hospital", Role: "pharmacist"}, {OrgKind: "clinic", Role: "pharmacist"}}
 )
 
 // Policies is the role-by-action table of the supply module. Object-level

@@ -176,7 +176,7 @@ func TestSupplyReturnRefusals(t *testing.T) {
 }
 
 // TestSupplyHospitalPharmacy: a hospital's pharmacist receives and
-// dispenses; its clinician does neither.
+// dispenses, and its clinician does neither; so does a clinic's.
 func TestSupplyHospitalPharmacy(t *testing.T) {
 	ch := pharmacyChain(t, 2)
 	items := []supply.Item{sp(1), sp(2)}
@@ -195,6 +195,16 @@ func TestSupplyHospitalPharmacy(t *testing.T) {
 	if !slices.Contains(identity.RolesByKind[identity.KindHospital], identity.RolePharmacist) {
 		t.Fatal("hospitals have no pharmacist role")
 	}
+
+	// A clinic with a pharmacy (a member with role pharmacist) does the same.
+	c := supplyConsortium()
+	clinicRx := c.MemberWithRole("lakeside-clinic", identity.RolePharmacist)
+	if clinicRx == "" {
+		t.Fatal("clinics have no pharmacist role")
+	}
+	mustBlock(t, ch, "ship to the clinic", ch.Sign(pkHospital, supply.TypeShip, supply.ShipBody{To: "lakeside-clinic", Items: []supply.Item{sp(2)}}))
+	mustBlock(t, ch, "the clinic's pharmacist receives", ch.Sign(clinicRx, supply.TypeReceive, supply.ReceiveBody{Items: []supply.Item{sp(2)}}))
+	mustBlock(t, ch, "the clinic's pharmacist dispenses", ch.Sign(clinicRx, supply.TypeDispense, supply.DispenseBody{GTIN: gtin, Serial: "S2"}))
 }
 
 // TestSupplyQuarantineThroughCases: a pack reported inside a case keeps

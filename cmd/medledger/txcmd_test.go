@@ -110,8 +110,8 @@ func TestIdentityTx(t *testing.T) {
 		t.Fatalf("newco/dr-lee = %+v", got)
 	}
 	e.run(t, "tx", "identity", "add-member", "dr-lee", "--role", "clinician", "--as", "newco/admin").refused(t, "member-exists")
-	e.run(t, "keys", "add", "newco/pharmacist", "--insecure").ok(t)
-	e.run(t, "tx", "identity", "add-member", "pharmacist", "--role", "pharmacist", "--as", "newco/admin").refused(t, "role-not-allowed")
+	e.run(t, "keys", "add", "newco/packager", "--insecure").ok(t)
+	e.run(t, "tx", "identity", "add-member", "packager", "--role", "packager", "--as", "newco/admin").refused(t, "role-not-allowed")
 	e.run(t, "tx", "identity", "add-member", "dr-lee-2", "--role", "clinician", "--key", "newco/dr-lee", "--as", "newco/admin").refused(t, "signs as newco/dr-lee")
 
 	e.run(t, "tx", "identity", "suspend-member", "dr-lee", "--as", "newco/admin").ok(t).says(t, "suspended newco/dr-lee")

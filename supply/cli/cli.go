@@ -110,9 +110,10 @@ const glossary = `Words these commands use:
   decommission  take packs out of the supply chain for good, other than by
                 dispensing (destroyed, sample, stolen, damaged, lost, expired)
   custodian     the organization that holds an item; only it moves it
-  partner       a trading partner: a manufacturer, distributor, pharmacy or
-                hospital, which may hold, ship and receive packs (a hospital's
-                pharmacist, like a pharmacy's, dispenses)
+  partner       a trading partner: a manufacturer, distributor, pharmacy,
+                hospital or clinic, which may hold, ship and receive packs (a
+                hospital's or clinic's pharmacist, like a pharmacy's,
+                dispenses)
   quarantine    a pack reported suspect is held: not sold, shipped, received,
                 returned or dispensed until its investigation ends
   illegitimate  determined counterfeit, diverted, stolen, adulterated, unfit

@@ -26,7 +26,7 @@ var hints = []cmdline.CodeHint{
 	{Code: supply.ErrReceiptMismatch, Text: "list exactly the items shipped, or give only --shipment ID to receive what was shipped"},
 	{Code: supply.ErrRecalled, Text: "a recalled pack must not be dispensed, nor a recalled lot commissioned: take the packs out with medledger supply decommission --reason destroyed --items ..."},
 	{Code: supply.ErrExpired, Text: "an expired pack must not be dispensed: medledger supply decommission --reason expired --items CODE"},
-	{Code: supply.ErrNotPartner, Text: "ship to an active manufacturer, distributor, pharmacy or hospital: medledger query orgs lists them"},
+	{Code: supply.ErrNotPartner, Text: "ship to an active manufacturer, distributor, pharmacy, hospital or clinic: medledger query orgs lists them"},
 	{Code: supply.ErrNotSuspect, Text: "the pack verifies as genuine (medledger verify-pack CODE): there is nothing to report"},
 	{Code: supply.ErrNotCustodian, Type: supply.TypeReport, Text: "a pack that verifies is reported by the partner holding it (medledger verify-pack CODE shows who), or by a regulator"},
 	{Code: supply.ErrNotCustodian, Type: supply.TypeVerifyReturn, Text: "the partner the items were returned to verifies them: sign --as one of its members"},

@@ -126,7 +126,7 @@ func (c *cmds) supplyShipCmd() *cobra.Command {
 		Use:   "ship --to ORG --items CODE,... --as ORG/MEMBER",
 		Short: "Ship packs and cases you hold to a trading partner; they are in transit until it receives them",
 		Long: `Ship packs and cases your organization holds to a trading partner (a
-manufacturer, distributor, pharmacy or hospital). They are in transit until
+manufacturer, distributor, pharmacy, hospital or clinic). They are in transit until
 the addressee receives them (medledger supply receive); until then they cannot
 be packed, shipped again or dispensed. A pack in a shipped case travels with
 the case.`,
