@@ -89,6 +89,9 @@ func Start(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	store, err := state.Open(h.AppDataDir())
+	if errors.Is(err, state.ErrCorrupt) {
+		return nil, fmt.Errorf("the application state in %s is damaged (%v); medledger check --home %s says what else is: %s", h.AppDataDir(), err, h, fixAppDir)
+	}
 	if err != nil {
 		return nil, err
 	}
