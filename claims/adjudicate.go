@@ -46,11 +46,17 @@ type policyRef struct {
 func policyIndexKey(payer string) []byte { return []byte(prefixPolicy + payer) }
 
 func loadIndex(r state.Reader, payer string) []policyRef {
-	var refs []policyRef
-	if b := r.Get(policyIndexKey(payer)); b != nil {
-		decode(b, &refs)
+	b := r.Get(policyIndexKey(payer))
+	if b == nil {
+		return nil
 	}
-	return refs
+	if refs, ok := indexMemo.get(b); ok {
+		return slices.Clip(refs) // an append copies: the memo's stays as it is
+	}
+	var refs []policyRef
+	decode(b, &refs)
+	indexMemo.put(b, refs)
+	return slices.Clip(refs)
 }
 
 // policyFor returns the policy that judges a service on date: the newest

@@ -190,14 +190,21 @@ func enroll(ctx *app.Context, raw json.RawMessage) error {
 	return nil
 }
 
+// loadMember reads a member; what it returns is the caller's to change.
 func loadMember(r state.Reader, payer, id string) (Member, error) {
 	var m Member
 	if !pseudonym.IsID(id) {
 		return m, ErrInvalid.New("member %s is not a member id (psn-...)", medledger.Quote(id))
 	}
-	if !get(r, MemberKey(payer, id), &m) {
+	b := r.Get(MemberKey(payer, id))
+	if b == nil {
 		return m, ErrMemberNotFound.New("%s has no member %s", payer, id)
 	}
+	if m, ok := memberMemo.get(b); ok {
+		return m.clone(), nil
+	}
+	decode(b, &m)
+	memberMemo.put(b, m.clone())
 	return m, nil
 }
 
@@ -278,11 +285,18 @@ func validHex32(s string) bool {
 // are refused) and checks its fields: the decoder of submitted claims.
 // Errors are tx/malformed or claims/invalid.
 func DecodeClaim(raw []byte) (SubmitBody, error) {
+	if b, ok := bodyMemo.get(raw); ok {
+		return b, nil
+	}
 	var b SubmitBody
 	if err := app.DecodeBody(raw, &b); err != nil {
 		return b, err
 	}
-	return b, b.Validate()
+	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	bodyMemo.put(raw, b)
+	return b, nil
 }
 
 func submit(ctx *app.Context, raw json.RawMessage) error {

@@ -428,26 +428,63 @@ type Stats struct {
 
 // --- value rules ---
 
-// ParseDate parses a date YYYY-MM-DD (UTC midnight).
+// ParseDate parses a date YYYY-MM-DD (UTC midnight), years 1900 to 2999.
 func ParseDate(s string) (time.Time, bool) {
-	if len(s) != 10 {
+	d, ok := DayNumber(s)
+	if !ok {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil || t.Year() < 1900 || t.Year() > 2999 {
-		return time.Time{}, false
-	}
-	return t, true
+	return time.Unix(d*86400, 0).UTC(), true
 }
 
-// DayNumber is the number of days from 1970-01-01 to date d (YYYY-MM-DD),
-// as rules see dates; ok is false for a malformed date.
+// DayNumber is the number of days from 1970-01-01 to date d (YYYY-MM-DD,
+// years 1900 to 2999), as rules see dates; ok is false for a malformed
+// date or one that does not exist (2025-02-29). Integer arithmetic only
+// (the proleptic Gregorian calendar's days from civil): it runs for every
+// line and past service a rule looks at.
 func DayNumber(d string) (int64, bool) {
-	t, ok := ParseDate(d)
-	if !ok {
+	if len(d) != 10 || d[4] != '-' || d[7] != '-' {
 		return 0, false
 	}
-	return t.Unix() / 86400, true
+	num := func(s string) (int64, bool) {
+		var n int64
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(s[i]-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(d[:4])
+	m, ok2 := num(d[5:7])
+	day, ok3 := num(d[8:])
+	if !ok1 || !ok2 || !ok3 || y < 1900 || y > 2999 || m < 1 || m > 12 || day < 1 || day > daysIn(y, m) {
+		return 0, false
+	}
+	// days from civil (H. Hinnant), for years after 0
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468, true
+}
+
+func daysIn(y, m int64) int64 {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func checkDate(field, s string) error {
