@@ -87,6 +87,30 @@ func (c *Client) SimulatePolicy(ctx context.Context, s Signer, policy []byte) (c
 	return out, c.send(req, &out)
 }
 
+// Attachment is where a claim's document was stored: the vault ref and
+// salted digest the claim names.
+type Attachment struct {
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+	Size   int    `json:"size"`
+}
+
+// UploadAttachment stores a document a claim needs in the provider's node's
+// vault (this client's node, which s's organization runs), with a request
+// signed by s.
+func (c *Client) UploadAttachment(ctx context.Context, s Signer, doc []byte) (Attachment, error) {
+	var out Attachment
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base+"/v1/claims/attachments", bytes.NewReader(doc))
+	if err != nil {
+		return out, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	if err := httpsig.Sign(req, httpsig.JoinKeyID(s.Key.ID, s.Key.KeyID()), s.Key.Sign, time.Now()); err != nil {
+		return out, err
+	}
+	return out, c.send(req, &out)
+}
+
 // ExplanationOfBenefit reads a claim as a FHIR R4 ExplanationOfBenefit.
 func (c *Client) ExplanationOfBenefit(ctx context.Context, s Signer, id string) (json.RawMessage, error) {
 	var out json.RawMessage

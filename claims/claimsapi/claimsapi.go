@@ -8,7 +8,9 @@
 // public to the network.
 //
 // It serves committed state and writes none: every change is a signed
-// transaction. It never runs inside a transition.
+// transaction. The one thing it stores is a provider's attachments, in its
+// node's vault (the chain keeps their salted digests in the claim). It
+// never runs inside a transition.
 package claimsapi
 
 import (
@@ -23,12 +25,18 @@ import (
 	"github.com/medledger/medledger/claims"
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/tx"
+	"github.com/medledger/medledger/vault"
 )
 
-// Service serves the claims module's reads on a node.
+// Service serves the claims module's reads on a node, and keeps the
+// claims' attachments of the organization that runs it.
 type Service struct {
 	// IDs answers who signers are.
 	IDs app.Identities
+	// Vault keeps attachments encrypted, for Org, the organization that
+	// runs the node; nil: the node takes none.
+	Vault *vault.Vault
+	Org   string
 
 	app   *app.App
 	store *state.Store
@@ -77,6 +85,8 @@ func (s *Service) Routes(srv *api.Server) []api.Route {
 			Params: []api.Param{{Name: "payer", In: "path", Required: true, Description: "the payer's organization id"}, {Name: "id", In: "path", Required: true, Description: "the member id, psn-..."}}, Handler: s.getMember},
 		{Method: "GET", Path: "/v1/claims/remittances/{payer}/{trace}", Summary: "A remittance advice: what the payer paid under a trace number, per claim; a provider sees its own claims" + signed,
 			Params: []api.Param{{Name: "payer", In: "path", Required: true, Description: "the payer's organization id"}, {Name: "trace", In: "path", Required: true, Description: "the trace number"}}, Handler: s.getRemittance},
+		{Method: "POST", Path: "/v1/claims/attachments", Summary: "Store a document a claim needs (the body) encrypted in this node's vault, for a member of the organization that runs it (signed request, RFC 9421); returns the ref and salted digest a claim's attachments name",
+			Handler: s.attach},
 		{Method: "POST", Path: "/v1/claims/policies/simulate", Summary: "Run a draft policy (the body, JSON) over the signer's payer's claims on chain and list every line decision it would change (signed request by a member of the payer)",
 			Handler: s.simulate},
 	}
@@ -272,6 +282,42 @@ func (s *Service) getRemittance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	api.WriteJSON(w, view)
+}
+
+// AttachmentResponse answers POST /v1/claims/attachments.
+type AttachmentResponse struct {
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"` // salted SHA-256 of the document, hex
+	Size   int    `json:"size"`
+}
+
+// maxAttachment bounds an attachment.
+const maxAttachment = 16 << 20
+
+func (s *Service) attach(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.require(w, r)
+	if !ok {
+		return
+	}
+	if s.Vault == nil {
+		api.WriteProblem(w, r, api.ErrNotFound.New("this node keeps no attachments: send them to your own organization's node"))
+		return
+	}
+	if who.Kind != app.KindMember || who.Org != s.Org {
+		api.WriteProblem(w, r, tx.ErrUnauthorized.New("this node keeps %s's attachments: only its members store them", s.Org))
+		return
+	}
+	doc, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAttachment+1))
+	if err != nil || len(doc) > maxAttachment || len(doc) == 0 {
+		api.WriteProblem(w, r, claims.ErrTooLarge.New("an attachment is 1 byte to %d MiB", maxAttachment>>20))
+		return
+	}
+	rec, err := s.Vault.Put(r.Context(), doc)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	api.WriteJSON(w, AttachmentResponse{Ref: rec.ID.String(), Digest: rec.Digest.String(), Size: rec.Size})
 }
 
 // maxPolicyBytes bounds a draft policy sent for simulation.

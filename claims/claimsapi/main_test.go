@@ -2,6 +2,7 @@ package claimsapi_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/medledger/medledger/claims"
@@ -13,6 +14,7 @@ import (
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/keystore"
 	"github.com/medledger/medledger/pseudonym"
+	"github.com/medledger/medledger/vault/disk"
 )
 
 func pseudonymKey(k *keystore.Key) (pseudonym.Key, error) {
@@ -23,9 +25,13 @@ func pseudonymKey(k *keystore.Key) (pseudonym.Key, error) {
 // module, its API, the golden policy and the demo story (see setup).
 var node *daemontest.Node
 
+// svc is the node's claims service; setup gives it a vault for
+// northside-hospital's attachments.
+var svc = claimsapi.New(identity.Module{})
+
 func TestMain(m *testing.M) {
 	plugins := append(daemontest.Core(), daemon.Plugin{Module: claims.Module{}, Codes: claims.Codes})
-	daemontest.Main(m, daemontest.Options{Plugins: plugins, Services: []daemon.Service{claimsapi.New(identity.Module{})}}, &node, setup)
+	daemontest.Main(m, daemontest.Options{Plugins: plugins, Services: []daemon.Service{svc}}, &node, setup)
 }
 
 var ctx = context.Background()
@@ -56,6 +62,11 @@ func memberSigner(n *daemontest.Node, patient string) (client.Signer, error) {
 // prior authorization for alice is approved by the policy; the visit is
 // paid.
 func setup(n *daemontest.Node) error {
+	v, _, err := disk.OpenVault(ctx, filepath.Join(string(n.Home), "claims-vault"), filepath.Join(string(n.Home), "claims-vault-key.json"), nil)
+	if err != nil {
+		return err
+	}
+	svc.Vault, svc.Org = v, claimstest.Provider
 	f, err := claimstest.Load()
 	if err != nil {
 		return err

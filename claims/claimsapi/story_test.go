@@ -169,7 +169,7 @@ func TestFHIRViews(t *testing.T) {
 func TestOpenAPI(t *testing.T) {
 	_, body := node.Get(t, "/openapi.json")
 	for _, path := range []string{"/v1/claims", "/v1/claims/counts", "/v1/claims/{id}", "/v1/claims/priorauths", "/v1/claims/priorauths/{id}",
-		"/v1/claims/policies/{payer}", "/v1/claims/members/{payer}/{id}", "/v1/claims/remittances/{payer}/{trace}", "/v1/claims/policies/simulate",
+		"/v1/claims/policies/{payer}", "/v1/claims/members/{payer}/{id}", "/v1/claims/remittances/{payer}/{trace}", "/v1/claims/policies/simulate", "/v1/claims/attachments",
 		"/fhir/ClaimResponse/{id}", "/fhir/ExplanationOfBenefit/{id}", "/fhir/ExplanationOfBenefit"} {
 		if !strings.Contains(string(body), `"`+path+`"`) {
 			t.Errorf("/openapi.json does not list %s", path)
@@ -194,5 +194,42 @@ func TestSimulateRoute(t *testing.T) {
 	}
 	if _, err := node.Client.SimulatePolicy(ctx, node.Signer(claimstest.Adjudicator), []byte(`{"version":2}`)); !client.IsCode(err, "claims", "bad-policy") {
 		t.Fatalf("a bad draft: %v", err)
+	}
+}
+
+// TestAttachments: a provider's member stores a document in its node's
+// vault and names its salted digest in a claim; a member of another
+// organization may not store on this node; the chain keeps the digest,
+// never the document.
+func TestAttachments(t *testing.T) {
+	doc := []byte("operative note: synthetic, no person")
+	up, err := node.Client.UploadAttachment(ctx, node.Signer(claimstest.Biller), doc)
+	if err != nil || len(up.Digest) != 64 || up.Ref == "" {
+		t.Fatalf("upload: %+v %v", up, err)
+	}
+	if _, err := node.Client.UploadAttachment(ctx, node.Signer("lakeside-clinic/admin"), doc); !client.IsCode(err, "tx", "unauthorized") {
+		t.Fatalf("another organization's member stores on this node: %v", err)
+	}
+	body := claims.SubmitBody{Payer: claimstest.Payer, Member: story.alice, Rendering: claimstest.Rendering, Diagnoses: []string{"E11.9"},
+		Lines:       []claims.LineIn{{Code: "99214", Pointers: []int{1}, Units: 1, ChargeCents: 20000, Date: "2025-06-02"}},
+		Attachments: []claims.Attachment{{Digest: up.Digest, Ref: up.Ref}}}
+	res, err := node.Client.Send(ctx, node.Signer(claimstest.Biller), claims.TypeSubmit, body, "commit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, ev := range res.Events {
+		for _, a := range ev.Attributes {
+			if a.Key == "claim" {
+				id = a.Value
+			}
+		}
+	}
+	c, err := node.Client.Claim(ctx, story.aliceKey, id)
+	if err != nil || len(c.Attachments) != 1 || c.Attachments[0].Digest != up.Digest {
+		t.Fatalf("the claim's attachments: %+v %v", c.Attachments, err)
+	}
+	if strings.Contains(string(res.Tx), "operative") {
+		t.Fatal("the document went on chain")
 	}
 }

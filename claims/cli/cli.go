@@ -37,7 +37,9 @@ var Module = cmdline.Module{
 	Seed:  &cmdline.Seed{Marker: "demo-claims-seeded", Run: seed},
 	// Every node serves the claims reads (details to the parties only).
 	Services: func(n cmdline.NodeEnv) ([]daemon.Service, error) {
-		return []daemon.Service{claimsapi.New(n.Identities)}, nil
+		s := claimsapi.New(n.Identities)
+		s.Vault, s.Org = n.Vault, n.Operator
+		return []daemon.Service{s}, nil
 	},
 }
 
@@ -620,6 +622,7 @@ func (c *cmds) readClaim(path string) (claims.SubmitBody, error) {
 
 func (c *cmds) submitCmd() *cobra.Command {
 	var as string
+	var attach []string
 	cmd := &cobra.Command{
 		Use:   "submit FILE --as ORG/MEMBER",
 		Short: "Submit a claim (our claim JSON or a FHIR R4 Claim); the chain adjudicates it in the same block",
@@ -627,17 +630,37 @@ func (c *cmds) submitCmd() *cobra.Command {
 the payer), the rendering clinician (one of your members), the diagnoses
 (ICD-10-CM) and the lines (HCPCS/CPT code, modifiers, diagnosis pointers,
 units, charge in cents, date and place of service). FILE is our claim JSON
-or a FHIR R4 Claim. No names or free text about the patient. The chain
+or a FHIR R4 Claim. No names or free text about the patient: a document the
+claim needs (--attach, repeatable) is stored encrypted in your node's vault
+and the claim names its salted digest. The chain
 adjudicates it in the block that includes it and this prints each line's
 decision: paid, partial, denied or pended, the allowed, paid and patient
 amounts, the adjustments with their reason codes, and the rule. A biller or
 admin of a hospital or clinic submits.`,
-		Example: `  medledger claims submit claim.json --as northside-hospital/biller`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  medledger claims submit claim.json --as northside-hospital/biller
+  medledger claims submit claim.json --attach op-note.pdf --as northside-hospital/biller`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body, err := c.readClaim(args[0])
 			if err != nil {
 				return err
+			}
+			if len(attach) > 0 {
+				s, err := c.Signer(as)
+				if err != nil {
+					return err
+				}
+				for _, f := range attach {
+					doc, err := os.ReadFile(f)
+					if err != nil {
+						return cmdline.FileErr(f, err, "")
+					}
+					up, err := c.Client().UploadAttachment(c.Ctx, s, doc)
+					if err != nil {
+						return c.ReadFail(err, "")
+					}
+					body.Attachments = append(body.Attachments, claims.Attachment{Digest: up.Digest, Ref: up.Ref})
+				}
 			}
 			sent, res, err := c.Send(as, claims.TypeSubmit, body)
 			if err != nil {
@@ -661,6 +684,7 @@ admin of a hospital or clinic submits.`,
 			})
 		},
 	}
+	cmd.Flags().StringSliceVar(&attach, "attach", nil, "a document the claim needs, stored in your node's vault (repeat for more)")
 	cmdline.AsFlag(cmd, &as, "northside-hospital/biller")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,12 +16,20 @@ import (
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/keystore"
 	"github.com/medledger/medledger/node"
+	"github.com/medledger/medledger/vault/disk"
 )
 
 // startClaimsEnv is a node with every module and the claims reads.
 func startClaimsEnv(t *testing.T) *testEnv {
 	t.Helper()
-	n := daemontest.Start(t, daemontest.Options{Plugins: plugins(), Services: []daemon.Service{claimsapi.New(identity.Module{})}})
+	v, closeVault, err := disk.OpenVault(context.Background(), filepath.Join(t.TempDir(), "vault"), filepath.Join(t.TempDir(), "kek.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeVault() })
+	svc := claimsapi.New(identity.Module{})
+	svc.Vault, svc.Org = v, "northside-hospital"
+	n := daemontest.Start(t, daemontest.Options{Plugins: plugins(), Services: []daemon.Service{svc}})
 	home := filepath.Join(t.TempDir(), "cli")
 	if err := n.Keys.Save(keystore.Store{Dir: node.Home(home).KeysDir()}); err != nil {
 		t.Fatal(err)
@@ -103,6 +112,15 @@ func TestClaimsCLI(t *testing.T) {
 	e.run(t, "claims", "submit", claim("visit.json", line("99213", 15000, "2025-03-03")), "--as", "northside-hospital/biller").ok(t).says(t, "denied", "CO-18")
 	e.run(t, "claims", "submit", claim("panels.json", line("80053", 25000, "2025-03-04"), line("80048", 18000, "2025-03-04")), "--as", "northside-hospital/biller").ok(t).says(t, "pended", "flagged unbundling")
 	e.run(t, "claims", "submit", claim("visit.json", line("99213", 15000, "2025-03-05")), "--as", "lakeside-clinic/admin").refused(t, "bad-rendering")
+	// A document the claim needs goes to the provider's vault; the claim
+	// names its salted digest.
+	var attached struct{ ID string }
+	e.runJSON(t, &attached, "claims", "submit", claim("visit2.json", line("99214", 20000, "2025-03-06")), "--attach", write(t, dir, "note.txt", "synthetic note"), "--as", "northside-hospital/biller")
+	var withDoc claims.Claim
+	e.runJSON(t, &withDoc, "claims", "show", attached.ID, "--as", "unity-health-plan/adjudicator")
+	if len(withDoc.Attachments) != 1 || len(withDoc.Attachments[0].Digest) != 64 {
+		t.Fatalf("the claim's attachments: %+v", withDoc.Attachments)
+	}
 	e.run(t, "claims", "submit", claim("visit.json", line("99213", 15000, "2025-03-05")), "--as", "unity-health-plan/admin").refused(t, "unauthorized")
 
 	// A FHIR R4 Claim, its patient the member.
@@ -120,7 +138,7 @@ func TestClaimsCLI(t *testing.T) {
 	e.run(t, "claims", "show", visit).refused(t, "--as is required")
 	var counts []claims.Stats
 	e.runJSON(t, &counts, "claims", "list")
-	if len(counts) != 1 || counts[0].Claims != 4 || counts[0].Pended != 1 {
+	if len(counts) != 1 || counts[0].Claims != 5 || counts[0].Pended != 1 {
 		t.Fatalf("claims list -o json (counts) = %+v", counts)
 	}
 	var pended []claims.Claim
@@ -164,13 +182,13 @@ func TestClaimsCLI(t *testing.T) {
 		Flagged []any `json:"flagged"`
 	}
 	e.runJSON(t, &score, "claims", "score", "--dry-run", "--as", "unity-health-plan/adjudicator")
-	if score.Claims != 4 || len(score.Flagged) != 0 {
+	if score.Claims != 5 || len(score.Flagged) != 0 {
 		t.Fatalf("score -o json = %+v", score)
 	}
 	draft := strings.Replace(strings.Replace(string(claimscli.DemoPolicy), "version: 1", "version: 2", 1), `? 2500 : 5000`, `? 1000 : 5000`, 1)
 	var sim claims.Simulation
 	e.runJSON(t, &sim, "claims", "policy", "simulate", write(t, dir, "draft.yaml", draft), "--as", "unity-health-plan/admin")
-	if len(sim.Changes) != 2 || sim.PaidAfter-sim.PaidBefore != 3000 {
+	if len(sim.Changes) != 3 || sim.PaidAfter-sim.PaidBefore != 4500 {
 		t.Fatalf("simulate -o json = %+v", sim)
 	}
 	e.run(t, "claims", "policy", "simulate", write(t, dir, "draft.yaml", draft), "--as", "northside-hospital/biller").refused(t, "unauthorized")
