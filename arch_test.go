@@ -124,7 +124,7 @@ var archMustFind = []string{modulePath + "/app", modulePath + "/identity", modul
 
 // archMustFindModules are module directories, each named by its module's
 // name, that module discovery MUST find.
-var archMustFindModules = []string{"identity", "notary", "records", "supply", "credentials"}
+var archMustFindModules = []string{"identity", "notary", "records", "supply", "credentials", "claims"}
 
 // archKnownExceptions are existing functions that break one rule but are
 // no state transition, with why. Prefer the marker comment in the source;
