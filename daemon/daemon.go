@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -219,6 +220,14 @@ func (d *Daemon) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := d.http.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// NOTE: a request still open after the grace (a client that
+		// stalled, a handler waiting on a node that was paused) must not
+		// keep the node from stopping, nor make its stop an error.
+		slog.Warn("daemon: requests still open 5 s after the stop began; closing their connections")
+		d.http.Close()
+		err = nil
+	}
 	<-d.done
 	if e := d.Node.Stop(); e != nil && err == nil {
 		err = e
