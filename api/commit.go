@@ -48,6 +48,11 @@ func (s *Server) SubmitCommit(ctx context.Context, raw []byte) (app.Committed, e
 		}
 		return c, nil
 	case <-ctx.Done():
+		if ctx.Err() == context.Canceled {
+			p := ProblemOf(ErrUnavailable.New("transaction %s was accepted, but the request ended before it committed; look it up with GET /v1/tx/%s", hexHash, hexHash))
+			p.Hash = hexHash
+			return app.Committed{}, &ProblemError{p}
+		}
 		p := ProblemOf(ErrTimeout.New("transaction %s was accepted but not committed within %s; look it up with GET /v1/tx/%s", hexHash, s.CommitTimeout, hexHash))
 		p.Hash = hexHash
 		return app.Committed{}, &ProblemError{p}

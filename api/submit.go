@@ -99,6 +99,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		WriteJSON(w, TxResponse{Hash: hexHash, Mode: mode, Height: c.Height, Index: uint32(c.Index), Committed: true, Events: c.Result.Events})
+	case <-r.Context().Done():
+		p := ProblemOf(ErrUnavailable.New("transaction %s was accepted, but the node stopped before it committed; look it up with GET /v1/tx/%s on any node", hexHash, hexHash))
+		p.Hash = hexHash
+		writeProblem(w, p)
 	case <-timer.C:
 		p := ProblemOf(ErrTimeout.New("transaction %s was accepted but not committed within %s; look it up with GET /v1/tx/%s", hexHash, s.CommitTimeout, hexHash))
 		p.Hash = hexHash

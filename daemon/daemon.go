@@ -191,6 +191,12 @@ func Start(cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
 		http: api.HTTPServer(handler), stopping: make(chan struct{})}
+	// A request's context ends when the stop begins, so that a handler
+	// waiting on the chain (a commit wait, a read behind a paused peer)
+	// answers at once rather than holding the stop for its grace.
+	base, cancelBase := context.WithCancel(context.Background())
+	d.http.BaseContext = func(net.Listener) context.Context { return base }
+	d.http.RegisterOnShutdown(cancelBase)
 	go d.watchConsensus()
 	// Shutdown waits for every request to finish, and a commit stream never
 	// does: end the streams when shutdown begins.

@@ -34,6 +34,7 @@ import (
 	"github.com/medledger/medledger/identity"
 	identitycli "github.com/medledger/medledger/identity/cli"
 	"github.com/medledger/medledger/keystore"
+	"github.com/medledger/medledger/node"
 	notarycli "github.com/medledger/medledger/notary/cli"
 	recordscli "github.com/medledger/medledger/records/cli"
 	"github.com/medledger/medledger/state"
@@ -87,12 +88,14 @@ func startEnv(t *testing.T) *env {
 	for _, m := range mods {
 		plugins = append(plugins, m.Plugin)
 	}
-	svcs, err := recordscli.Module.Services(cmdline.NodeEnv{Ctx: ctx, Operator: "northside-hospital", Vault: v, Identities: identity.Module{}})
+	home := node.Home(filepath.Join(dir, "node"))
+	daemontest.InitHome(t, home, daemontest.Options{}) // the records service signs erasure receipts with its node key
+	svcs, err := recordscli.Module.Services(cmdline.NodeEnv{Ctx: ctx, Home: home, Operator: "northside-hospital", Vault: v, Identities: identity.Module{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svcs = append(svcs, closer(closeVault))
-	n := daemontest.Start(t, daemontest.Options{Plugins: plugins, Services: svcs})
+	n := daemontest.Start(t, daemontest.Options{Home: string(home), Plugins: plugins, Services: svcs})
 
 	e := &env{node: n, keys: filepath.Join(dir, "keys"), bobKey: filepath.Join(dir, "protected", "patient", "bob.json")}
 	if err := n.Keys.Save(keystore.Store{Dir: e.keys}); err != nil {

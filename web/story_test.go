@@ -216,7 +216,19 @@ func testPharmacist(t *testing.T, e *env) {
 	b.visible("#report")
 	b.click("#report")
 	b.until("the report is sent", `/Done: Reported/.test((document.querySelector('#action-msg') || {}).textContent || '')`, 15*time.Second)
+	// A quarantined pack (the demo's report rpt-1 holds 100013): its word,
+	// its report, and neither dispense nor a second report.
 	b.go_("/verify?code=" + urlQuery(packCode("100013")))
+	if w, r := answer(b); w != "QUARANTINED" || !strings.Contains(r, "rpt-") {
+		t.Errorf("quarantined pack: %s (%s), want QUARANTINED naming its report", w, r)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#dispense, #report').length`); n != 0 {
+		t.Errorf("a quarantined pack offers %d dispense or report buttons", n)
+	}
+	if facts := b.text("#verdict"); !strings.Contains(facts, "rpt-1") {
+		t.Errorf("the answer does not name the report:\n%s", facts)
+	}
+	b.go_("/verify?code=" + urlQuery(packCode("100014")))
 	b.visible("#dispense")
 	b.click("#dispense")
 	b.until("the pack is dispensed", `(document.querySelector('#verdict-word') || {}).textContent === 'DISPENSED'`, 15*time.Second)

@@ -75,6 +75,26 @@ func Start(t testing.TB, o Options) *Node {
 	if o.Home == "" {
 		home = node.Home(filepath.Join(t.TempDir(), "home"))
 	}
+	keys := InitHome(t, home, o)
+	d, err := daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Licences: o.Licences, Plugins: o.Plugins, Services: o.Services})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{Daemon: d, Home: home, Keys: keys, Client: client.New(d.URL())}
+	t.Cleanup(func() {
+		if err := n.Stop(); err != nil {
+			t.Errorf("stop node: %v", err)
+		}
+	})
+	n.WaitHeight(t, 2)
+	return n
+}
+
+// InitHome makes the demo node's home at home, as Start does, unless it
+// exists, and returns the demo keys. A test calls it before Start when a
+// service needs the home first (the node key that signs erasure receipts).
+func InitHome(t testing.TB, home node.Home, o Options) demo.Keys {
+	t.Helper()
 	keys, err := demo.NewKeys([]byte("daemontest"))
 	if err != nil {
 		t.Fatal(err)
@@ -90,18 +110,7 @@ func Start(t testing.TB, o Options) *Node {
 			t.Fatal(err)
 		}
 	}
-	d, err := daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Licences: o.Licences, Plugins: o.Plugins, Services: o.Services})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &Node{Daemon: d, Home: home, Keys: keys, Client: client.New(d.URL())}
-	t.Cleanup(func() {
-		if err := n.Stop(); err != nil {
-			t.Errorf("stop node: %v", err)
-		}
-	})
-	n.WaitHeight(t, 2)
-	return n
+	return keys
 }
 
 // Get sends GET path to the node's API and returns the response and its

@@ -16,6 +16,8 @@ const ANSWERS = {
   dispensed: { word: 'DISPENSED' },
   decommissioned: { word: 'DECOMMISSIONED' },
   stolen: { word: 'STOLEN' },
+  quarantined: { word: 'QUARANTINED' },
+  illegitimate: { word: 'ILLEGITIMATE' },
 };
 
 const EVENTS = {
@@ -98,6 +100,7 @@ function show(v) {
       ['Manufacturer', v.manufacturer], ['Held by', v.custodian], ['In transit to', v.in_transit_to],
       ['Inside', (v.containers || []).join(' in ')], ['Recall', v.recall ? v.recall + (v.recall_reason ? ': ' + v.recall_reason : '') : ''],
       ['Packs inside', v.packs ? String(v.packs) : ''],
+      ['Report', v.report || ''],
       ['As of', v.height ? 'block ' + v.height + (v.block_time ? ', ' + new Date(v.block_time).toLocaleString() : '') : ''],
       ['Code read', h('span', { class: 'mono', text: v.code })],
     ]),
@@ -110,7 +113,8 @@ function show(v) {
 }
 
 // actions shows the buttons the answer allows: dispense a verified pack,
-// report a suspect one.
+// report a suspect one (not one a report holds already: its holder waits
+// for the investigation).
 function actions({ v, code }) {
   const el = $('#answer-actions');
   if (!el) return;
@@ -120,7 +124,7 @@ function actions({ v, code }) {
   if (v.result === 'verified' && v.serial) {
     buttons.push(h('button', { type: 'button', id: 'dispense', disabled: !key, onclick: () => act(msg, 'supply/dispense', { gtin: v.gtin, serial: v.serial }, 'Dispensed: the pack is now recorded as sold.') }, 'Dispense this pack'));
   }
-  if (v.suspect) {
+  if (v.suspect && !v.report) {
     buttons.push(h('button', { type: 'button', class: 'danger', id: 'report', disabled: !key, onclick: () => act(msg, 'supply/report', { code }, 'Reported: the manufacturer and the regulators can see this report.') }, 'Report as suspect'));
   }
   fill(el, buttons.length ? h('div', { class: 'actions' }, buttons) : null, buttons.length ? need : null, msg);
