@@ -69,7 +69,7 @@ func TestJepsenLong(t *testing.T) {
 		t.Skip("run by hand: MEDLEDGER_JEPSEN_LONG=1")
 	}
 	setUp(t)
-	jepsen(t, jepsenRun{Chaos: 10 * time.Minute, Every: 1500 * time.Millisecond, Load: 4})
+	jepsen(t, jepsenRun{Chaos: 10 * time.Minute, Every: 1100 * time.Millisecond, Load: 4})
 }
 
 func jepsen(t *testing.T, run jepsenRun) {
