@@ -22,6 +22,7 @@ import (
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/metrics"
 	"github.com/medledger/medledger/node"
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/tx"
@@ -69,6 +70,8 @@ type Daemon struct {
 	Store   *state.Store
 	API     *api.Server
 	APIAddr string // the address the API listens on
+	// Metrics is the node's registry, served at GET /metrics.
+	Metrics *metrics.Metrics
 
 	index    *txindex.Index
 	services []Service
@@ -87,6 +90,9 @@ func Start(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	if err := checkChainMarker(h, doc.ChainID); err != nil {
+		return nil, err
+	}
+	if err := node.CheckStoredGenesis(h); err != nil {
 		return nil, err
 	}
 	store, err := state.Open(h.AppDataDir())
@@ -141,8 +147,11 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, err
 	}
+	m := metrics.New()
+	a.OnCommit(m.Committed)
+	m.Storage(filepath.Join(string(h), "data"))
 	from := idx.Last() + 1
-	n, err := node.Start(h, a, cfg.CometLog)
+	n, err := node.StartWith(h, metrics.App{Application: a, M: m}, node.StartOptions{Log: cfg.CometLog, Metrics: m.CometProvider()})
 	if err != nil {
 		idx.Close()
 		store.Close()
@@ -189,8 +198,14 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, fmt.Errorf("API cannot listen on %s: %w", addr, err)
 	}
-	d := &Daemon{Node: n, App: a, Store: store, API: srv, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
-		http: api.HTTPServer(handler), stopping: make(chan struct{})}
+	// GET /metrics is served beside the API and the web app, healthy or
+	// not (an operator watches an unhealthy node too); every other request
+	// is timed by its route.
+	top := http.NewServeMux()
+	top.Handle("GET /metrics", m.Handler())
+	top.Handle("/", m.Middleware(handler))
+	d := &Daemon{Node: n, App: a, Store: store, API: srv, Metrics: m, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
+		http: api.HTTPServer(top), stopping: make(chan struct{})}
 	// A request's context ends when the stop begins, so that a handler
 	// waiting on the chain (a commit wait, a read behind a paused peer)
 	// answers at once rather than holding the stop for its grace.

@@ -297,9 +297,6 @@ func LoadConfig(h Home) (*cfg.Config, AppConfig, error) {
 	if err := checkKeyFiles(c); err != nil {
 		return nil, ac, err
 	}
-	if err := checkStoredGenesis(h, c); err != nil {
-		return nil, ac, err
-	}
 	b, err := os.ReadFile(h.AppConfigFile())
 	if err != nil {
 		return nil, ac, fmt.Errorf("read app config: %w", err)
@@ -366,6 +363,20 @@ func checkKeyFiles(c *cfg.Config) error {
 // genesisDocKey is where CometBFT keeps, in its state database, the genesis
 // it started the chain from (node.LoadStateFromDBOrGenesisDocProvider).
 var genesisDocKey = []byte("genesisDoc")
+
+// CheckStoredGenesis refuses a genesis file that differs from the genesis
+// CometBFT stored when the node of home h first started (see
+// checkStoredGenesis). A node runs it before it opens its databases; it is
+// not part of LoadConfig, which every CLI command runs: its read-only open
+// of the state database would, for that instant, keep a starting node from
+// taking the database's lock.
+func CheckStoredGenesis(h Home) error {
+	c, _, err := LoadConfig(h)
+	if err != nil {
+		return err
+	}
+	return checkStoredGenesis(h, c)
+}
 
 // checkStoredGenesis refuses a genesis file that differs from the genesis
 // CometBFT stored when the node first started. NOTE: CometBFT reads only the
