@@ -43,6 +43,9 @@ type Committed struct {
 	Hash   []byte
 	Height int64
 	Index  int
+	// Type is the transaction's type, "" when its bytes could not be
+	// decoded (for metrics).
+	Type   string
 	Result *abci.ExecTxResult
 	// Evicted: no block holds the transaction; the mempool dropped it
 	// when a recheck after block Height refused it (Result says why, and
@@ -413,8 +416,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	seen := newNonces()
 	for i, raw := range req.Txs {
 		hash := tx.Hash(raw)
-		results[i] = a.deliver(kv, seen, req.Height, req.Time, raw, hash)
-		a.pending = append(a.pending, Committed{Hash: hash, Height: req.Height, Index: i, Result: results[i]})
+		var typ string
+		results[i], typ = a.deliver(kv, seen, req.Height, req.Time, raw, hash)
+		a.pending = append(a.pending, Committed{Hash: hash, Height: req.Height, Index: i, Type: typ, Result: results[i]})
 	}
 	seen.flush(kv)
 	a.pendingEnd = a.endBlock(kv, req.Height)
@@ -428,22 +432,26 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	return &abci.ResponseFinalizeBlock{TxResults: results, Events: a.pendingEnd, AppHash: a.store.WorkingHash()}, nil
 }
 
-func (a *App) deliver(kv state.KV, seen *nonces, height int64, now time.Time, raw, hash []byte) *abci.ExecTxResult {
+// deliver executes one transaction of a block and returns its result and
+// its type ("" when it could not be decoded).
+func (a *App) deliver(kv state.KV, seen *nonces, height int64, now time.Time, raw, hash []byte) (*abci.ExecTxResult, string) {
+	var typ string
 	t, err := a.decode(raw, hash)
 	if err == nil {
+		typ = t.Type
 		var events []abci.Event
 		events, err = a.run(kv, seen, height, now, t)
 		a.verified.remove(hash)
 		if err == nil {
 			setIndexed(events)
-			return &abci.ExecTxResult{Code: abci.CodeTypeOK, Events: events}
+			return &abci.ExecTxResult{Code: abci.CodeTypeOK, Events: events}, typ
 		}
 	}
 	e := medledger.As(err)
 	if e.Kind == medledger.KindInternal {
 		panic(err)
 	}
-	return &abci.ExecTxResult{Code: e.Code, Codespace: e.Codespace, Log: e.Detail, Info: e.Slug}
+	return &abci.ExecTxResult{Code: e.Code, Codespace: e.Codespace, Log: e.Detail, Info: e.Slug}, typ
 }
 
 // indexed lists the event attributes ("event-type.attribute") that the node's

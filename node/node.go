@@ -61,6 +61,20 @@ func (t *dbTracker) closeAll() {
 // already be open: the ABCI handshake replays any blocks it lacks. logw
 // receives CometBFT's log (nil: discarded).
 func Start(h Home, app abci.Application, logw *os.File) (*Node, error) {
+	return StartWith(h, app, StartOptions{Log: logw})
+}
+
+// StartOptions are what StartWith takes beside the home and the app.
+type StartOptions struct {
+	// Log receives CometBFT's log (nil: discarded).
+	Log *os.File
+	// Metrics builds CometBFT's metrics (nil: none are kept).
+	Metrics cmtnode.MetricsProvider
+}
+
+// StartWith starts CometBFT for app from home, as Start does, with o.
+func StartWith(h Home, app abci.Application, o StartOptions) (*Node, error) {
+	logw := o.Log
 	c, ac, err := LoadConfig(h)
 	if err != nil {
 		return nil, err
@@ -86,7 +100,7 @@ func Start(h Home, app abci.Application, logw *os.File) (*Node, error) {
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
 		proxy.NewConnSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
-		dbs.provide, cmtnode.DefaultMetricsProvider(c.Instrumentation), logger)
+		dbs.provide, metricsOf(o.Metrics, c), logger)
 	if err != nil {
 		dbs.closeAll()
 		return nil, explain(h, err)
@@ -96,6 +110,15 @@ func Start(h Home, app abci.Application, logw *os.File) (*Node, error) {
 		return nil, explain(h, err)
 	}
 	return &Node{Home: h, CMT: n, Client: local.New(n), App: ac, dbs: dbs, failed: f}, nil
+}
+
+// metricsOf is p, or CometBFT's default (no metrics unless its own
+// Prometheus server is configured).
+func metricsOf(p cmtnode.MetricsProvider, c *cfg.Config) cmtnode.MetricsProvider {
+	if p == nil {
+		return cmtnode.DefaultMetricsProvider(c.Instrumentation)
+	}
+	return p
 }
 
 // loadPV loads the validator key without the panics of privval.LoadFilePV.
