@@ -23,15 +23,23 @@ package claims
 //     would build a list in that order. The inputs hold no maps.
 //   - Bounded cost: publication refuses an expression whose estimated
 //     worst-case cost (cel-go's EstimateCost over the inputs' maximum
-//     sizes: MaxHistory services, MaxLines lines, ...) is over MaxCost,
-//     and evaluation runs with the same limit as cel-go's runtime cost
-//     limit, whose count is a deterministic function of the program and
-//     its inputs. Comprehensions nest at most two deep, and an expression
-//     is at most MaxExpr bytes.
-//   - An evaluation that fails (the cost limit, an overflow, a division
-//     by zero, a missing list element) fails the same way everywhere; the
-//     line is then pended for a person, never denied by the failure. The
-//     error's text is not kept on chain, only that the rule failed.
+//     sizes, the table sizes below: MaxHistory services, MaxLines lines,
+//     every string's longest form, ...) is over MaxCost. The estimate is
+//     an upper bound of what any evaluation spends because every input
+//     the rules see is within those sizes: the decoder refuses a claim
+//     over them (SubmitBody.Validate, submit), the history is trimmed to
+//     MaxHistory, and an input of undeclared size makes the estimate
+//     unbounded, so the expression is refused. Evaluation therefore runs
+//     without cel-go's runtime cost tracking, which would only repeat the
+//     bound at half of CEL's time (cost_test.go shows the sizes hold and
+//     that evaluations over the largest inputs stay within the estimate).
+//     CEL has no unbounded loop: with no limit at all an evaluation still
+//     ends, the same on every node. Comprehensions nest at most two deep,
+//     and an expression is at most MaxExpr bytes.
+//   - An evaluation that fails (an overflow, a division by zero, a
+//     missing list element) fails the same way everywhere; the line is
+//     then pended for a person, never denied by the failure. The error's
+//     text is not kept on chain, only that the rule failed.
 //   - cel-go runs no goroutine in Eval (no ContextEval, no async
 //     functions), and the compiled program of a policy is a pure function
 //     of its text: the cache below only saves compiling it again.
@@ -53,12 +61,14 @@ import (
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/ext"
 	"cel.dev/cel-go/interpreter"
 )
 
 // MaxCost bounds one expression's cost, in cel-go's cost units: its
-// estimated worst case at publication, and what one evaluation may spend.
+// estimated worst case at publication, which bounds what one evaluation
+// spends (see the top of this file).
 const MaxCost = 50_000
 
 // LineFacts is a claim line as rules see it (variable line).
@@ -195,22 +205,26 @@ func (determinismValidator) Validate(_ *cel.Env, _ cel.ValidatorConfig, a *ast.A
 }
 
 // sizes are the largest inputs an expression may meet: cel-go's cost
-// estimate multiplies by them.
+// estimate multiplies by them. They MUST bound every input the chain
+// accepts (cost_test.go checks the largest claim the decoder accepts,
+// a full history and a prior authorization request against them): a
+// size here that an input can exceed would let an evaluation cost more
+// than the estimate publication checked.
 var sizes = map[string]uint64{
 	"history":                             MaxHistory,
 	"history.@items.modifiers":            MaxModifiers,
 	"history.@items.code":                 5,
 	"history.@items.date":                 10,
 	"history.@items.provider":             maxID,
-	"history.@items.rendering":            128,
-	"history.@items.status":               8,
+	"history.@items.rendering":            maxRendering,
+	"history.@items.status":               maxStatus,
 	"claim.lines":                         MaxLines,
 	"claim.codes":                         MaxLines,
 	"claim.codes.@items":                  5,
 	"claim.diagnoses":                     MaxDiagnoses,
 	"claim.diagnoses.@items":              8,
 	"claim.provider":                      maxID,
-	"claim.rendering":                     128,
+	"claim.rendering":                     maxRendering,
 	"claim.lines.@items.modifiers":        MaxModifiers,
 	"claim.lines.@items.diagnoses":        MaxPointers,
 	"claim.lines.@items.code":             5,
@@ -255,10 +269,14 @@ func (estimator) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode)
 
 // program is one compiled expression.
 type program struct {
-	prg  cel.Program
+	prg  cel.Program // without cost tracking
 	kind exprKind
 	// Estimate is the estimated worst-case cost at publication.
 	Estimate uint64
+	// env and ast let tests and benchmarks build the same program with
+	// cel-go's cost tracking, to count what an evaluation spends.
+	env *cel.Env
+	ast *cel.Ast
 }
 
 // compileExpr compiles src in env and checks its type, determinism and
@@ -285,11 +303,12 @@ func compileExpr(env *cel.Env, where string, src Expr, kind exprKind) (*program,
 	if est.Max > MaxCost {
 		return nil, ErrPolicy.New("%s: its worst-case cost is %s, over the limit of %d (loops over history or claim lines nested too deep, or on inputs of unbounded size)", where, costString(est.Max), MaxCost)
 	}
-	prg, err := env.Program(a, cel.CostLimit(MaxCost), cel.EvalOptions(cel.OptOptimize))
+	// NOTE: no cel.CostLimit: the estimate above bounds every evaluation.
+	prg, err := env.Program(a, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, ErrPolicy.New("%s: %v", where, err)
 	}
-	return &program{prg: prg, kind: kind, Estimate: est.Max}, nil
+	return &program{prg: prg, kind: kind, Estimate: est.Max, env: env, ast: a}, nil
 }
 
 func costString(c uint64) string {
@@ -361,22 +380,22 @@ func (v *requestVars) ResolveName(name string) (any, bool) {
 
 func (*requestVars) Parent() interpreter.Activation { return nil }
 
-// evalResult is one evaluation: its value, its cost, or its failure.
+// evalResult is one evaluation: its value or its failure.
 type evalResult struct {
-	b    bool
-	n    int64
-	cost uint64
-	err  error
+	b   bool
+	n   int64
+	err error
 }
 
 // eval evaluates p over vars. It never panics on a policy's fault: a
 // failed evaluation is a result with err set.
 func (p *program) eval(vars interpreter.Activation) evalResult {
-	out, det, err := p.prg.Eval(vars)
+	out, _, err := p.prg.Eval(vars)
+	return result(out, err)
+}
+
+func result(out ref.Val, err error) evalResult {
 	var r evalResult
-	if det != nil && det.ActualCost() != nil {
-		r.cost = *det.ActualCost()
-	}
 	if err != nil {
 		r.err = err
 		return r

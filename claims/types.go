@@ -29,9 +29,14 @@ const (
 	// MaxHistory is how many past services of a member the chain keeps
 	// for rules to look at (the most recent by date of service), within
 	// HistoryDays before the newest.
-	MaxHistory   = 256
-	HistoryDays  = 730
-	maxID        = 64
+	MaxHistory  = 256
+	HistoryDays = 730
+	maxID       = 64
+	// maxRendering is the longest rendering clinician: a member id,
+	// org/name (package identity's limit).
+	maxRendering = 128
+	// maxStatus is the longest line status a past service has.
+	maxStatus    = 8
 	maxText      = 300
 	maxTrace     = 50
 	maxPayClaims = 500
