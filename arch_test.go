@@ -80,6 +80,7 @@ var archExcluded = map[string]bool{
 	"demo":     true, // the dev consortium fixture: builds genesis documents and keys, runs no transition
 	"testdata": true, "docs": true,
 	"cmdline": true, // the command line's environment, shared by cmd and the modules' cli subpackages
+	"metrics": true, // the node's Prometheus registry: it times and counts commits and requests, and never runs inside a transition
 }
 
 // archExcludedDirs are packages below a module that are off-chain services,

@@ -90,6 +90,8 @@ type App struct {
 	pending     []Committed
 	pendingEnd  []abci.Event // the block's end-of-block events, for OnEndBlock
 
+	retention Retention
+
 	listenMu       sync.Mutex
 	listeners      []func(height int64, txs []Committed)
 	endListeners   []func(height int64, events []abci.Event)
@@ -513,7 +515,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 			fn(version, ended)
 		}
 	}
-	return &abci.ResponseCommit{}, nil
+	return &abci.ResponseCommit{RetainHeight: a.retainHeight(version)}, nil
 }
 
 // Query serves "/key" (Data = the key; Prove for an ICS-23 proof) at a

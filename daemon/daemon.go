@@ -106,6 +106,15 @@ func Start(cfg Config) (*Daemon, error) {
 		store.Close()
 		return nil, err
 	}
+	_, ac, err := node.LoadConfig(h)
+	if err == nil {
+		keep, every := ac.Storage.StateVersions()
+		err = store.SetPruning(state.Pruning{KeepRecent: keep, Interval: every})
+	}
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	mods := make([]app.Module, 0, len(cfg.Plugins))
 	api.RegisterCodes(tx.Codes...)
 	api.RegisterCodes(api.ErrBadRequest, api.ErrNotFound, api.ErrTooLarge, api.ErrUnavailable, api.ErrTimeout)
@@ -119,6 +128,7 @@ func Start(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	a.UseLicences(cfg.Licences)
+	a.SetRetention(app.Retention{Blocks: ac.Storage.RetainBlocks})
 	idx, err := txindex.Open(filepath.Join(string(h), "data"))
 	if err != nil {
 		store.Close()

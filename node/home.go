@@ -64,6 +64,8 @@ type AppConfig struct {
 	// Vault says where the node's vault keeps its encrypted documents;
 	// the zero value is the local folder data/vault.
 	Vault VaultConfig `json:"vault,omitzero"`
+	// Storage bounds what the node keeps on disk (StorageConfig).
+	Storage StorageConfig `json:"storage,omitzero"`
 }
 
 // VaultConfig selects the vault's storage driver.
@@ -308,6 +310,9 @@ func LoadConfig(h Home) (*cfg.Config, AppConfig, error) {
 		ac.APIListen = DefaultAPIListen
 	}
 	if err := ac.Vault.Validate(); err != nil {
+		return nil, ac, fmt.Errorf("%s: %w", h.AppConfigFile(), err)
+	}
+	if err := ac.Storage.Validate(); err != nil {
 		return nil, ac, fmt.Errorf("%s: %w", h.AppConfigFile(), err)
 	}
 	return c, ac, nil

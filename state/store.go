@@ -70,7 +70,7 @@ type Store struct {
 	// vouched is closed.
 	opened    Rehash
 	openedErr error
-	damage  atomic.Pointer[CorruptError]
+	damage    atomic.Pointer[CorruptError]
 	// history gives the root hash the chain committed for a version this
 	// process did not commit (TrustHistory).
 	history atomic.Pointer[func(version int64) []byte]
@@ -84,6 +84,11 @@ type Store struct {
 	// layers blocks over an older snapshot.
 	view   Reader
 	layers int
+
+	// pruning is set before the first commit (SetPruning); prunedTo is
+	// the highest version pruning deleted in this process.
+	pruning  Pruning
+	prunedTo atomic.Int64
 }
 
 // MaxLayers is how many blocks' writes Latest keeps in memory over an older
@@ -349,6 +354,7 @@ func (s *Store) Commit() (hash []byte, version int64, err error) {
 	if err := s.refreshLatest(); err != nil {
 		return nil, 0, err
 	}
+	s.prune(version)
 	return hash, version, nil
 }
 
@@ -362,7 +368,8 @@ func (s *Store) Rollback() {
 var ErrNoVersion = errors.New("state version not available")
 
 // Snapshot returns a read-only view of a committed version; version 0 means
-// the latest. Returns ErrNoVersion if that version is not stored, and a
+// the latest. Returns ErrNoVersion if that version is not stored (or is
+// older than pruning keeps, Oldest), and a
 // *CorruptError if its stored root is not the one the chain committed to.
 // Every value read from it is checked against that root.
 func (s *Store) Snapshot(version int64) (*Snapshot, error) {
@@ -375,7 +382,7 @@ func (s *Store) Snapshot(version int64) (*Snapshot, error) {
 			return &Snapshot{}, nil
 		}
 	} else {
-		if !s.tree.VersionExists(version) {
+		if version < s.Oldest() || !s.tree.VersionExists(version) {
 			return nil, fmt.Errorf("%w: %d", ErrNoVersion, version)
 		}
 		var err error

@@ -68,7 +68,9 @@ func (s *Store) corrupt(version int64, key []byte, err error) *CorruptError {
 	if ce == nil {
 		ce = &CorruptError{Version: version, Key: bytes.Clone(key), Err: err}
 	}
-	if s != nil {
+	if s != nil && !s.deleted(ce.Version) {
+		// NOTE: a read of a version that pruning deleted under it fails
+		// as damage would; the store is not damaged.
 		s.damage.CompareAndSwap(nil, ce)
 	}
 	return ce
