@@ -167,6 +167,10 @@ func TestTrialsStory(t *testing.T) {
 	e.run(t, "trials", "consent", T, "--site", "northside-hospital", "--version", "2", "--as", "patient/alice").ok(t)
 	e.run(t, "trials", "data", "add", T, "--subject", alice, "--file", week26, "--as", "northside-hospital/dr-chen").ok(t).says(t, "anchored 1 record")
 
+	// Bob changes his key; his pseudonym for the trial, derived from the
+	// key he enrolled with (now retired), still acts for him.
+	e.run(t, "patient", "rotate", "--as", "patient/bob").ok(t)
+
 	// Bob withdraws, asking for his data to be removed; no more of it is
 	// accepted.
 	var withdrew struct {

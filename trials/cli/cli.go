@@ -122,6 +122,34 @@ func (c *cmds) participant(as, trial string) (client.Signer, error) {
 	return client.Signer{Key: &keystore.Key{Name: as, ID: k.ID(), Sign: k.Sign, Enc: k.Enc}}, nil
 }
 
+// sendAsRetired sends a participant's transaction under the pseudonym
+// each retired key of as gives for trial, until the chain knows one, and
+// returns that send's outcome; known is false when the chain knows none of
+// them (or as has no retired key).
+func (c *cmds) sendAsRetired(as, trial, typ string, body any) (s client.Signer, res api.TxResponse, known bool, err error) {
+	files, err := c.Keystore().List()
+	if err != nil {
+		return s, res, false, err
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		f := files[i]
+		if !f.Retired || !strings.HasPrefix(f.Name, as+"~retired-") {
+			continue
+		}
+		ps, perr := c.participant(f.Name, trial)
+		if perr != nil {
+			continue
+		}
+		ps.Key.Name = as
+		res, err = c.Client().Send(c.Ctx, ps, typ, body, "commit")
+		if client.HasCode(err, tx.ErrUnknownSigner) {
+			continue
+		}
+		return ps, res, true, err
+	}
+	return s, res, false, nil
+}
+
 // notEnrolled words the fix for a participant whose pseudonym the chain
 // does not know.
 func notEnrolled(trial, site, as string) string {
@@ -136,6 +164,13 @@ func notEnrolled(trial, site, as string) string {
 // when they are not enrolled.
 func (c *cmds) sendAsParticipant(s client.Signer, as, trial, site, typ string, body any) (cmdline.Sent, api.TxResponse, error) {
 	res, err := c.Client().Send(c.Ctx, s, typ, body, "commit")
+	if client.HasCode(err, tx.ErrUnknownSigner) {
+		// A patient who changed their key (patient rotate) enrolled with
+		// a pseudonym derived from a key now retired: try those.
+		if rs, rres, known, rerr := c.sendAsRetired(as, trial, typ, body); known {
+			s, res, err = rs, rres, rerr
+		}
+	}
 	if client.HasCode(err, tx.ErrUnknownSigner) {
 		return cmdline.Sent{}, res, cmdline.Hint(err, "%s", notEnrolled(trial, site, as))
 	}

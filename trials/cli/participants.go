@@ -212,8 +212,8 @@ re-consent, your site's new data for you is refused until you consent to it.
 				Site    string `json:"site"`
 				Version uint64 `json:"version"`
 				Form    string `json:"form,omitempty"`
-			}{sent, trial, s.Key.ID, siteOrg, v, digest}, func(w io.Writer) {
-				fmt.Fprintf(w, "subject %s consented to protocol version %d of trial %s at %s\n", s.Key.ID, v, trial, siteOrg)
+			}{sent, trial, sent.Signer, siteOrg, v, digest}, func(w io.Writer) {
+				fmt.Fprintf(w, "subject %s consented to protocol version %d of trial %s at %s\n", sent.Signer, v, trial, siteOrg)
 				sent.Text(w)
 			})
 		},
@@ -258,8 +258,8 @@ so far may still be used.`,
 				Trial      string `json:"trial"`
 				Subject    string `json:"subject"`
 				RemoveData bool   `json:"remove_data"`
-			}{sent, trial, s.Key.ID, remove}, func(w io.Writer) {
-				fmt.Fprintf(w, "subject %s withdrew from trial %s\n", s.Key.ID, trial)
+			}{sent, trial, sent.Signer, remove}, func(w io.Writer) {
+				fmt.Fprintf(w, "subject %s withdrew from trial %s\n", sent.Signer, trial)
 				if remove {
 					fmt.Fprintln(w, "  their data is removed: the sites' nodes rewrite it away, and exports leave it out")
 				} else {
