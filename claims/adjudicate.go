@@ -185,6 +185,7 @@ func (j *judge) judgeClaim(c *Claim, m Member) (*outcome, error) {
 		l := &c.Lines[i]
 		w := &works[i]
 		w.rule, w.cov = -1, -1
+		w.facts = make([]Fact, 0, 16) // a paid line's facts, without growing
 		w.pol = j.policyFor(refs, l.Date)
 		if w.pol == nil {
 			return nil, ErrNoPolicy.New("%s has no policy in force for date of service %s (line %d): the payer publishes one first", j.payer, l.Date, l.Seq)

@@ -87,7 +87,6 @@ func (Module) Routes() []app.Route {
 // Context is the pseudonym context of a payer's members.
 func Context(payer string) string { return "claims/" + payer }
 
-func put(kv state.KV, key []byte, v any)         { state.PutJSON(kv, key, v) }
 func get(r state.Reader, key []byte, v any) bool { return state.GetJSON(r, key, v) }
 
 // --- policies ---
