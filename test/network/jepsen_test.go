@@ -27,7 +27,10 @@ import (
 type jepsenRun struct {
 	Chaos time.Duration // how long the nemesis acts
 	Every time.Duration // the mean pause between its actions
-	Load  int           // clients, each committing one anchor at a time
+	// KillWeight is the weight of kill actions against 2 for pauses (0: 2,
+	// as many of each).
+	KillWeight int
+	Load       int // clients, each committing one anchor at a time
 }
 
 // jepsenFigures is what a run measured (BENCHMARKS.md).
@@ -69,10 +72,13 @@ func TestJepsenLong(t *testing.T) {
 		t.Skip("run by hand: MEDLEDGER_JEPSEN_LONG=1")
 	}
 	setUp(t)
-	jepsen(t, jepsenRun{Chaos: 10 * time.Minute, Every: 1100 * time.Millisecond, Load: 4})
+	jepsen(t, jepsenRun{Chaos: 10 * time.Minute, Every: 800 * time.Millisecond, KillWeight: 3, Load: 4})
 }
 
 func jepsen(t *testing.T, run jepsenRun) {
+	if run.KillWeight == 0 {
+		run.KillWeight = 2
+	}
 	began := time.Now()
 	dir := t.TempDir()
 	out := dir + "/net"
@@ -168,8 +174,8 @@ func jepsen(t *testing.T, run jepsenRun) {
 	end := time.Now().Add(run.Chaos)
 	for time.Now().Before(end) {
 		time.Sleep(run.Every/2 + time.Duration(r.Int64N(int64(run.Every))))
-		switch r.IntN(4) {
-		case 0, 1: // kill one, or bring the killed one back
+		switch r.IntN(run.KillWeight + 2) {
+		default: // kill one, or bring the killed one back
 			if killed >= 0 {
 				heal(&killed)
 				continue
@@ -179,7 +185,7 @@ func jepsen(t *testing.T, run jepsenRun) {
 			ps[k].kill()
 			killed = k
 			fig.Kills++
-		case 2, 3: // pause one, or let the paused one go on
+		case 0, 1: // pause one, or let the paused one go on
 			if paused >= 0 {
 				heal(&paused)
 				continue
