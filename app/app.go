@@ -91,6 +91,7 @@ type App struct {
 	pendingEnd  []abci.Event // the block's end-of-block events, for OnEndBlock
 
 	retention Retention
+	snapshots Snapshots
 
 	listenMu       sync.Mutex
 	listeners      []func(height int64, txs []Committed)
@@ -500,6 +501,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		panic(fmt.Errorf("app: commit: %w", err))
 	}
 	a.resetCheck()
+	if a.snapshots != nil {
+		a.snapshots.Committed(version)
+	}
 	committed := append([]Committed(nil), a.pending...)
 	a.pending = a.pending[:0]
 	ended := a.pendingEnd

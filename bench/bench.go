@@ -125,6 +125,14 @@ type Result struct {
 	// window (0 where unknown): above the core count, other processes took
 	// CPU from this run.
 	Load1 float64 `json:"load1,omitempty"`
+	// StorageBytes is how much the node's data folder on disk grew from
+	// the start of the window to the end of the drain, and
+	// StorageBytesPerTx that per transaction applied in the run (window
+	// and drain), from the node's GET /metrics; absent when the node does
+	// not serve it. NOTE: the database compacts in bursts, so a short run
+	// measures its writes more than what it finally keeps.
+	StorageBytes      int64   `json:"storage_bytes,omitempty"`
+	StorageBytesPerTx float64 `json:"storage_bytes_per_tx,omitempty"`
 	// Errors counts rejections by problem title (e.g. "mempool-full").
 	Errors map[string]int64 `json:"errors,omitempty"`
 }
@@ -243,6 +251,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		errMu                     sync.Mutex
 		errs                      = map[string]int64{}
 	)
+	disk0, hasDisk, err := StorageBytes(ctx, hc, cfg.Node)
+	if err != nil {
+		return res, err
+	}
 	start, cpu0 := time.Now(), processCPU()
 	var cpuWindow time.Duration
 	end := start.Add(cfg.Duration)
@@ -433,6 +445,16 @@ loop:
 		res.MeanBlockTxs = float64(blockTxs) / float64(blocks)
 	}
 	res.P50ms, res.P95ms, res.P99ms, res.MaxMs = percentiles(latencies)
+	if hasDisk {
+		disk1, _, err := StorageBytes(ctx, hc, cfg.Node)
+		if err != nil {
+			return res, err
+		}
+		res.StorageBytes = disk1 - disk0
+		if len(latencies) > 0 {
+			res.StorageBytesPerTx = float64(res.StorageBytes) / float64(len(latencies))
+		}
+	}
 	if len(errs) > 0 {
 		res.Errors = errs
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/metrics"
 	"github.com/medledger/medledger/node"
+	"github.com/medledger/medledger/snapshot"
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/tx"
 	"github.com/medledger/medledger/txindex"
@@ -74,6 +75,7 @@ type Daemon struct {
 	Metrics *metrics.Metrics
 
 	index    *txindex.Index
+	snaps    *snapshot.Manager
 	services []Service
 	http     *http.Server
 	done     chan error
@@ -128,7 +130,14 @@ func Start(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	a.UseLicences(cfg.Licences)
-	a.SetRetention(app.Retention{Blocks: ac.Storage.RetainBlocks})
+	every, keep := ac.Storage.Snapshots()
+	snaps, err := snapshot.Open(filepath.Join(string(h), "data", "snapshots"), store, snapshot.Config{Interval: every, KeepRecent: keep})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.UseSnapshots(snaps)
+	a.SetRetention(app.Retention{Blocks: ac.Storage.RetainBlocks, Floor: snaps.Floor})
 	idx, err := txindex.Open(filepath.Join(string(h), "data"))
 	if err != nil {
 		store.Close()
@@ -214,7 +223,7 @@ func Start(cfg Config) (*Daemon, error) {
 	top := http.NewServeMux()
 	top.Handle("GET /metrics", m.Handler())
 	top.Handle("/", m.Middleware(handler))
-	d := &Daemon{Node: n, App: a, Store: store, API: srv, Metrics: m, index: idx, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
+	d := &Daemon{Node: n, App: a, Store: store, API: srv, Metrics: m, index: idx, snaps: snaps, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
 		http: api.HTTPServer(top), stopping: make(chan struct{})}
 	// A request's context ends when the stop begins, so that a handler
 	// waiting on the chain (a commit wait, a read behind a paused peer)
@@ -273,6 +282,7 @@ func (d *Daemon) stop() error {
 			err = e
 		}
 	}
+	d.snaps.Close() // a snapshot being taken reads the store
 	if e := d.index.Close(); e != nil && err == nil {
 		err = e
 	}

@@ -19,8 +19,9 @@ var StorageParts = map[string]string{
 	"vault":    "vault",         // the vault's documents (disk driver)
 }
 
-// storageEvery bounds how often a scrape walks the folders.
-const storageEvery = 10 * time.Second
+// storageEvery bounds how often a scrape walks the folders (a scrape
+// within it answers the last walk's sizes).
+const storageEvery = 2 * time.Second
 
 // Storage measures the home's data folder dataDir on scrape:
 // medledger_storage_bytes by part (and "total", all of data/),

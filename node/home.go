@@ -126,6 +126,9 @@ type Options struct {
 	// (timeout_prevote and timeout_precommit); zero means CometBFT's
 	// default, 1s.
 	TimeoutVote time.Duration
+	// Storage bounds what the node keeps on disk (config/medledger.json
+	// "storage"); the zero value is the default.
+	Storage StorageConfig
 	// PersistentPeers are the peers this node keeps dialing, as CometBFT's
 	// comma-separated id@host:port list (Testnet fills it in).
 	PersistentPeers string
@@ -183,7 +186,7 @@ func writeConfig(h Home, o Options) (*cfg.Config, error) {
 	if api == "" {
 		api = DefaultAPIListen
 	}
-	return c, writeAppConfig(h, AppConfig{APIListen: api, Operator: o.Moniker})
+	return c, writeAppConfig(h, AppConfig{APIListen: api, Operator: o.Moniker, Storage: o.Storage})
 }
 
 // writeAppConfig writes config/medledger.json, atomically.

@@ -83,6 +83,9 @@ func (o Options) Validate() error {
 	if err := validChainID(o.ChainID); err != nil {
 		return err
 	}
+	if err := o.Storage.Validate(); err != nil {
+		return err
+	}
 	if o.APIListen != "" {
 		if err := CheckAddr(o.APIListen); err != nil {
 			return fmt.Errorf("API address %w", err)

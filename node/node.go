@@ -96,11 +96,19 @@ func StartWith(h Home, app abci.Application, o StartOptions) (*Node, error) {
 	}
 	f := &failed{done: make(chan struct{})}
 	logger = failureWatch{logger, f}
+	var opts []cmtnode.Option
+	if c.StateSync.Enable {
+		p, err := stateSyncProvider(h, c)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, cmtnode.StateProvider(p))
+	}
 	dbs := &dbTracker{}
 	n, err := cmtnode.NewNode(c, pv, nodeKey,
 		proxy.NewConnSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
-		dbs.provide, metricsOf(o.Metrics, c), logger)
+		dbs.provide, metricsOf(o.Metrics, c), logger, opts...)
 	if err != nil {
 		dbs.closeAll()
 		return nil, explain(h, err)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/medledger/medledger/state"
 )
@@ -19,7 +20,8 @@ type StorageConfig struct {
 	// "custom" (at least 100).
 	KeepRecent int64 `json:"keep_recent,omitempty"`
 	// PruneInterval is how often, in blocks, older versions are deleted,
-	// for "custom" (default 10).
+	// for "custom" (default 1: every block deletes the version that fell
+	// out, which spreads the work evenly).
 	PruneInterval int64 `json:"prune_interval,omitempty"`
 	// RetainBlocks is how many of the latest blocks CometBFT keeps; 0 (the
 	// default) keeps every block. It MUST be 0 or at least KeepRecent+1:
@@ -28,6 +30,32 @@ type StorageConfig struct {
 	// (GET /v1/tx/{hash}), nor can it replay the chain for a peer that
 	// syncs from genesis.
 	RetainBlocks int64 `json:"retain_blocks,omitempty"`
+	// SnapshotInterval is how often, in blocks, the node takes a
+	// state-sync snapshot of its state for members that join (0: every
+	// 1,000 blocks; -1: never). SnapshotKeep is how many it keeps (0: 2).
+	// Blocks from the oldest snapshot kept on are never pruned.
+	SnapshotInterval int64 `json:"snapshot_interval,omitempty"`
+	SnapshotKeep     int   `json:"snapshot_keep,omitempty"`
+}
+
+// DefaultSnapshotInterval is the blocks between a node's snapshots unless
+// configured.
+const DefaultSnapshotInterval = 1_000
+
+// Snapshots returns the blocks between snapshots (0: none) and how many
+// are kept.
+func (c StorageConfig) Snapshots() (interval int64, keep int) {
+	interval, keep = c.SnapshotInterval, c.SnapshotKeep
+	switch {
+	case interval == 0:
+		interval = DefaultSnapshotInterval
+	case interval < 0:
+		interval = 0
+	}
+	if keep <= 0 {
+		keep = 2
+	}
+	return interval, keep
 }
 
 // StateVersions returns how many state versions to keep (0: every one)
@@ -63,6 +91,9 @@ func (c StorageConfig) Validate() error {
 	default:
 		return fmt.Errorf("storage.pruning %q is none of \"default\", \"nothing\", \"custom\"", c.Pruning)
 	}
+	if c.SnapshotInterval < -1 || c.SnapshotKeep < 0 {
+		return fmt.Errorf("storage.snapshot_interval %d or storage.snapshot_keep %d is negative (snapshot_interval -1 takes none)", c.SnapshotInterval, c.SnapshotKeep)
+	}
 	if c.RetainBlocks < 0 {
 		return fmt.Errorf("storage.retain_blocks %d is negative", c.RetainBlocks)
 	}
@@ -71,4 +102,14 @@ func (c StorageConfig) Validate() error {
 		return fmt.Errorf("storage.retain_blocks %d: keep more blocks than state versions (%d; 0 is every version): the proof of a state version is checked against the next block's header", c.RetainBlocks, keep)
 	}
 	return nil
+}
+
+// PruningFlag is the StorageConfig of a command-line value: "default",
+// "nothing", or a number N for "custom" with keep_recent N (checked by
+// Validate).
+func PruningFlag(v string) StorageConfig {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return StorageConfig{Pruning: "custom", KeepRecent: n}
+	}
+	return StorageConfig{Pruning: v}
 }

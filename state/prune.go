@@ -35,7 +35,7 @@ type Pruning struct {
 // read of a past height of the last ten minutes or more.
 const (
 	DefaultKeepRecent    = 1_000
-	DefaultPruneInterval = 10
+	DefaultPruneInterval = 1
 	// MinKeepRecent keeps the versions the store's own readers use (the
 	// snapshot under Latest is at most MaxLayers behind) and those a
 	// request may still be reading, well clear of deletion.
@@ -88,6 +88,9 @@ func (s *Store) prune(version int64) {
 		return
 	}
 	to := version - p.KeepRecent
+	if low := s.held.lowest(); low > 0 {
+		to = min(to, low-1) // an export is reading it
+	}
 	if to <= s.prunedTo.Load() {
 		return
 	}

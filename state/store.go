@@ -89,6 +89,8 @@ type Store struct {
 	// the highest version pruning deleted in this process.
 	pruning  Pruning
 	prunedTo atomic.Int64
+	// held are the versions being exported (Export), which pruning keeps.
+	held holds
 }
 
 // MaxLayers is how many blocks' writes Latest keeps in memory over an older

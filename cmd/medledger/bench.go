@@ -1,10 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +44,7 @@ func (c *CLI) benchCmd() *cobra.Command {
 		blockTime  time.Duration
 		cpuprofile string
 		memprofile string
+		pruning    string
 	)
 	cmd := &cobra.Command{
 		Use: "bench",
@@ -94,7 +91,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 			var signer client.Signer
 			cfg.Node = c.APIURL()
 			if local {
-				d, keys, err := startBenchNode(filepath.Join(tmp, "local"), blockTime)
+				d, keys, err := startBenchNode(filepath.Join(tmp, "local"), blockTime, node.PruningFlag(pruning))
 				if err != nil {
 					return err
 				}
@@ -115,8 +112,8 @@ the node: on a small machine it costs the node part of its throughput.`,
 				return cmdline.Hint(err, "start a node with medledger dev, or pass --node URL, or use --local")
 			}
 			signer.ChainID, signer.TTL = st.ChainID, benchTTL
-			run := runID()
-			cfg.Source = anchorSource(signer, kind, run, st.LatestHeight)
+			run := bench.RunID()
+			cfg.Source = bench.AnchorSource(signer, kind, run, st.LatestHeight)
 			sample, err := cfg.Source(-1)
 			if err != nil {
 				return err
@@ -204,6 +201,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 	f.StringVar(&baseline, "baseline", "", "also run this baseline in-process and report the ratio: kvstore")
 	f.DurationVar(&blockTime, "block-time", node.DefaultBlockTime, "block time of the nodes --local and --baseline start")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the main run (with --local: node and client) to this file")
+	f.StringVar(&pruning, "pruning", "default", "state pruning of the node --local starts: default (keep the last 1,000 versions), nothing (keep every version), or N (keep the last N, at least 100)")
 	f.StringVar(&memprofile, "memprofile", "", "write an allocation profile of this process (with --local: node and client) after the main run to this file")
 	return cmd
 }
@@ -225,31 +223,17 @@ func printResult(w io.Writer, r bench.Result) {
 	fmt.Fprintf(w, "latency      p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.P50ms, r.P95ms, r.P99ms, r.MaxMs)
 	fmt.Fprintf(w, "blocks       %d (mean %.0f transactions)\n", r.Blocks, r.MeanBlockTxs)
 	fmt.Fprintf(w, "cpu          %.1f s of this process in the window (%.0f µs per committed transaction); machine load %.1f\n", r.CPUs, r.CPUMicrosPerTx, r.Load1)
+	if r.StorageBytesPerTx != 0 {
+		fmt.Fprintf(w, "storage      data/ grew %.1f MB: %.0f bytes per committed transaction\n", float64(r.StorageBytes)/1e6, r.StorageBytesPerTx)
+	}
 	for title, n := range r.Errors {
 		fmt.Fprintf(w, "rejections   %d %s\n", n, title)
 	}
 }
 
-// anchorSource signs the i-th anchor of run: the digest is SHA-256 of the
-// run id and i, so runs never collide. i = -1 makes a sample.
-func anchorSource(s client.Signer, kind, run string, height int64) bench.Source {
-	return func(i int) ([]byte, error) {
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], uint64(int64(i)))
-		d := sha256.Sum256(append([]byte(run), b[:]...))
-		return s.Build(notary.TypeAnchor, notary.AnchorBody{Digest: hex.EncodeToString(d[:]), Kind: kind}, height)
-	}
-}
-
-func runID() string {
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // startBenchNode starts a fresh demo node in dir, with the modules of this
 // binary, and waits for its first block.
-func startBenchNode(dir string, blockTime time.Duration) (*daemon.Daemon, demo.Keys, error) {
+func startBenchNode(dir string, blockTime time.Duration, storage node.StorageConfig) (*daemon.Daemon, demo.Keys, error) {
 	keys, err := demo.NewKeys(nil)
 	if err != nil {
 		return nil, nil, err
@@ -264,7 +248,7 @@ func startBenchNode(dir string, blockTime time.Duration) (*daemon.Daemon, demo.K
 	}
 	h := node.Home(filepath.Join(dir, "home"))
 	if err := node.Init(h, node.Options{ChainID: demo.ChainID, Moniker: "northside-hospital", AppState: keys.AppState(),
-		APIListen: apiAddr, P2PListen: p2pAddr, BlockTime: blockTime}); err != nil {
+		APIListen: apiAddr, P2PListen: p2pAddr, BlockTime: blockTime, Storage: storage}); err != nil {
 		return nil, nil, err
 	}
 	cfg := daemonConfig()

@@ -9,15 +9,23 @@ import (
 
 func (c *CLI) startCmd() *cobra.Command {
 	var listen string
+	var sync node.StateSync
+	var stateSync bool
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node in --home (made by init or testnet)",
 		Long: `Run the node in --home, made by medledger init or medledger testnet, until
 Ctrl-C (or SIGTERM). Its addresses and block time come from the home's
 config; --listen overrides the API address for this run. A taken address is
-refused before anything starts, naming what to change.`,
+refused before anything starts, naming what to change.
+
+A new member's node joins by state sync with --state-sync: on its empty home
+it restores a recent snapshot of the state from the members' nodes, checked
+against a block hash it trusts (--trust-height, --trust-hash, read from a
+member's GET /v1/blocks/HEIGHT), instead of replaying the chain from genesis.`,
 		Example: `  medledger start --home ./node1
-  medledger start --home ./testnet/node0 --listen 127.0.0.1:36681`,
+  medledger start --home ./testnet/node0 --listen 127.0.0.1:36681
+  medledger start --home ./node5 --state-sync --trust-height 12000 --trust-hash 3F2A... --sync-from http://10.0.0.1:26680,http://10.0.0.2:26680`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h := c.HomeDir()
@@ -27,6 +35,11 @@ refused before anything starts, naming what to change.`,
 			if listen != "" {
 				if err := node.CheckAddr(listen); err != nil {
 					return cmdline.Hint(cmdline.Usage("--listen %s", cmdline.Short(err.Error())), "give the API address as host:port, e.g. --listen 127.0.0.1:26680")
+				}
+			}
+			if stateSync {
+				if err := node.EnableStateSync(h, sync); err != nil {
+					return cmdline.Hint(cmdline.Usage("%v", err), "e.g. --state-sync --trust-height H --trust-hash HASH --sync-from URL1,URL2 (docs/operators.md, State sync)")
 				}
 			}
 			cc, ac, err := node.LoadConfig(h)
@@ -46,6 +59,11 @@ refused before anything starts, naming what to change.`,
 			return c.runNode(h, listen, false)
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", "", "API address host:port for this run (default: the home's config/medledger.json)")
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "", "API address host:port for this run (default: the home's config/medledger.json)")
+	f.BoolVar(&stateSync, "state-sync", false, "join by restoring a member's state snapshot (an empty home; writes [statesync] in config.toml)")
+	f.Int64Var(&sync.TrustHeight, "trust-height", 0, "with --state-sync: a height whose block hash you trust")
+	f.StringVar(&sync.TrustHash, "trust-hash", "", "with --state-sync: the hash of the block at --trust-height (hex)")
+	f.StringSliceVar(&sync.Servers, "sync-from", nil, "with --state-sync: the API URLs of two or more members' nodes")
 	return cmd
 }
