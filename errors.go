@@ -11,14 +11,15 @@ import (
 type Kind uint8
 
 const (
-	KindInternal     Kind = iota // a bug or a storage fault; shown to users only as "internal error"
-	KindInvalid                  // malformed or semantically wrong input
-	KindUnauthorized             // the signer may not do this
-	KindNotFound                 // the object does not exist
-	KindConflict                 // the object exists already, or is in the wrong state
-	KindTooLarge                 // input over a documented limit
-	KindGone                     // the object existed and was erased
-	KindUnavailable              // the node cannot serve the request now
+	KindInternal        Kind = iota // a bug or a storage fault; shown to users only as "internal error"
+	KindInvalid                     // malformed or semantically wrong input
+	KindUnauthorized                // the signer may not do this
+	KindNotFound                    // the object does not exist
+	KindConflict                    // the object exists already, or is in the wrong state
+	KindTooLarge                    // input over a documented limit
+	KindGone                        // the object existed and was erased
+	KindUnavailable                 // the node cannot serve the request now
+	KindUnauthenticated             // the request does not say who sends it (an unsigned read of patient-scoped data)
 )
 
 // Error is the one error type of medledger. Codespace and Code are stable:

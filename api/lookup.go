@@ -55,7 +55,11 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 	if res.TxResult.Code != 0 {
 		out.Slug = lookupCode(res.TxResult.Codespace, res.TxResult.Code).Slug
 	}
-	if prove {
+	if err := s.redactTx(r, &out); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if prove && !out.Redacted {
 		b, err := cmtjson.Marshal(res.Proof)
 		if err != nil {
 			WriteProblem(w, r, err)

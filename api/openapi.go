@@ -35,6 +35,14 @@ func (s *Server) OpenAPI() map[string]any {
 		if params != nil {
 			op["parameters"] = params
 		}
+		if r.Signed {
+			// NOTE: OpenAPI has no scheme for RFC 9421 signatures; the
+			// extension is what a client checks, the security entry what
+			// generic tools show.
+			op["x-medledger-signed"] = true
+			op["security"] = []any{map[string]any{"httpMessageSignature": []any{}}}
+			op["responses"].(map[string]any)["401"] = map[string]any{"description": "The request is not signed (RFC 9421): this route serves data about patients", "content": problem["content"]}
+		}
 		if r.Method == "POST" {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{}, "application/octet-stream": map[string]any{}}}
 		}
@@ -46,7 +54,10 @@ func (s *Server) OpenAPI() map[string]any {
 		"openapi": "3.1.0",
 		"info":    map[string]any{"title": "medledger API", "version": "1", "description": "REST API of a medledger node. Writes are signed transactions (POST /v1/tx); see docs/transactions.md."},
 		"paths":   paths,
-		"components": map[string]any{"schemas": map[string]any{"Problem": map[string]any{
+		"components": map[string]any{"securitySchemes": map[string]any{"httpMessageSignature": map[string]any{
+			"type": "apiKey", "in": "header", "name": "Signature",
+			"description": "HTTP Message Signatures (RFC 9421): Signature-Input and Signature headers, Ed25519, keyid SIGNER#KEYID, covering @method and @target-uri, with created, expires and a nonce accepted once. A read of a patient's metadata by anyone but the patient also carries the reader's signed records/lookup transaction (base64) in Medledger-Lookup.",
+		}}, "schemas": map[string]any{"Problem": map[string]any{
 			"type": "object",
 			"properties": map[string]any{
 				"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"}, "status": map[string]any{"type": "integer"},

@@ -43,6 +43,8 @@ func StatusOf(k medledger.Kind) int {
 		return http.StatusGone
 	case medledger.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case medledger.KindUnauthenticated:
+		return http.StatusUnauthorized
 	}
 	return http.StatusInternalServerError
 }

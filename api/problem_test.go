@@ -29,9 +29,10 @@ func TestStatusOf(t *testing.T) {
 		{medledger.KindTooLarge, http.StatusRequestEntityTooLarge},
 		{medledger.KindGone, http.StatusGone},
 		{medledger.KindUnavailable, http.StatusServiceUnavailable},
+		{medledger.KindUnauthenticated, http.StatusUnauthorized},
 		// A kind appended later without a row in StatusOf is a bug: it is
 		// answered as an internal error, never as success.
-		{medledger.KindUnavailable + 1, http.StatusInternalServerError},
+		{medledger.KindUnauthenticated + 1, http.StatusInternalServerError},
 	} {
 		if got := api.StatusOf(tc.kind); got != tc.want {
 			t.Errorf("StatusOf(%d) = %d, want %d", tc.kind, got, tc.want)

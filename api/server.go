@@ -40,6 +40,10 @@ type Route struct {
 	Summary      string
 	Params       []Param
 	Handler      http.HandlerFunc
+	// Signed: the route answers 401 to a request without an RFC 9421
+	// signature (Reads), as every route about patients MUST;
+	// /openapi.json says so.
+	Signed bool
 }
 
 // DefaultCommitTimeout bounds how long POST /v1/tx?mode=commit waits.
@@ -64,6 +68,8 @@ type Server struct {
 	Index TxLookup
 
 	health health
+
+	private privacy // private.go
 }
 
 // routes; modules add theirs with Handle.

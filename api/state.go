@@ -70,6 +70,9 @@ func (s *Server) stateValue(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, ErrBadRequest.New("state key is empty"))
 		return
 	}
+	if !s.stateAllowed(w, r, key) {
+		return
+	}
 	snap, err := s.Snapshot(r)
 	if err != nil {
 		WriteProblem(w, r, err)

@@ -38,6 +38,10 @@ type TxResponse struct {
 	Events    []abci.Event    `json:"events,omitempty"`
 	Tx        []byte          `json:"tx,omitempty"`
 	Proof     json.RawMessage `json:"proof,omitempty"` // CometBFT TxProof (JSON)
+	// Redacted: the transaction is about a patient and the request was not
+	// signed by its signer or an auditor, so Tx, Events, Log and Proof are
+	// left out (Private).
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {

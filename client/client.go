@@ -22,6 +22,7 @@ import (
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/keystore"
+	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/tx"
 )
 
@@ -48,6 +49,10 @@ type Client struct {
 	// Timeout bounds each call (DefaultTimeout when 0); a context with an
 	// earlier deadline wins.
 	Timeout time.Duration
+	// LookupPurpose is the purpose of use (records.Purposes) that this
+	// client's reads of a patient's metadata declare in their
+	// records/lookup; "" for treatment (TREAT).
+	LookupPurpose string
 }
 
 // New returns a client for base.
@@ -142,7 +147,8 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 // returns the node's problem document as an *Error.
 func (c *Client) send(req *http.Request, out any) error {
 	extra := time.Duration(0)
-	if req.URL.Query().Get("mode") == "commit" {
+	if req.URL.Query().Get("mode") == "commit" || req.Header.Get(records.LookupHeader) != "" {
+		// NOTE: a read that carries a records/lookup waits for it to commit.
 		extra = api.DefaultCommitTimeout
 	}
 	parent := req.Context()

@@ -3,10 +3,12 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,52 +96,125 @@ func (c *Client) ReadRecord(ctx context.Context, s Signer, id, purpose, breakGla
 	if err != nil {
 		return ReadResult{}, fmt.Errorf("decrypt record %s: %w", id, err)
 	}
-	rec, err := c.Record(ctx, id)
-	if err != nil {
-		return ReadResult{}, err
-	}
-	if doc.Digest.String() != rec.Digest {
-		return ReadResult{}, fmt.Errorf("record %s: document digest %s differs from the chain's %s", id, doc.Digest, rec.Digest)
+	// NOTE: the digest the node answers is the record's on chain (a
+	// second read of the record would be a second lookup on the patient's
+	// log); a client that does not trust its node checks it with a proof.
+	if doc.Digest.String() != out.Digest {
+		return ReadResult{}, fmt.Errorf("record %s: document digest %s differs from the chain's %s", id, doc.Digest, out.Digest)
 	}
 	out.Document = doc.Plaintext
 	return out, nil
 }
 
-// Record reads a record's fingerprint (never its document).
-func (c *Client) Record(ctx context.Context, id string) (records.Record, error) {
+// Reads of a patient's metadata are signed by s (RFC 9421). When s is not
+// the patient, each request also carries s's signed records/lookup
+// (records.LookupHeader), which the node commits, putting the read on the
+// patient's log, before it answers; purpose is records.PurposeTreatment
+// unless Purpose says otherwise.
+
+// getPatient fetches path, a read of view of patient (or, for one record
+// or consent, of object), signed by s.
+func (c *Client) getPatient(ctx context.Context, s Signer, patient, object, view, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+path, nil)
+	if err != nil {
+		return err
+	}
+	if s.Key.ID != patient || patient == "" {
+		st, err := c.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if s.ChainID == "" {
+			s.ChainID = st.ChainID
+		}
+		body := records.LookupBody{Patient: patient, Object: object, View: view, Purpose: cmpOr(c.LookupPurpose, records.PurposeTreatment)}
+		if object != "" {
+			body.Patient = ""
+		}
+		raw, err := s.Build(records.TypeLookup, body, st.LatestHeight)
+		if err != nil {
+			return err
+		}
+		req.Header.Set(records.LookupHeader, base64.StdEncoding.EncodeToString(raw))
+	}
+	if err := httpsig.Sign(req, httpsig.JoinKeyID(s.Key.ID, s.Key.KeyID()), s.Key.Sign, time.Now()); err != nil {
+		return err
+	}
+	return c.send(req, out)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// allPatient reads every page of a patient's list at path, as getPatient.
+func allPatient[T any](ctx context.Context, c *Client, s Signer, patient, view, path string) ([]T, error) {
+	v := url.Values{}
+	v.Set("limit", strconv.Itoa(api.MaxPageSize))
+	all := []T{}
+	for {
+		var p api.Page[T]
+		if err := c.getPatient(ctx, s, patient, "", view, path+"?"+v.Encode(), &p); err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if p.NextCursor == "" || len(p.Items) == 0 {
+			return all, nil
+		}
+		v.Set("cursor", p.NextCursor)
+	}
+}
+
+// Record reads a record's fingerprint (never its document), as s.
+func (c *Client) Record(ctx context.Context, s Signer, id string) (records.Record, error) {
 	var r records.Record
-	return r, c.Get(ctx, "/v1/records/"+url.PathEscape(id), &r)
+	return r, c.getPatient(ctx, s, "", id, records.ViewRecords, "/v1/records/"+url.PathEscape(id), &r)
 }
 
-// PatientRecords lists a patient's records, oldest first.
-func (c *Client) PatientRecords(ctx context.Context, patient string) ([]records.Record, error) {
-	return All[records.Record](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/records", nil)
+// Consent reads one consent, as s.
+func (c *Client) Consent(ctx context.Context, s Signer, id string) (records.Consent, error) {
+	var k records.Consent
+	return k, c.getPatient(ctx, s, "", id, records.ViewConsents, "/v1/consents/"+url.PathEscape(id), &k)
 }
 
-// PatientConsents lists every consent a patient granted, revoked ones too.
-func (c *Client) PatientConsents(ctx context.Context, patient string) ([]records.Consent, error) {
-	return All[records.Consent](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/consents", nil)
+// PatientRecords lists the records of patient that s may see, oldest
+// first.
+func (c *Client) PatientRecords(ctx context.Context, s Signer, patient string) ([]records.Record, error) {
+	return allPatient[records.Record](ctx, c, s, patient, records.ViewRecords, "/v1/patients/"+url.PathEscape(patient)+"/records")
+}
+
+// PatientConsents lists the consents patient granted, revoked ones too,
+// that s may see.
+func (c *Client) PatientConsents(ctx context.Context, s Signer, patient string) ([]records.Consent, error) {
+	return allPatient[records.Consent](ctx, c, s, patient, records.ViewConsents, "/v1/patients/"+url.PathEscape(patient)+"/consents")
 }
 
 // PatientDisclosures is a patient's accounting of disclosures: every read
-// of their records, refused and break-glass ones included.
-func (c *Client) PatientDisclosures(ctx context.Context, patient string) ([]records.Disclosure, error) {
-	return All[records.Disclosure](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/disclosures", nil)
+// of their records and metadata, refused and break-glass ones included,
+// as s (the patient, an auditor, or a custodian, who sees the reads of the
+// records it holds) may see it.
+func (c *Client) PatientDisclosures(ctx context.Context, s Signer, patient string) ([]records.Disclosure, error) {
+	return allPatient[records.Disclosure](ctx, c, s, patient, records.ViewDisclosures, "/v1/patients/"+url.PathEscape(patient)+"/disclosures")
 }
 
 // OrgDisclosures lists the disclosures of the records org holds; with
-// breakGlass, instead every break-glass read by org's members.
-func (c *Client) OrgDisclosures(ctx context.Context, org string, breakGlass bool) ([]records.Disclosure, error) {
+// breakGlass, instead every break-glass read by org's members; as s, a
+// member of org or an auditor.
+func (c *Client) OrgDisclosures(ctx context.Context, s Signer, org string, breakGlass bool) ([]records.Disclosure, error) {
 	path := "/v1/orgs/" + url.PathEscape(org) + "/disclosures"
 	if breakGlass {
 		path = "/v1/orgs/" + url.PathEscape(org) + "/break-glass"
 	}
-	return All[records.Disclosure](ctx, c, path, nil)
+	return AllAs[records.Disclosure](ctx, c, s, path, nil)
 }
 
 // SharedWith lists the consents in force granted to member ("org/name") or
-// to their organization: what patients have shared with them.
-func (c *Client) SharedWith(ctx context.Context, member string) ([]records.Consent, error) {
+// to their organization: what patients have shared with them; as s, a
+// member of the organization or an auditor.
+func (c *Client) SharedWith(ctx context.Context, s Signer, member string) ([]records.Consent, error) {
 	org, name, _ := strings.Cut(member, "/")
-	return All[records.Consent](ctx, c, "/v1/members/"+url.PathEscape(org)+"/"+url.PathEscape(name)+"/consents", nil)
+	return AllAs[records.Consent](ctx, c, s, "/v1/members/"+url.PathEscape(org)+"/"+url.PathEscape(name)+"/consents", nil)
 }

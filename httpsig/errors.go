@@ -14,7 +14,7 @@ const Codespace = "httpsig"
 var (
 	// ErrMissingSignature: the request has no Signature-Input or Signature
 	// field, or none labelled as the verifier expects ("sig1").
-	ErrMissingSignature = medledger.Code{Codespace: Codespace, Code: 1, Slug: "missing-signature", Kind: medledger.KindUnauthorized}
+	ErrMissingSignature = medledger.Code{Codespace: Codespace, Code: 1, Slug: "missing-signature", Kind: medledger.KindUnauthenticated}
 	// ErrMalformed: a signature field, a Content-Digest field, a signature
 	// parameter or a key id does not parse, or a covered component cannot be
 	// put in a signature base.

@@ -94,8 +94,8 @@ func TestHugeValuesNotEchoed(t *testing.T) {
 		{name: "access break-glass", as: patel, typ: records.TypeAccess, body: records.AccessBody{Record: rec, Purpose: records.PurposeTreatment, BreakGlass: huge},
 			code: records.ErrInvalid, says: "break-glass reason"},
 		{name: "erase", as: alice, typ: records.TypeErase, body: records.RecordRef{Record: huge}, code: records.ErrRecordNotFound, says: "no record"},
-		{name: "GET record", path: "/v1/records/" + huge, code: records.ErrRecordNotFound, says: "no record"},
-		{name: "GET consent", path: "/v1/consents/" + huge, code: records.ErrConsentNotFound, says: "no consent"},
+		{name: "GET record", reader: alice, path: "/v1/records/" + huge, code: records.ErrRecordNotFound, says: "no record"},
+		{name: "GET consent", reader: alice, path: "/v1/consents/" + huge, code: records.ErrConsentNotFound, says: "no consent"},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.check(t, n) })
 	}
@@ -141,8 +141,10 @@ type echoCase struct {
 	typ  string
 	body any
 	path string
-	code medledger.Code // the refusal's code
-	says string         // what the refusal says
+	// reader signs the GET (patient-scoped routes answer only signed).
+	reader string
+	code   medledger.Code // the refusal's code
+	says   string         // what the refusal says
 }
 
 // check sends c to node n and checks the refusal: as a problem document,
@@ -150,6 +152,14 @@ type echoCase struct {
 func (c echoCase) check(t *testing.T, n *daemontest.Node) {
 	t.Helper()
 	ctx := context.Background()
+	if c.reader != "" {
+		var e *client.Error
+		if err := n.Client.GetAs(ctx, n.Signer(c.reader), c.path, nil); !errors.As(err, &e) {
+			t.Fatalf("GET: got %v, want a refusal", err)
+		}
+		checkEcho(t, "problem", e.Codespace, e.Code, e.Detail, c.code, c.says)
+		return
+	}
 	if c.as == "" {
 		r, b := n.Get(t, c.path)
 		var p api.Problem

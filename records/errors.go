@@ -18,8 +18,11 @@ var (
 	ErrNoConsent        = medledger.Code{Codespace: Codespace, Code: 11, Slug: "no-consent", Kind: medledger.KindUnauthorized}
 	ErrNotCustodianNode = medledger.Code{Codespace: Codespace, Code: 12, Slug: "not-custodian", Kind: medledger.KindInvalid}
 	ErrFrozen           = medledger.Code{Codespace: Codespace, Code: 13, Slug: "patient-frozen", Kind: medledger.KindConflict}
+	// ErrLookupRequired: a signed read of a patient's metadata by anyone
+	// but the patient came without the records/lookup that logs it.
+	ErrLookupRequired = medledger.Code{Codespace: Codespace, Code: 14, Slug: "lookup-required", Kind: medledger.KindInvalid}
 )
 
 // Codes lists every records code.
 var Codes = []medledger.Code{ErrInvalid, ErrRecordNotFound, ErrPatientNotFound, ErrGranteeNotFound, ErrConsentNotFound,
-	ErrNotYours, ErrRevoked, ErrErased, ErrBreakGlassRole, ErrNoConsent, ErrNotCustodianNode, ErrFrozen}
+	ErrNotYours, ErrRevoked, ErrErased, ErrBreakGlassRole, ErrNoConsent, ErrNotCustodianNode, ErrFrozen, ErrLookupRequired}

@@ -56,6 +56,8 @@ var Policies = map[string]app.Policy{
 	TypeRevoke: {Patients: true},
 	TypeAccess: {Grants: anyMember, Patients: true},
 	TypeErase:  {Patients: true},
+	// A patient's own reads are not logged: only members send lookups.
+	TypeLookup: {Grants: anyMember},
 }
 
 // Module is the records module.
@@ -74,6 +76,7 @@ func (Module) Routes() []app.Route {
 		{Type: TypeRevoke, Policy: Policies[TypeRevoke], Handle: revoke},
 		{Type: TypeAccess, Policy: Policies[TypeAccess], Handle: access},
 		{Type: TypeErase, Policy: Policies[TypeErase], Handle: erase},
+		{Type: TypeLookup, Policy: Policies[TypeLookup], Handle: lookup},
 	}
 }
 
@@ -291,7 +294,7 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 	case ctx.Signer.ID == rec.Patient:
 		d.Outcome, d.Ground = OutcomeGranted, GroundPatient
 	default:
-		id, why := findConsent(ctx, rec, b.Purpose)
+		id, why := consentFor(ctx.KV, ctx.IDs, ctx.Signer, ctx.Time, rec, b.Purpose)
 		if id != "" {
 			d.Outcome, d.Ground, d.Consent = OutcomeGranted, GroundConsent, id
 		} else {
@@ -317,36 +320,32 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 	return nil
 }
 
-// findConsent looks for an active consent of rec's patient that lets the
-// signer (as a member, or through their organization) read rec for purpose
-// now; it returns its id, or why none does.
-func findConsent(ctx *app.Context, rec Record, purpose string) (string, string) {
+// consentFor looks for an active consent of rec's patient that lets who
+// (as a member, or through their organization) read rec for purpose at
+// now; it returns its id, or why none does. It reads only r.
+func consentFor(r state.Reader, ids app.Identities, who app.Signer, now time.Time, rec Record, purpose string) (string, string) {
 	var candidates []string
-	for _, g := range []string{ctx.Signer.ID, ctx.Signer.Org} {
+	for _, g := range []string{who.ID, who.Org} {
 		if g == "" {
 			continue
 		}
-		p := granteePrefix(g, rec.Patient)
-		ctx.KV.Iterate(p, state.PrefixEnd(p), func(k, _ []byte) bool {
-			candidates = append(candidates, string(k[len(p):]))
-			return true
-		})
+		candidates = append(candidates, grantsTo(r, g, rec.Patient)...)
 	}
 	if len(candidates) == 0 {
-		return "", fmt.Sprintf("patient %s has granted no consent to %s or %s", rec.Patient, ctx.Signer.ID, ctx.Signer.Org)
+		return "", fmt.Sprintf("patient %s has granted no consent to %s or %s", rec.Patient, who.ID, who.Org)
 	}
-	readerOrg, _ := ctx.IDs.Org(ctx.KV, ctx.Signer.Org)
-	custodian, _ := ctx.IDs.Org(ctx.KV, rec.Custodian)
+	readerOrg, _ := ids.Org(r, who.Org)
+	custodian, _ := ids.Org(r, rec.Custodian)
 	why := ""
 	for _, id := range candidates {
 		var c Consent
-		if !get(ctx.KV, ConsentKey(id), &c) || c.Status != ConsentActive {
+		if !get(r, ConsentKey(id), &c) || c.Status != ConsentActive {
 			continue
 		}
 		switch ok, scopeWhy := c.Scope.covers(rec); {
-		case ctx.Time.Before(c.NotBefore):
+		case now.Before(c.NotBefore):
 			why = fmt.Sprintf("consent %s starts at %s", c.ID, c.NotBefore.Format(time.RFC3339))
-		case !ctx.Time.Before(c.NotAfter):
+		case !now.Before(c.NotAfter):
 			why = fmt.Sprintf("consent %s expired at %s", c.ID, c.NotAfter.Format(time.RFC3339))
 		case !slices.Contains(c.Purposes, purpose):
 			why = fmt.Sprintf("consent %s allows %s, not %s", c.ID, strings.Join(c.Purposes, ", "), purpose)

@@ -90,8 +90,11 @@ const (
 
 // Disclosure is one logged request to read a record.
 type Disclosure struct {
-	Seq        uint64    `json:"seq"`
-	Record     string    `json:"record"`
+	Seq    uint64 `json:"seq"`
+	Record string `json:"record"`
+	// View is set, instead of Record, on a read of the patient's metadata
+	// (records/lookup): ViewRecords, ViewConsents or ViewDisclosures.
+	View       string    `json:"view,omitempty"`
 	Patient    string    `json:"patient"`
 	Custodian  string    `json:"custodian"`
 	Reader     string    `json:"reader"`

@@ -41,7 +41,7 @@ func testPages(t *testing.T, e *env) {
 	// breaks glass for another record.
 	ctx := context.Background()
 	alice := e.node.Keys["patient/alice"].ID
-	recs, err := e.node.Client.PatientRecords(ctx, alice)
+	recs, err := e.node.Client.PatientRecords(ctx, e.node.Signer("patient/alice"), alice)
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("alice's records: %v", err)
 	}

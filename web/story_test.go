@@ -246,7 +246,7 @@ func urlQuery(s string) string {
 // as such.
 func testConsentStory(t *testing.T, e *env) {
 	ctx := context.Background()
-	recs, err := e.node.Client.PatientRecords(ctx, e.node.Keys["patient/bob"].ID)
+	recs, err := e.node.Client.PatientRecords(ctx, e.node.Signer("patient/bob"), e.node.Keys["patient/bob"].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func testConsentStory(t *testing.T, e *env) {
 	bob.until("the consent is granted", `/Done:/.test(document.querySelector('#grant-msg').textContent)`, 15*time.Second)
 	bob.until("the consent is listed", `!!document.querySelector('#consent-table [data-revoke]')`, 10*time.Second)
 
-	shared, err := e.node.Client.SharedWith(ctx, "lakeside-clinic/dr-patel")
+	shared, err := e.node.Client.SharedWith(ctx, e.node.Signer("lakeside-clinic/dr-patel"), "lakeside-clinic/dr-patel")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func testConsentStory(t *testing.T, e *env) {
 	}
 	bob.click("#erase-confirm")
 	bob.until("erased", `/is erased/.test(document.querySelector('#record-view').textContent)`, 15*time.Second)
-	if rec, err := e.node.Client.Record(ctx, allergy); err != nil || rec.Status != "erased" {
+	if rec, err := e.node.Client.Record(ctx, e.node.Signer("patient/bob"), allergy); err != nil || rec.Status != "erased" {
 		t.Errorf("after the erasure: %+v, %v", rec, err)
 	}
 

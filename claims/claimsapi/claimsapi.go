@@ -71,23 +71,23 @@ var (
 func (s *Service) Routes(srv *api.Server) []api.Route {
 	s.srv = srv
 	routes := []api.Route{
-		{Method: "GET", Path: "/v1/claims", Summary: "The claims the signer is a party to: a payer's members see their payer's, a provider's its own, a patient (under their pseudonym) theirs" + signed,
+		{Method: "GET", Path: "/v1/claims", Signed: true, Summary: "The claims the signer is a party to: a payer's members see their payer's, a provider's its own, a patient (under their pseudonym) theirs" + signed,
 			Params: append([]api.Param{{Name: "status", In: "query", Description: "adjudicated, pended or paid"}}, page...), Handler: s.listClaims},
 		{Method: "GET", Path: "/v1/claims/counts", Summary: "Every payer's claim counts by status: what anyone may read of the claims", Handler: s.counts},
-		{Method: "GET", Path: "/v1/claims/{id}", Summary: "A claim with every line's decision: status, allowed, paid and patient amounts, adjustments with group, CARC and RARC, the rule and the values it saw; its flags, reviews and payment" + signed,
+		{Method: "GET", Path: "/v1/claims/{id}", Signed: true, Summary: "A claim with every line's decision: status, allowed, paid and patient amounts, adjustments with group, CARC and RARC, the rule and the values it saw; its flags, reviews and payment" + signed,
 			Params: []api.Param{idParam}, Handler: s.getClaim},
-		{Method: "GET", Path: "/v1/claims/priorauths", Summary: "The prior authorizations the signer is a party to" + signed, Params: page, Handler: s.listAuths},
-		{Method: "GET", Path: "/v1/claims/priorauths/{id}", Summary: "A prior authorization: codes, member, period, status, number and decision" + signed,
+		{Method: "GET", Path: "/v1/claims/priorauths", Signed: true, Summary: "The prior authorizations the signer is a party to" + signed, Params: page, Handler: s.listAuths},
+		{Method: "GET", Path: "/v1/claims/priorauths/{id}", Signed: true, Summary: "A prior authorization: codes, member, period, status, number and decision" + signed,
 			Params: []api.Param{{Name: "id", In: "path", Required: true, Description: "prior authorization id, pa-N"}}, Handler: s.getAuth},
 		{Method: "GET", Path: "/v1/claims/policies/{payer}", Summary: "A payer's coverage policy (public to the network): the newest version, or ?version=",
 			Params: []api.Param{{Name: "payer", In: "path", Required: true, Description: "the payer's organization id"}, {Name: "version", In: "query", Description: "a version; default the newest"}}, Handler: s.getPolicy},
-		{Method: "GET", Path: "/v1/claims/members/{payer}/{id}", Summary: "A member's coverage periods and accumulators (deductible met, out of pocket), for its payer or the patient" + signed,
+		{Method: "GET", Path: "/v1/claims/members/{payer}/{id}", Signed: true, Summary: "A member's coverage periods and accumulators (deductible met, out of pocket), for its payer or the patient" + signed,
 			Params: []api.Param{{Name: "payer", In: "path", Required: true, Description: "the payer's organization id"}, {Name: "id", In: "path", Required: true, Description: "the member id, psn-..."}}, Handler: s.getMember},
-		{Method: "GET", Path: "/v1/claims/remittances/{payer}/{trace}", Summary: "A remittance advice: what the payer paid under a trace number, per claim; a provider sees its own claims" + signed,
+		{Method: "GET", Path: "/v1/claims/remittances/{payer}/{trace}", Signed: true, Summary: "A remittance advice: what the payer paid under a trace number, per claim; a provider sees its own claims" + signed,
 			Params: []api.Param{{Name: "payer", In: "path", Required: true, Description: "the payer's organization id"}, {Name: "trace", In: "path", Required: true, Description: "the trace number"}}, Handler: s.getRemittance},
-		{Method: "POST", Path: "/v1/claims/attachments", Summary: "Store a document a claim needs (the body) encrypted in this node's vault, for a member of the organization that runs it (signed request, RFC 9421); returns the ref and salted digest a claim's attachments name",
+		{Method: "POST", Path: "/v1/claims/attachments", Signed: true, Summary: "Store a document a claim needs (the body) encrypted in this node's vault, for a member of the organization that runs it (signed request, RFC 9421); returns the ref and salted digest a claim's attachments name",
 			Handler: s.attach},
-		{Method: "POST", Path: "/v1/claims/policies/simulate", Summary: "Run a draft policy (the body, JSON) over the signer's payer's claims on chain and list every line decision it would change (signed request by a member of the payer)",
+		{Method: "POST", Path: "/v1/claims/policies/simulate", Signed: true, Summary: "Run a draft policy (the body, JSON) over the signer's payer's claims on chain and list every line decision it would change (signed request by a member of the payer)",
 			Handler: s.simulate},
 	}
 	return append(routes, s.fhirRoutes()...)

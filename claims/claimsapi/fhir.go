@@ -15,11 +15,11 @@ import (
 func (s *Service) fhirRoutes() []api.Route {
 	id := []api.Param{{Name: "id", In: "path", Required: true, Description: "claim id, clm-N"}}
 	return []api.Route{
-		{Method: "GET", Path: "/fhir/ClaimResponse/{id}", Summary: "FHIR R4 ClaimResponse of a claim: each item's submitted, eligible and benefit amounts, adjustments with CARC, group and RARC, totals, payment" + signed,
+		{Method: "GET", Path: "/fhir/ClaimResponse/{id}", Signed: true, Summary: "FHIR R4 ClaimResponse of a claim: each item's submitted, eligible and benefit amounts, adjustments with CARC, group and RARC, totals, payment" + signed,
 			Params: id, Handler: s.fhirClaimResponse},
-		{Method: "GET", Path: "/fhir/ExplanationOfBenefit/{id}", Summary: "FHIR R4 ExplanationOfBenefit of a claim: the services billed and how each was adjudicated" + signed,
+		{Method: "GET", Path: "/fhir/ExplanationOfBenefit/{id}", Signed: true, Summary: "FHIR R4 ExplanationOfBenefit of a claim: the services billed and how each was adjudicated" + signed,
 			Params: id, Handler: s.fhirEOB},
-		{Method: "GET", Path: "/fhir/ExplanationOfBenefit", Summary: "FHIR searchset Bundle of a member's explanations of benefits, for the patient under their pseudonym or the payer" + signed,
+		{Method: "GET", Path: "/fhir/ExplanationOfBenefit", Signed: true, Summary: "FHIR searchset Bundle of a member's explanations of benefits, for the patient under their pseudonym or the payer" + signed,
 			Params: []api.Param{{Name: "patient", In: "query", Required: true, Description: "the member id (the patient's pseudonym for the payer, psn-...)"}}, Handler: s.fhirEOBSearch},
 	}
 }

@@ -160,7 +160,7 @@ func TestFHIRViews(t *testing.T) {
 		t.Fatalf("another provider reads a ClaimResponse: %v", err)
 	}
 	res, body := node.Get(t, "/fhir/ExplanationOfBenefit/"+story.visit)
-	if res.StatusCode != 403 || !strings.Contains(string(body), `"resourceType":"OperationOutcome"`) || !strings.Contains(string(body), "httpsig/missing-signature") {
+	if res.StatusCode != 401 || !strings.Contains(string(body), `"resourceType":"OperationOutcome"`) || !strings.Contains(string(body), "httpsig/missing-signature") {
 		t.Fatalf("an unsigned FHIR read: HTTP %d %s", res.StatusCode, body)
 	}
 }

@@ -59,7 +59,9 @@ func TestRecordsStory(t *testing.T) {
 	}
 	e.run(t, "records", "list", "--as", "patient/alice").ok(t).says(t, rec, "laboratory", "Observation", "northside-hospital/dr-chen")
 	var list []records.Record
-	e.runJSON(t, &list, "records", "list", "--patient", alice)
+	// A member reads too, signed with --as; the read is on alice's log.
+	e.run(t, "records", "list", "--patient", alice).refused(t, "--as is required")
+	e.runJSON(t, &list, "records", "list", "--patient", alice, "--as", "northside-hospital/dr-chen")
 	if len(list) != 1 || list[0].ID != rec || list[0].Patient != alice {
 		t.Fatalf("records list -o json = %+v", list)
 	}
@@ -97,11 +99,12 @@ func TestRecordsStory(t *testing.T) {
 
 	var ds []records.Disclosure
 	e.runJSON(t, &ds, "disclosures", "--as", "patient/alice")
-	if len(ds) != 3 || ds[0].Outcome != records.OutcomeRefused || ds[1].Reader != "lakeside-clinic/dr-patel" ||
-		ds[1].Outcome != records.OutcomeGranted || ds[1].Consent != consent || ds[1].Record != rec || ds[1].Purpose != records.PurposeTreatment {
+	if len(ds) != 4 || ds[0].Reader != "northside-hospital/dr-chen" || ds[0].View != records.ViewRecords || ds[0].Ground != records.GroundCustodian ||
+		ds[1].Outcome != records.OutcomeRefused || ds[2].Reader != "lakeside-clinic/dr-patel" ||
+		ds[2].Outcome != records.OutcomeGranted || ds[2].Consent != consent || ds[2].Record != rec || ds[2].Purpose != records.PurposeTreatment {
 		t.Fatalf("disclosures -o json = %+v", ds)
 	}
-	e.run(t, "disclosures", "--patient", "patient/alice").ok(t).says(t, "lakeside-clinic/dr-patel", rec, "refused", "granted", consent)
+	e.run(t, "disclosures", "--patient", "patient/alice").ok(t).says(t, "lakeside-clinic/dr-patel", rec, "refused", "granted", consent, "list (records)")
 
 	e.run(t, "consent", "revoke", consent, "--as", "patient/alice").ok(t).says(t, "revoked "+consent)
 	e.run(t, "consent", "revoke", consent, "--as", "patient/alice").refused(t, "consent-revoked")
@@ -115,7 +118,8 @@ func TestRecordsStory(t *testing.T) {
 	if got, err := os.ReadFile(bgOut); err != nil || !bytes.Equal(got, doc) {
 		t.Fatalf("break-glass read wrote different bytes (%v)", err)
 	}
-	e.runJSON(t, &ds, "disclosures", "--org", "lakeside-clinic", "--break-glass")
+	e.run(t, "disclosures", "--org", "lakeside-clinic", "--break-glass", "--as", "northside-hospital/dr-chen").refused(t, "only members of")
+	e.runJSON(t, &ds, "disclosures", "--org", "lakeside-clinic", "--break-glass", "--as", "lakeside-clinic/admin")
 	if len(ds) != 1 || !ds[0].BreakGlass || ds[0].Reason != "unconscious-patient" || ds[0].Purpose != records.PurposeEmergencyTreatment {
 		t.Fatalf("break-glass review = %+v", ds)
 	}

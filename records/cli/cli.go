@@ -6,7 +6,6 @@
 package cli
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/records"
@@ -124,6 +124,34 @@ func (c *cmds) patientOf(patient, as string) (string, error) {
 	return c.patientID(patient)
 }
 
+// reader is who reads a patient's metadata and whose it is: --as signs
+// (the patient, or a member: a custodian, a grantee, an inspector), and
+// --patient names the patient, by default --as. With --patient
+// patient/NAME alone, the patient's own local key signs. The node serves
+// these reads only signed, and logs a read by anyone but the patient on
+// the patient's log (records/lookup, sent by the client).
+func (c *cmds) reader(patient, as string) (client.Signer, string, error) {
+	if as == "" && patient != "" && !strings.HasPrefix(patient, patientPrefix) {
+		as = patient
+		if !strings.Contains(as, "/") {
+			as = "patient/" + as
+		}
+	}
+	pid, err := c.patientOf(patient, as)
+	if err != nil {
+		return client.Signer{}, "", err
+	}
+	if as == "" {
+		return client.Signer{}, "", usage("e.g. --as patient/alice, or --as northside-hospital/dr-chen --patient "+cmdline.Short(patient)+" (a member's read is on the patient's log)",
+			"a read of a patient's records is signed: --as is required with --patient %s", cmdline.Short(patient))
+	}
+	s, err := c.Signer(as)
+	if err != nil {
+		return client.Signer{}, "", err
+	}
+	return s, pid, nil
+}
+
 // send signs and sends a records transaction as as and waits for its
 // block; it returns the transaction and the events it emitted.
 func (c *cmds) send(as, typ string, body any) (cmdline.Sent, api.TxResponse, error) {
@@ -213,20 +241,25 @@ It prints the record's id (rec-N).`,
 func (c *cmds) recordsListCmd() *cobra.Command {
 	var as, patient string
 	cmd := &cobra.Command{
-		Use:   "list --as patient/NAME | --patient ID",
+		Use:   "list --as patient/NAME | --as ORG/MEMBER --patient ID",
 		Short: "List a patient's records (fingerprints only), oldest first",
 		Long: `List a patient's records, oldest first: id, category, FHIR resource types,
 custodian, author and status. Only fingerprints: the documents stay in the
-custodians' vaults (medledger records get reads one).`,
+custodians' vaults (medledger records get reads one).
+
+The read is signed with --as. The patient sees all of theirs; a member sees
+those their organization holds and those a consent in force covers, and
+their read is on the patient's log (medledger disclosures).`,
 		Example: `  medledger records list --as patient/alice
-  medledger records list --patient patient/bob`,
+  medledger records list --patient patient/bob
+  medledger records list --as lakeside-clinic/dr-patel --patient patient/alice`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pid, err := c.patientOf(patient, as)
+			s, pid, err := c.reader(patient, as)
 			if err != nil {
 				return err
 			}
-			recs, err := c.Client().PatientRecords(c.Ctx, pid)
+			recs, err := c.Client().PatientRecords(c.Ctx, s, pid)
 			if err != nil {
 				return c.ReadFail(err, "")
 			}
@@ -244,7 +277,7 @@ custodians' vaults (medledger records get reads one).`,
 		},
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
-	cmd.Flags().StringVar(&as, "as", "", "the patient's local key (patient/NAME), as an alternative to --patient")
+	cmd.Flags().StringVar(&as, "as", "", "who reads, a keystore key name: the patient (patient/NAME), or a member with --patient (their read is on the patient's log)")
 	return cmd
 }
 
@@ -603,7 +636,7 @@ func (c *cmds) consentRevokeCmd() *cobra.Command {
 func (c *cmds) consentListCmd() *cobra.Command {
 	var as, patient string
 	cmd := &cobra.Command{
-		Use:   "list --as patient/NAME | --patient ID",
+		Use:   "list --as patient/NAME | --as ORG/MEMBER --patient ID",
 		Short: "List every consent a patient granted, revoked ones too",
 		Long: `List every consent a patient granted, revoked ones too: its id, the grantee,
 the purposes of use it allows (` + purposeList() + `),
@@ -612,11 +645,11 @@ what it covers, until when, and its status.`,
   medledger consent list --patient patient/bob -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pid, err := c.patientOf(patient, as)
+			s, pid, err := c.reader(patient, as)
 			if err != nil {
 				return err
 			}
-			cs, err := c.Client().PatientConsents(c.Ctx, pid)
+			cs, err := c.Client().PatientConsents(c.Ctx, s, pid)
 			if err != nil {
 				return c.ReadFail(err, "")
 			}
@@ -634,7 +667,7 @@ what it covers, until when, and its status.`,
 		},
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
-	cmd.Flags().StringVar(&as, "as", "", "the patient's local key (patient/NAME), as an alternative to --patient")
+	cmd.Flags().StringVar(&as, "as", "", "who reads, a keystore key name: the patient (patient/NAME), or a member with --patient (their read is on the patient's log)")
 	return cmd
 }
 
@@ -653,85 +686,4 @@ func scopeText(s records.Scope) string {
 		return "all"
 	}
 	return strings.Join(parts, " ")
-}
-
-func (c *cmds) disclosuresCmd() *cobra.Command {
-	var as, patient, org string
-	var breakGlass bool
-	cmd := &cobra.Command{
-		Use:   "disclosures --as patient/NAME | --patient ID | --org ORG [--break-glass]",
-		Short: "Accounting of disclosures: every read of a patient's records (who, record, when, purpose, outcome, break glass)",
-		Long: `Accounting of disclosures: every request to read a patient's records,
-refused and break-glass ones included. Each row says who asked (READER), for
-which record, when, why (PURPOSE, a purpose-of-use code), whether it was
-granted or refused (OUTCOME), on what ground a granted one was (GROUND:
-consent, patient, custodian or break-glass), and the consent that allowed it
-or what was missing.
-
-The same log shows what happened to the patient's identity: a new key
-(key-rotated), guardians named, a recovery to a new key asked, approved
-(with when it takes effect unless cancelled), cancelled or completed, and
-freezes. READER is then who acted, OUTCOME the event (medledger patient
---help).
-
-With --org, the disclosures of the records an organization holds; with --org
-and --break-glass, every break-glass read by the organization's members, for
-review.`,
-		Example: `  medledger disclosures --as patient/alice
-  medledger disclosures --org northside-hospital
-  medledger disclosures --org lakeside-clinic --break-glass`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var ds []records.Disclosure
-			var err error
-			switch {
-			case len(org) > maxID:
-				return usage("name an organization by its id, e.g. --org northside-hospital (medledger query orgs lists them)", "--org %q is too long to be an organization id", cmdline.Short(org))
-			case org != "":
-				ds, err = c.Client().OrgDisclosures(c.Ctx, org, breakGlass)
-			case breakGlass:
-				return cmdline.Hint(cmdline.Usage("--break-glass needs --org"), "e.g. medledger disclosures --org lakeside-clinic --break-glass")
-			default:
-				pid, perr := c.patientOf(patient, as)
-				if perr != nil {
-					return perr
-				}
-				ds, err = c.Client().PatientDisclosures(c.Ctx, pid)
-			}
-			if err != nil {
-				return c.ReadFail(err, "")
-			}
-			return c.Print(ds, func(w io.Writer) {
-				if len(ds) == 0 {
-					fmt.Fprintln(w, "no disclosures")
-					return
-				}
-				cmdline.Table(w, "SEQ\tTIME\tREADER\tRECORD\tPURPOSE\tOUTCOME\tGROUND\tBREAK-GLASS\tDETAIL", func(tw io.Writer) {
-					for _, d := range ds {
-						if d.Identity != nil {
-							fmt.Fprintf(tw, "%d\t%s\t%s\t-\t-\t%s\t-\t-\t%s\n", d.Seq, d.Time.Format(time.RFC3339), cmp.Or(d.Identity.Actor, "(the chain)"), d.Identity.Event, identityWords(d.Identity))
-							continue
-						}
-						bg, detail := "-", d.Consent
-						if d.BreakGlass {
-							bg = "YES " + d.Reason
-						}
-						if d.Outcome != records.OutcomeGranted {
-							detail = d.Missing
-						}
-						ground := d.Ground
-						if ground == "" {
-							ground = "-"
-						}
-						fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Seq, d.Time.Format(time.RFC3339), d.Reader, d.Record, d.Purpose, d.Outcome, ground, bg, detail)
-					}
-				})
-			})
-		},
-	}
-	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
-	cmd.Flags().StringVar(&as, "as", "", "the patient's local key (patient/NAME), as an alternative to --patient")
-	cmd.Flags().StringVar(&org, "org", "", "list the disclosures of the records this organization holds instead")
-	cmd.Flags().BoolVar(&breakGlass, "break-glass", false, "with --org: only break-glass reads by its members")
-	return cmd
 }

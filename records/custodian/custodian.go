@@ -72,7 +72,7 @@ func (s *Service) Attach(a *app.App, st *state.Store) error {
 func (s *Service) Routes(srv *api.Server) []api.Route {
 	s.API = srv
 	return append([]api.Route{
-		{Method: "POST", Path: "/v1/records/documents", Summary: "Store a FHIR R4 document encrypted in this custodian's vault (signed request, RFC 9421); returns the ref and salted digest for a records/add transaction", Handler: s.upload},
+		{Method: "POST", Path: "/v1/records/documents", Signed: true, Summary: "Store a FHIR R4 document encrypted in this custodian's vault (signed request, RFC 9421); returns the ref and salted digest for a records/add transaction", Handler: s.upload},
 		{Method: "POST", Path: "/v1/records/{id}/read", Summary: "Read a record: submit the reader's signed records/access transaction; after a granted disclosure commits, returns the encrypted document and its key wrapped for the reader",
 			Params: []api.Param{{Name: "id", In: "path", Description: "record id"}}, Handler: s.read},
 	}, append(s.erasureRoutes(), s.fhirRoutes()...)...)
@@ -254,4 +254,3 @@ func findDisclosure(r state.Reader, patient string, seq uint64) (records.Disclos
 	}
 	return d, true
 }
-

@@ -250,7 +250,7 @@ func (s *Service) writeReceipt(rec records.Record) error {
 }
 
 func (s *Service) erasureRoutes() []api.Route {
-	return []api.Route{{Method: "GET", Path: "/v1/records/{id}/erasure-receipt",
+	return []api.Route{{Method: "GET", Path: "/v1/records/{id}/erasure-receipt", Signed: true,
 		Summary: "The receipt this custodian node signed when it destroyed the document of an erased record: what, when, by which node (a signed request of the record's patient, RFC 9421)",
 		Params:  []api.Param{{Name: "id", In: "path", Required: true, Description: "record id"}}, Handler: s.receipt}}
 }

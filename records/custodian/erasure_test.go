@@ -84,7 +84,7 @@ func TestErasureCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := n.Client.Record(ctx, rec)
+	r, err := n.Client.Record(ctx, alice, rec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,13 +42,13 @@ func (s *Service) fhirRoutes() []api.Route {
 	patient := []api.Param{{Name: "patient", In: "query", Description: "the patient's pseudonymous id"}}
 	routes := []api.Route{
 		{Method: "GET", Path: "/fhir/metadata", Summary: "FHIR R4 CapabilityStatement of the facade", Handler: s.fhirMetadata},
-		{Method: "GET", Path: "/fhir/Consent", Summary: "FHIR searchset Bundle of a patient's consents", Params: patient, Handler: s.fhirConsents},
-		{Method: "GET", Path: "/fhir/Consent/{id}", Summary: "FHIR read of one consent (as GET /v1/consents/{id})",
+		{Method: "GET", Path: "/fhir/Consent", Signed: true, Summary: "FHIR searchset Bundle of a patient's consents that the reader may see (signed, as GET /v1/patients/{id}/consents)", Params: patient, Handler: s.fhirConsents},
+		{Method: "GET", Path: "/fhir/Consent/{id}", Signed: true, Summary: "FHIR read of one consent (signed, as GET /v1/consents/{id})",
 			Params: []api.Param{{Name: "id", In: "path", Description: "consent id (con-N)"}}, Handler: s.fhirConsent},
-		{Method: "GET", Path: "/fhir/AuditEvent", Summary: "FHIR searchset Bundle of the accounting of disclosures of a patient's records", Params: patient, Handler: s.fhirAuditEvents},
-		{Method: "GET", Path: "/fhir/AuditEvent/{id}", Summary: "FHIR read of one disclosure, by the id a search returns (dis-{seq}-{patient id})",
+		{Method: "GET", Path: "/fhir/AuditEvent", Signed: true, Summary: "FHIR searchset Bundle of the accounting of disclosures of a patient's records (signed, as GET /v1/patients/{id}/disclosures)", Params: patient, Handler: s.fhirAuditEvents},
+		{Method: "GET", Path: "/fhir/AuditEvent/{id}", Signed: true, Summary: "FHIR read of one disclosure, by the id a search returns (dis-{seq}-{patient id}; signed, as the search)",
 			Params: []api.Param{{Name: "id", In: "path", Description: "AuditEvent id, dis-{seq}-{patient id}"}}, Handler: s.fhirAuditEvent},
-		{Method: "POST", Path: "/fhir", Summary: "Store each resource of a FHIR transaction Bundle (signed request, RFC 9421, by a clinician of this custodian) in the vault; the transaction-response gives per entry the vault ref and salted digest for a records/add transaction",
+		{Method: "POST", Path: "/fhir", Signed: true, Summary: "Store each resource of a FHIR transaction Bundle (signed request, RFC 9421, by a clinician of this custodian) in the vault; the transaction-response gives per entry the vault ref and salted digest for a records/add transaction",
 			Params: []api.Param{{Name: "patient", In: "query", Description: "the patient's pseudonymous id"}}, Handler: s.fhirTransaction},
 		{Method: "GET", Path: "/fhir/Patient/{id}/$everything", Summary: "Read a patient's records: each access parameter is one of the reader's signed records/access transactions (base64url), one per record; answers a searchset Bundle of the granted documents, encrypted, as Binary resources",
 			Params: []api.Param{{Name: "id", In: "path", Description: "the patient's pseudonymous id"},
@@ -120,7 +120,7 @@ func asMedledger(err error) error {
 	}
 	p := pe.Problem
 	kind := medledger.KindInvalid
-	for k := medledger.KindInternal; k <= medledger.KindUnavailable; k++ {
+	for k := medledger.KindInternal; k <= medledger.KindUnauthenticated; k++ {
 		if api.StatusOf(k) == p.Status {
 			kind = k
 			break
@@ -142,41 +142,75 @@ func patientParam(r *http.Request) (string, error) {
 }
 
 func (s *Service) fhirConsents(w http.ResponseWriter, r *http.Request) {
+	who, err := s.API.Reads().Require(r)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
 	p, err := patientParam(r)
 	if err != nil {
 		writeOutcome(w, err)
 		return
 	}
+	a, err := records.AuthorizeReadAs(s.API, r, who, p, records.ViewConsents, "")
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
 	var entries [][]byte
-	for _, c := range records.PatientConsents(s.Store.Latest(), p) {
+	for _, c := range a.VisibleConsents(records.PatientConsents(s.Store.Latest(), p)) {
 		entries = append(entries, fhir.ConsentResource(c, ""))
 	}
 	writeFHIR(w, http.StatusOK, fhir.Bundle(fhir.BundleSearchset, entries))
 }
 
-// fhirConsent answers the read GET /fhir/Consent/{id}, served unsigned as
-// GET /v1/consents/{id} is.
+// fhirConsent answers the read GET /fhir/Consent/{id}, to whom GET
+// /v1/consents/{id} answers.
 func (s *Service) fhirConsent(w http.ResponseWriter, r *http.Request) {
+	who, err := s.API.Reads().Require(r)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
 	id := r.PathValue("id")
 	c, ok := records.GetConsent(s.Store.Latest(), id)
 	if !ok {
 		writeOutcome(w, records.ErrConsentNotFound.New("no consent %s", medledger.Quote(id)))
 		return
 	}
+	a, err := records.AuthorizeReadAs(s.API, r, who, c.Patient, records.ViewConsents, c.ID)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	if !records.ConsentVisible(a.Who, a.Ground, c) {
+		writeOutcome(w, records.ErrNoConsent.New("%s may not see consent %s", a.Who.ID, c.ID))
+		return
+	}
 	writeFHIR(w, http.StatusOK, fhir.ConsentResource(c, ""))
 }
 
 // fhirAuditEvent answers the read GET /fhir/AuditEvent/{id}, by the id a
-// search gave (fhir.AuditEventID), served unsigned as the search is.
+// search gave (fhir.AuditEventID), to whom the search answers.
 func (s *Service) fhirAuditEvent(w http.ResponseWriter, r *http.Request) {
+	who, err := s.API.Reads().Require(r)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
 	id := r.PathValue("id")
 	patient, seq, ok := fhir.ParseAuditEventID(id)
 	if !ok {
 		writeOutcome(w, api.ErrNotFound.New("no AuditEvent %s: an AuditEvent id is dis-{sequence}-{patient id}, as GET /fhir/AuditEvent?patient= gives it", medledger.Quote(id)))
 		return
 	}
+	a, err := records.AuthorizeReadAs(s.API, r, who, patient, records.ViewDisclosures, "")
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
 	d, ok := findDisclosure(s.Store.Latest(), patient, seq)
-	if !ok {
+	if !ok || !records.DisclosureVisible(a.Who, a.Ground, d) {
 		writeOutcome(w, api.ErrNotFound.New("no AuditEvent %s", medledger.Quote(id)))
 		return
 	}
@@ -184,13 +218,23 @@ func (s *Service) fhirAuditEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) fhirAuditEvents(w http.ResponseWriter, r *http.Request) {
+	who, err := s.API.Reads().Require(r)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
 	p, err := patientParam(r)
 	if err != nil {
 		writeOutcome(w, err)
 		return
 	}
+	a, err := records.AuthorizeReadAs(s.API, r, who, p, records.ViewDisclosures, "")
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
 	var entries [][]byte
-	for _, d := range records.PatientDisclosures(s.Store.Latest(), p) {
+	for _, d := range a.VisibleDisclosures(records.PatientDisclosures(s.Store.Latest(), p)) {
 		entries = append(entries, fhir.AuditEventResource(d))
 	}
 	writeFHIR(w, http.StatusOK, fhir.Bundle(fhir.BundleSearchset, entries))

@@ -23,11 +23,14 @@ import (
 
 // fhirDo sends a request to the facade, signed by s unless s is nil, and
 // returns the status and body after checking the FHIR content type.
-func fhirDo(t *testing.T, n string, method, path string, body []byte, s *client.Signer) (int, []byte) {
+func fhirDo(t *testing.T, n string, method, path string, body []byte, s *client.Signer, header ...string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, n+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/fhir+json")
@@ -203,7 +206,11 @@ func TestFHIRFacade(t *testing.T) {
 	}
 
 	// Consent and AuditEvent bundles.
-	st, b = do("GET", "/fhir/Consent?patient="+aliceID, nil, nil)
+	// Patient-scoped reads are signed: alice reads her own.
+	if st, b = do("GET", "/fhir/Consent?patient="+aliceID, nil, nil); st != 401 {
+		t.Fatalf("unsigned Consent search: %d %s", st, b)
+	}
+	st, b = do("GET", "/fhir/Consent?patient="+aliceID, nil, &alice)
 	if st != 200 {
 		t.Fatalf("Consent: %d %s", st, b)
 	}
@@ -214,7 +221,7 @@ func TestFHIRFacade(t *testing.T) {
 	if typ, id := resourceID(cb.Entry[0].Resource); typ != "Consent" || id != consent {
 		t.Fatalf("Consent: %s %s, want %s", typ, id, consent)
 	}
-	st, b = do("GET", "/fhir/AuditEvent?patient="+aliceID, nil, nil)
+	st, b = do("GET", "/fhir/AuditEvent?patient="+aliceID, nil, &alice)
 	if st != 200 {
 		t.Fatalf("AuditEvent: %d %s", st, b)
 	}
@@ -233,14 +240,14 @@ func TestFHIRFacade(t *testing.T) {
 	}
 
 	// Missing patient: an OperationOutcome with 400.
-	if st, b = do("GET", "/fhir/Consent", nil, nil); st != 400 {
+	if st, b = do("GET", "/fhir/Consent", nil, &alice); st != 400 {
 		t.Fatalf("Consent without patient: %d %s", st, b)
 	}
 
 	// The read interaction: each resource a search gave, by its id.
 	for _, e := range append(cb.Entry, ab.Entry...) {
 		typ, id := resourceID(e.Resource)
-		st, b = do("GET", "/fhir/"+typ+"/"+id, nil, nil)
+		st, b = do("GET", "/fhir/"+typ+"/"+id, nil, &alice)
 		if st != 200 || !bytes.Equal(b, e.Resource) {
 			t.Fatalf("read %s/%s: %d\n%s\nwant\n%s", typ, id, st, b, e.Resource)
 		}
@@ -251,9 +258,9 @@ func TestFHIRFacade(t *testing.T) {
 		status       int
 		allow        string
 	}{
-		{"GET", "/fhir/Consent/con-999", 404, ""},
-		{"GET", "/fhir/AuditEvent/dis-1", 404, ""},
-		{"GET", "/fhir/AuditEvent/dis-999-" + aliceID, 404, ""},
+		{"GET", "/fhir/Consent/con-999", 401, ""}, // unsigned: nothing is said of what exists
+		{"GET", "/fhir/AuditEvent/dis-1", 401, ""},
+		{"GET", "/fhir/AuditEvent/dis-999-" + aliceID, 401, ""},
 		{"GET", "/fhir/Observation", 404, ""},
 		{"GET", "/fhir/Observation/1/_history", 404, ""},
 		{"GET", "/fhir", 405, "POST"},

@@ -85,12 +85,12 @@ func TestRecordStory(t *testing.T) {
 		t.Fatal("the clinician read different bytes from those stored")
 	}
 
-	var ds struct{ Items []records.Disclosure }
-	if err := n.Client.Get(ctx, "/v1/patients/"+aliceID+"/disclosures", &ds); err != nil {
+	ds, err := n.Client.PatientDisclosures(ctx, alice, aliceID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ds.Items) != 2 || ds.Items[1].Reader != "lakeside-clinic/dr-patel" || ds.Items[1].Outcome != records.OutcomeGranted || ds.Items[1].Consent != consent {
-		t.Fatalf("alice's accounting: %+v", ds.Items)
+	if len(ds) != 2 || ds[1].Reader != "lakeside-clinic/dr-patel" || ds[1].Outcome != records.OutcomeGranted || ds[1].Consent != consent {
+		t.Fatalf("alice's accounting: %+v", ds)
 	}
 
 	if _, err := n.Client.Send(ctx, alice, records.TypeRevoke, records.ConsentRef{Consent: consent}, "commit"); err != nil {

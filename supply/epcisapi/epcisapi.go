@@ -189,7 +189,7 @@ func (s *Service) Close() error {
 func (s *Service) Routes(srv *api.Server) []api.Route {
 	s.api = srv
 	return []api.Route{
-		{Method: "POST", Path: "/epcis/capture", Summary: "EPCIS 2.0 capture: an EPCISDocument whose member medledger:transactions holds the signer's own signed supply transactions, one per transaction its events map to (signed request, RFC 9421, by that member); answers 202 with Location /epcis/capture/{captureID}",
+		{Method: "POST", Path: "/epcis/capture", Signed: true, Summary: "EPCIS 2.0 capture: an EPCISDocument whose member medledger:transactions holds the signer's own signed supply transactions, one per transaction its events map to (signed request, RFC 9421, by that member); answers 202 with Location /epcis/capture/{captureID}",
 			Handler: s.capture},
 		{Method: "GET", Path: "/epcis/capture/{captureID}", Summary: "EPCIS 2.0 capture job: running, success, errors, and the transactions it committed",
 			Params: []api.Param{{Name: "captureID", In: "path", Description: "the id in the Location of the capture"}}, Handler: s.captureJob},

@@ -156,11 +156,11 @@ func (s *Service) Close() error {
 func (s *Service) Routes(srv *api.Server) []api.Route {
 	id := api.Param{Name: "id", In: "path", Description: "trial id"}
 	routes := []api.Route{
-		{Method: "POST", Path: "/v1/trials/documents", Summary: "Store a trial's protocol document or consent form encrypted in this node's vault (a member's signed request, RFC 9421); returns its ref and salted digest for trials/register and trials/amend",
+		{Method: "POST", Path: "/v1/trials/documents", Signed: true, Summary: "Store a trial's protocol document or consent form encrypted in this node's vault (a member's signed request, RFC 9421); returns its ref and salted digest for trials/register and trials/amend",
 			Handler: s.uploadDocument},
-		{Method: "POST", Path: "/v1/trials/{id}/data", Summary: "Store a batch of case-report records (a JSON array or JSON lines) encrypted in this node's vault (a signed request by a member of one of the trial's sites); returns the ref, RFC 6962 root, count and subjects for a trials/data transaction",
+		{Method: "POST", Path: "/v1/trials/{id}/data", Signed: true, Summary: "Store a batch of case-report records (a JSON array or JSON lines) encrypted in this node's vault (a signed request by a member of one of the trial's sites); returns the ref, RFC 6962 root, count and subjects for a trials/data transaction",
 			Params: []api.Param{id, {Name: "subject", In: "query", Description: "the subject of records that name none (a pseudonym, psn-...)"}}, Handler: s.uploadData},
-		{Method: "GET", Path: "/v1/trials/{id}/batches/{seq}/data", Summary: "A batch's records for the trial's sponsor or a member of one of its sites (signed request): the batch document encrypted, its key wrapped for the reader; removed subjects' records keep only their hashes",
+		{Method: "GET", Path: "/v1/trials/{id}/batches/{seq}/data", Signed: true, Summary: "A batch's records for the trial's sponsor or a member of one of its sites (signed request): the batch document encrypted, its key wrapped for the reader; removed subjects' records keep only their hashes",
 			Params: []api.Param{id, {Name: "seq", In: "path", Description: "batch number"}}, Handler: s.readBatch},
 	}
 	return append(routes, s.fhirRoutes(srv)...)

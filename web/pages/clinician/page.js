@@ -36,7 +36,8 @@ async function load() {
     const consents = await all('/v1/members/' + enc(org) + '/' + enc(name) + '/consents', 5000, key);
     const rows = [];
     for (const c of consents) {
-      const recs = await all('/v1/patients/' + enc(c.patient) + '/records', 5000, key);
+      const recs = await all('/v1/patients/' + enc(c.patient) + '/records', 5000, key,
+        { patient: c.patient, view: 'records', purpose: c.purposes.includes('TREAT') ? 'TREAT' : c.purposes[0] });
       for (const r of recs.filter(r => r.status === 'active' && covers(c.scope, r))) rows.push({ c, r });
     }
     if (!rows.length) { fill(el, h('p', { text: 'No patient has shared records with you or ' + org + ' yet.' })); return; }

@@ -193,11 +193,12 @@ async function loadLog() {
       if (d.identity) return identityItem(d);
       const granted = d.outcome === 'granted';
       const glass = d.break_glass;
-      return h('li', { class: glass ? 'glass' : (granted ? '' : 'bad'), 'data-seq': d.seq, 'data-outcome': d.outcome, 'data-break-glass': String(!!glass), 'data-reader': d.reader, 'data-record': d.record },
+      return h('li', { class: glass ? 'glass' : (granted ? '' : 'bad'), 'data-seq': d.seq, 'data-outcome': d.outcome, 'data-break-glass': String(!!glass), 'data-reader': d.reader, 'data-record': d.record, 'data-view': d.view || null },
         glass ? h('p', { class: 'glass-banner' }, h('strong', { text: 'BREAK-GLASS: ' }),
           'emergency access without your consent (' + (BREAK_GLASS[d.reason] || d.reason) + '). It is logged here, and the reader\'s organization reviews every such access.') : null,
         h('strong', { text: (granted ? 'Read' : 'Refused') + ': ' }), d.reader, d.reader_org && !String(d.reader).startsWith(d.reader_org + '/') ? ' (' + d.reader_org + ')' : '',
-        ' asked for ', h('span', { class: 'mono', text: d.record }), ' for ', purpose(d.purpose).toLowerCase(),
+        d.view ? [' looked at ', d.record ? h('span', { class: 'mono', text: d.record }) : 'your ' + d.view] : [' asked for ', h('span', { class: 'mono', text: d.record })],
+        ' for ', purpose(d.purpose).toLowerCase(),
         granted ? h('span', { class: 'when', text: 'Why allowed: ' + (GROUNDS[d.ground] || d.ground) + (d.consent ? ' ' + d.consent : '') })
           : h('span', { class: 'when', text: 'Why refused: ' + (d.missing || '') }),
         h('span', { class: 'when' }, timeEl(d.time), ' · block ', String(d.height)));

@@ -185,13 +185,20 @@ export async function signRequest(key, method, path, now = Date.now()) {
 
 // api reads path from the node. With opts.key, a GET is signed as that key
 // (signRequest): reads of a patient's data need it where the node asks
-// for a signature, and are harmless where it does not.
+// for a signature, and are harmless where it does not. With opts.lookup
+// ({patient or object, view, purpose}), a reader who is not the patient
+// also sends their signed records/lookup in Medledger-Lookup: the node
+// puts the read on the patient's log before it answers.
 export async function api(path, opts = {}) {
   let res;
   opts = Object.assign({}, opts);
   const headers = Object.assign({ Accept: 'application/json' }, opts.headers || {});
+  if (opts.key && opts.lookup && opts.key.id !== opts.lookup.patient) {
+    headers['Medledger-Lookup'] = b64(await buildTx(opts.key, 'records/lookup', Object.assign({ purpose: 'TREAT' }, opts.lookup)));
+  }
   if (opts.key && (!opts.method || opts.method === 'GET')) Object.assign(headers, await signRequest(opts.key, 'GET', path));
   delete opts.key;
+  delete opts.lookup;
   opts.headers = headers;
   try {
     res = await fetch(path, Object.assign({ credentials: 'same-origin', cache: 'no-store' }, opts));
@@ -208,13 +215,13 @@ export async function api(path, opts = {}) {
 }
 
 // all follows a list's cursor and returns every item (up to max); with
-// key, each page's read is signed as key.
-export async function all(path, max = 5000, key = null) {
+// key, each page's read is signed as key (and with lookup, logged: api).
+export async function all(path, max = 5000, key = null, lookup = null) {
   const out = [];
   let cursor = '';
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await api(path + sep + 'limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''), { key });
+    const page = await api(path + sep + 'limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''), { key, lookup });
     out.push(...(page.items || []));
     if (!page.next_cursor || out.length >= max) return out;
     cursor = page.next_cursor;
@@ -580,7 +587,7 @@ export async function readRecord(key, id, purpose, breakGlass) {
   if (breakGlass) body.break_glass = breakGlass;
   const raw = await buildTx(key, 'records/access', body);
   const res = await api('/v1/records/' + enc(id) + '/read', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ tx: b64(raw) }) });
-  const rec = await api('/v1/records/' + enc(id), { key });
+  const rec = await api('/v1/records/' + enc(id), { key, lookup: key.id.startsWith('pat-') ? null : { object: id, view: 'records', purpose } });
   const doc = await openDocument(key, fromB64(res.blob), fromB64(res.wrapped_key), rec.digest);
   return { res, rec, json: fromUtf8(doc) };
 }
@@ -610,6 +617,7 @@ export const GROUNDS = {
   'break-glass': 'BREAK-GLASS: emergency access without consent, logged and reviewed',
   patient: 'you read your own record',
   custodian: 'a clinician of the organization that holds the record, for treatment',
+  audit: 'an inspector of a regulator, auditing',
 };
 
 // pageReady runs fn once the DOM is ready and shows the chain in the header.
