@@ -180,7 +180,7 @@ func (j *judge) judgeClaim(c *Claim, m Member) (*outcome, error) {
 	auths := j.memberAuths(c.Member)
 	// services billed earlier in this claim, for duplicates, limits and
 	// unbundling (most recent last).
-	var earlier []Service
+	earlier := make([]Service, 0, len(c.Lines))
 	for i := range c.Lines {
 		l := &c.Lines[i]
 		w := &works[i]

@@ -46,8 +46,10 @@ func put(kv state.KV, key []byte, v any) {
 	if m, isMember := v.(Member); isMember {
 		// The next claim of this member reads these bytes (its CheckTx, or
 		// this one's block): remember what they decode to.
-		if d, ok := m.decoded(); ok {
-			memberMemo.put(b, d)
+		if _, had := memberMemo.get(b); !had {
+			if d, ok := m.decoded(); ok {
+				memberMemo.put(b, d)
+			}
 		}
 	}
 }

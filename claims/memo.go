@@ -11,28 +11,41 @@ import (
 // depends on its bytes only, so a hit is what decoding would give
 // (deterministic). Callers MUST NOT modify what they get: members are
 // cloned before use (Member.clone), claim bodies only read.
+//
+// It keeps two generations, each of at most maxMemoBytes of keys: when
+// the newer is full it becomes the older and the older is dropped, so
+// what was used recently stays (a member's next claim reads the bytes its
+// last one wrote) and the memory stays bounded (about twice the keys'
+// bytes, with the values).
 type memo[T any] struct {
-	mu sync.Mutex
-	m  map[string]T
+	mu        sync.Mutex
+	cur, prev map[string]T
+	bytes     int
 }
 
-// maxMemo bounds a memo; it starts over when full.
-const maxMemo = 8192
+// maxMemoBytes bounds the keys of one generation of a memo.
+const maxMemoBytes = 32 << 20
 
 func (c *memo[T]) get(b []byte) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.m[string(b)]
+	if v, ok := c.cur[string(b)]; ok {
+		return v, true
+	}
+	v, ok := c.prev[string(b)]
 	return v, ok
 }
 
 func (c *memo[T]) put(b []byte, v T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxMemo {
-		c.m = make(map[string]T)
+	if c.cur == nil || c.bytes+len(b) > maxMemoBytes {
+		c.prev, c.cur, c.bytes = c.cur, make(map[string]T), 0
 	}
-	c.m[string(b)] = v
+	if _, ok := c.cur[string(b)]; !ok {
+		c.bytes += len(b)
+	}
+	c.cur[string(b)] = v
 }
 
 var (
@@ -41,9 +54,12 @@ var (
 	indexMemo  memo[[]policyRef]
 )
 
-// clone copies the slices of a member that judging changes.
+// clone copies the slices of a member that judging changes, with room
+// in the history for a claim's lines (judging appends them).
 func (m Member) clone() Member {
 	m.Coverage = slices.Clone(m.Coverage)
-	m.History = slices.Clone(m.History)
+	if m.History != nil {
+		m.History = append(make([]Service, 0, len(m.History)+16), m.History...)
+	}
 	return m
 }
