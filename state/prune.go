@@ -3,8 +3,11 @@
 package state
 
 import (
+	"encoding/binary"
 	"fmt"
 	"log/slog"
+
+	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
 // Pruning says which committed versions the store keeps. The zero value
@@ -100,7 +103,42 @@ func (s *Store) prune(version int64) {
 	s.prunedTo.Store(to)
 	if err := s.tree.DeleteVersionsTo(to); err != nil {
 		slog.Warn("state: pruning old versions failed; the next prune tries again", "to", to, "err", err)
+		return
 	}
+	if to-s.compactedTo >= compactEvery && s.compact(s.compactedTo+1, to) {
+		s.compactedTo = to
+	}
+}
+
+// compactEvery is how many deleted versions wait before the database
+// compacts their key range.
+//
+// NOTE: IAVL v1 keys a tree node by the version that wrote it, so the
+// nodes pruning deletes lie in the oldest key range, which new writes
+// never touch: the database's own compactions, driven by new writes,
+// would reach them only after a long while, and the disk would not
+// shrink. Compacting that range frees their space.
+const compactEvery = 100
+
+// compact compacts the database's nodes of versions [from, to] in the
+// background, unless a compaction is running (it reports whether it
+// started one). Close waits for it.
+//
+//medledger:nondeterministic-ok runs after a commit, outside any transition: its goroutine compacts the database, which changes no value
+func (s *Store) compact(from, to int64) bool {
+	if !s.compacting.CompareAndSwap(false, true) {
+		return false
+	}
+	s.scanning.Add(1)
+	go func() {
+		defer s.scanning.Done()
+		defer s.compacting.Store(false)
+		r := util.Range{Start: binary.BigEndian.AppendUint64([]byte{'s'}, uint64(from)), Limit: binary.BigEndian.AppendUint64([]byte{'s'}, uint64(to+1))}
+		if err := s.db.RawDB().CompactRange(r); err != nil && !s.closing.Load() {
+			slog.Warn("state: compacting pruned versions failed", "from", from, "to", to, "err", err)
+		}
+	}()
+	return true
 }
 
 // deleted reports whether version is one pruning deleted (or is

@@ -91,6 +91,11 @@ type Store struct {
 	prunedTo atomic.Int64
 	// held are the versions being exported (Export), which pruning keeps.
 	held holds
+	// compactedTo is the last deleted version whose key range was
+	// compacted (consensus connection only); compacting is set while a
+	// compaction runs.
+	compactedTo int64
+	compacting  atomic.Bool
 }
 
 // MaxLayers is how many blocks' writes Latest keeps in memory over an older
