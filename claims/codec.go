@@ -23,9 +23,9 @@ import (
 func encode(v any) (b []byte, ok bool) {
 	switch x := v.(type) {
 	case *Claim:
-		return appendClaim(make([]byte, 0, 4096), x), true
+		return appendClaim(make([]byte, 0, 1024+1024*len(x.Lines)), x), true
 	case Member:
-		return appendMember(make([]byte, 0, 256+160*len(x.History)), &x), true
+		return appendMember(make([]byte, 0, 256+240*len(x.History)), &x), true
 	case []dupEntry:
 		return appendDups(make([]byte, 0, 64*len(x)+2), x), true
 	case dayRecord:
@@ -96,6 +96,16 @@ func ascii(s string) bool {
 	return true
 }
 
+// jsonSafe says which ASCII bytes encoding/json writes as they are (with
+// HTML escaping, its default): printable, and not '"', '\\', '<', '>' or
+// '&'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString is encoding/json's string encoding (with HTML
 // escaping, its default).
 func appendJSONString(b []byte, s string) []byte {
@@ -104,7 +114,7 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
