@@ -164,7 +164,8 @@ func (s *Store) wipe() error {
 		return err
 	}
 	b.Close()
-	s.tree = iavl.NewMutableTree(s.db, DefaultCacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
+	s.tree.Close()
+	s.tree = newWorkingTree(s.db)
 	s.reads = iavl.NewMutableTree(s.db, DefaultCacheSize, true, iavl.NewNopLogger())
 	if _, err := s.tree.Load(); err != nil {
 		return err

@@ -143,8 +143,9 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state database in %s: %w", filepath.Join(dir, "application.db"), err)
 	}
-	tree := iavl.NewMutableTree(db, DefaultCacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
+	tree := newWorkingTree(db)
 	if _, err := tree.Load(); err != nil {
+		tree.Close()
 		db.Close()
 		if lerrors.IsCorrupted(err) {
 			return nil, &CorruptError{Err: fmt.Errorf("load state tree: %w", err)}
@@ -315,6 +316,7 @@ func (s *Store) rootOf(t *iavl.ImmutableTree) ([]byte, error) {
 func (s *Store) Close() error {
 	s.closing.Store(true)
 	s.scanning.Wait()
+	s.tree.Close() // stops its pruning
 	return s.db.Close()
 }
 
