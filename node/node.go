@@ -97,6 +97,11 @@ func StartWith(h Home, app abci.Application, o StartOptions) (*Node, error) {
 	f := &failed{done: make(chan struct{})}
 	logger = failureWatch{logger, f}
 	var opts []cmtnode.Option
+	if c.StateSync.Enable && hasBlocks(c) {
+		// NOTE: state sync is for an empty home; CometBFT skips it on one
+		// with blocks, and the light client need not reach the members.
+		c.StateSync.Enable = false
+	}
 	if c.StateSync.Enable {
 		p, err := stateSyncProvider(h, c)
 		if err != nil {

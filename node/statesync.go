@@ -25,8 +25,10 @@ import (
 	cmtstate "github.com/cometbft/cometbft/proto/tendermint/state"
 	sm "github.com/cometbft/cometbft/state"
 	"github.com/cometbft/cometbft/statesync"
+	"github.com/cometbft/cometbft/store"
 	"github.com/cometbft/cometbft/types"
 	"github.com/cometbft/cometbft/version"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
 // stateProvider gives CometBFT's state sync the app hash, commit and
@@ -147,7 +149,7 @@ func EnableStateSync(h Home, s StateSync) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(c.DBDir(), "blockstore.db")); err == nil {
+	if hasBlocks(c) {
 		return fmt.Errorf("%s holds blocks already: state sync is only for a new node's empty home (move data/ aside first, keeping data/priv_validator_state.json)", h)
 	}
 	c.StateSync.Enable = true
@@ -161,6 +163,23 @@ func EnableStateSync(h Home, s StateSync) error {
 	}
 	cfg.WriteConfigFile(filepath.Join(h.ConfigDir(), "config.toml"), c)
 	return nil
+}
+
+// hasBlocks reports whether the home of c holds a block (a state sync
+// that stopped before its first block leaves an empty block store).
+func hasBlocks(c *cfg.Config) bool {
+	if _, err := os.Stat(filepath.Join(c.DBDir(), "blockstore.db")); err != nil {
+		return false
+	}
+	if c.DBBackend != string(dbm.GoLevelDBBackend) {
+		return true
+	}
+	db, err := dbm.NewGoLevelDBWithOpts("blockstore", c.DBDir(), &opt.Options{ReadOnly: true})
+	if err != nil {
+		return true // locked (running) or damaged: not an empty home
+	}
+	defer db.Close()
+	return store.LoadBlockStoreState(db).Height > 0
 }
 
 // stateSyncProvider is the state provider of a home whose config.toml

@@ -64,8 +64,8 @@ func setTOML(t testing.TB, h node.Home, section string, kv map[string]string) {
 }
 
 // TestStateSync runs 4 of a 5-validator network (4 of 5 is more than two
-// thirds) that takes a snapshot every 20 blocks, anchors through it, and
-// after about 70 blocks starts the fifth validator from an empty home by
+// thirds) that takes a snapshot every 10 blocks, anchors through it, and
+// after about 40 blocks starts the fifth validator from an empty home by
 // state sync, trusting a height and hash read from a member: it restores
 // the latest snapshot (its block store begins after it: it replayed
 // nothing before), serves the anchors made before it joined from the
@@ -80,7 +80,7 @@ func TestStateSync(t *testing.T) {
 		TimeoutPropose: 500 * time.Millisecond, TimeoutVote: 200 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
-	const every = 20
+	const every = 10
 	ps := make([]*proc, 4)
 	for k := range ps {
 		h := node.Home(node.TestnetNodeDir(out, k))
@@ -136,7 +136,7 @@ func TestStateSync(t *testing.T) {
 			break
 		}
 	}
-	if low%every != 1 || low < 2*every {
+	if low%every != 1 || low <= trusted.Height {
 		t.Errorf("node4's first block is %d; want the one after a snapshot (every %d blocks)", low, every)
 	}
 	t.Logf("node4 restored the snapshot of height %d", low-1)
@@ -154,6 +154,16 @@ func TestStateSync(t *testing.T) {
 	waitHeight(t, all, lastHeight(more)+1, 30*time.Second)
 	checkAnchors(t, all, more)
 	checkFrom(t, all, lastHeight(more)-5, lastHeight(more)+1)
+
+	// Restarted, it goes on from its blocks: no second state sync.
+	p.terminate()
+	p.restart()
+	p.waitReady(20 * time.Second)
+	waitHeight(t, all, lastHeight(more)+5, 30*time.Second)
+	if _, err := p.cl.Block(ctx, low-1); err == nil {
+		t.Errorf("after a restart node4 holds block %d, before its snapshot", low-1)
+	}
+	checkFrom(t, all, lastHeight(more)+1, lastHeight(more)+5)
 }
 
 // checkFrom checks that every node has the same block and app hash at each
