@@ -22,8 +22,27 @@ import (
 // request signed by s (RFC 9421), returning the ref and salted digest to put
 // in a records/add transaction.
 func (c *Client) UploadDocument(ctx context.Context, s Signer, doc []byte) (records.UploadResponse, error) {
+	return c.uploadFor(ctx, s, "", "", doc)
+}
+
+// uploadFor is UploadDocument for patient (needed for a sensitive
+// document, whose tag is the patient's), with sensitivity code (one of
+// records.Sensitivities, or "" for none or what the document's
+// meta.security says).
+func (c *Client) uploadFor(ctx context.Context, s Signer, patient, code string, doc []byte) (records.UploadResponse, error) {
 	var out records.UploadResponse
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base+"/v1/records/documents", bytes.NewReader(doc))
+	q := url.Values{}
+	if patient != "" {
+		q.Set("patient", patient)
+	}
+	if code != "" {
+		q.Set("sensitivity", code)
+	}
+	path := "/v1/records/documents"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base+path, bytes.NewReader(doc))
 	if err != nil {
 		return out, err
 	}
@@ -38,11 +57,20 @@ func (c *Client) UploadDocument(ctx context.Context, s Signer, doc []byte) (reco
 // for patient on chain, signed by s (a clinician of the custodian). It
 // returns the record id.
 func (c *Client) AddRecord(ctx context.Context, s Signer, patient string, doc []byte) (string, error) {
-	up, err := c.UploadDocument(ctx, s, doc)
+	return c.AddSensitiveRecord(ctx, s, patient, doc, "")
+}
+
+// AddSensitiveRecord is AddRecord for a document of sensitivity code (one
+// of records.Sensitivities; "" for none or what the document's
+// meta.security says): the chain gets category restricted and the
+// custodian's sensitivity tag, never the code.
+func (c *Client) AddSensitiveRecord(ctx context.Context, s Signer, patient string, doc []byte, code string) (string, error) {
+	up, err := c.uploadFor(ctx, s, patient, code, doc)
 	if err != nil {
 		return "", err
 	}
-	res, err := c.Send(ctx, s, records.TypeAdd, records.AddBody{Patient: patient, ResourceTypes: up.ResourceTypes, Category: up.Category, Digest: up.Digest, Ref: up.Ref}, "commit")
+	res, err := c.Send(ctx, s, records.TypeAdd, records.AddBody{Patient: patient, ResourceTypes: up.ResourceTypes, Category: up.Category,
+		Confidentiality: up.Confidentiality, Sensitivity: up.Sensitivity, Digest: up.Digest, Ref: up.Ref}, "commit")
 	if err != nil {
 		return "", err
 	}
@@ -217,4 +245,13 @@ func (c *Client) OrgDisclosures(ctx context.Context, s Signer, org string, break
 func (c *Client) SharedWith(ctx context.Context, s Signer, member string) ([]records.Consent, error) {
 	org, name, _ := strings.Cut(member, "/")
 	return AllAs[records.Consent](ctx, c, s, "/v1/members/"+url.PathEscape(org)+"/"+url.PathEscape(name)+"/consents", nil)
+}
+
+// SensitivityTags asks the custodian node for patient's sensitivity tags
+// there, as s (the patient, or a member of the custodian): a consent names
+// a tag (records.Scope.Sensitivities) to open the patient's restricted
+// records of that sensitivity at that custodian.
+func (c *Client) SensitivityTags(ctx context.Context, s Signer, patient string) ([]records.SensitivityTag, error) {
+	var out []records.SensitivityTag
+	return out, c.GetAs(ctx, s, "/v1/patients/"+url.PathEscape(patient)+"/sensitivities", &out)
 }

@@ -13,6 +13,10 @@ type UploadResponse struct {
 	ResourceTypes []string `json:"resource_types"`
 	Category      string   `json:"category"`
 	Size          int      `json:"size"`
+	// A sensitive document: Category is CategoryRestricted, Confidentiality
+	// R and Sensitivity its tag, to put as they are in the records/add.
+	Confidentiality string `json:"confidentiality,omitempty"`
+	Sensitivity     string `json:"sensitivity,omitempty"`
 }
 
 // ReadResponse answers POST /v1/records/{id}/read: the document encrypted
@@ -26,4 +30,12 @@ type ReadResponse struct {
 	Digest     string `json:"digest"`      // the record's salted digest on chain
 	Blob       []byte `json:"blob"`        // the encrypted document (vault blob)
 	WrappedKey []byte `json:"wrapped_key"` // its data key, wrapped for the reader's X25519 key
+}
+
+// SensitivityTag answers GET /v1/patients/{id}/sensitivities at a
+// custodian: one of the patient's sensitivity tags there.
+type SensitivityTag struct {
+	Code      string `json:"code"` // one of Sensitivities
+	Tag       string `json:"tag"`
+	Custodian string `json:"custodian"`
 }

@@ -85,8 +85,12 @@ type AddBody struct {
 	Patient       string   `json:"patient"`
 	ResourceTypes []string `json:"resource_types"`
 	Category      string   `json:"category"`
-	Digest        string   `json:"digest"`
-	Ref           string   `json:"ref"`
+	// Confidentiality R with a Sensitivity tag marks a sensitive record;
+	// its Category is then CategoryRestricted.
+	Confidentiality string `json:"confidentiality,omitempty"`
+	Sensitivity     string `json:"sensitivity,omitempty"`
+	Digest          string `json:"digest"`
+	Ref             string `json:"ref"`
 }
 
 func add(ctx *app.Context, raw json.RawMessage) error {
@@ -102,7 +106,14 @@ func add(ctx *app.Context, raw json.RawMessage) error {
 			return ErrInvalid.New("resource type %s is not a FHIR resource type name (e.g. Observation)", medledger.Quote(t))
 		}
 	}
-	if !slices.Contains(Categories, b.Category) {
+	switch {
+	case b.Confidentiality == ConfidentialityRestricted:
+		if b.Category != CategoryRestricted || !validTag(b.Sensitivity) {
+			return ErrInvalid.New("a restricted record (confidentiality R) has category %s and a sensitivity tag of 64 lowercase hex characters, as its custodian's upload answers; never its sensitive category", CategoryRestricted)
+		}
+	case b.Confidentiality != "" || b.Sensitivity != "" || b.Category == CategoryRestricted:
+		return ErrInvalid.New("confidentiality is R (restricted, with a sensitivity tag and category %s) or absent", CategoryRestricted)
+	case !slices.Contains(Categories, b.Category):
 		return ErrInvalid.New("category %s is not one of %s", medledger.Quote(b.Category), strings.Join(Categories, ", "))
 	}
 	if !validDigest(b.Digest) {
@@ -116,7 +127,7 @@ func add(ctx *app.Context, raw json.RawMessage) error {
 	}
 	n := nextSeq(ctx.KV, keySeqRecord)
 	rec := Record{ID: recordID(n), Patient: b.Patient, Custodian: ctx.Signer.Org, Author: ctx.Signer.ID, ResourceTypes: b.ResourceTypes,
-		Category: b.Category, Digest: b.Digest, Ref: b.Ref, Height: ctx.Height, Time: ctx.Time.UTC(), Status: StatusActive}
+		Category: b.Category, Confidentiality: b.Confidentiality, Sensitivity: b.Sensitivity, Digest: b.Digest, Ref: b.Ref, Height: ctx.Height, Time: ctx.Time.UTC(), Status: StatusActive}
 	put(ctx.KV, RecordKey(rec.ID), rec)
 	ctx.KV.Set(byPatientKey(rec.Patient, rec.ID), []byte{})
 	ctx.Emit(EventAdded, "record", rec.ID, "patient", rec.Patient, "custodian", rec.Custodian, "category", rec.Category)
@@ -153,7 +164,7 @@ func grant(ctx *app.Context, raw json.RawMessage) error {
 		}
 	}
 	s := b.Scope
-	if len(s.ResourceTypes) > MaxScopeItems || len(s.Categories) > MaxScopeItems || len(s.Records) > MaxScopeItems || len(b.Jurisdictions) > MaxJurisdiction {
+	if len(s.ResourceTypes) > MaxScopeItems || len(s.Categories) > MaxScopeItems || len(s.Records) > MaxScopeItems || len(s.Sensitivities) > MaxScopeItems || len(b.Jurisdictions) > MaxJurisdiction {
 		return ErrInvalid.New("a scope lists at most %d items of each kind and %d jurisdictions", MaxScopeItems, MaxJurisdiction)
 	}
 	for _, t := range s.ResourceTypes {
@@ -164,6 +175,11 @@ func grant(ctx *app.Context, raw json.RawMessage) error {
 	for _, c := range s.Categories {
 		if !slices.Contains(Categories, c) {
 			return ErrInvalid.New("category %s is not one of %s", medledger.Quote(c), strings.Join(Categories, ", "))
+		}
+	}
+	for _, tag := range s.Sensitivities {
+		if !validTag(tag) {
+			return ErrInvalid.New("sensitivity %s is not a sensitivity tag (64 lowercase hex characters, as the custodian gives the patient); a consent never names a sensitive category in clear", medledger.Quote(tag))
 		}
 	}
 	for _, id := range s.Records {
@@ -279,6 +295,7 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 			return ErrBreakGlassRole.New("only clinicians of hospitals and clinics may break glass; %s is %s", ctx.Signer.ID, ctx.Signer.Role)
 		}
 		d.Outcome, d.Ground, d.BreakGlass, d.Reason = OutcomeGranted, GroundBreakGlass, true, b.BreakGlass
+		d.Review = rec.Confidentiality == ConfidentialityRestricted
 		if why := unlicensedReader(ctx); why != "" {
 			// Logged as any refusal is, and listed with the break-glass
 			// reads for review.
@@ -313,7 +330,7 @@ func access(ctx *app.Context, raw json.RawMessage) error {
 	seq := strconv.FormatUint(d.Seq, 10)
 	if d.Outcome == OutcomeGranted {
 		ctx.Emit(EventDisclosed, "disclosure", seq, "record", d.Record, "patient", d.Patient, "reader", d.Reader,
-			"purpose", d.Purpose, "ground", d.Ground, "break_glass", strconv.FormatBool(d.BreakGlass))
+			"purpose", d.Purpose, "ground", d.Ground, "break_glass", strconv.FormatBool(d.BreakGlass), "review", strconv.FormatBool(d.Review))
 	} else {
 		ctx.Emit(EventRefused, "disclosure", seq, "record", d.Record, "patient", d.Patient, "reader", d.Reader, "purpose", d.Purpose, "missing", d.Missing)
 	}

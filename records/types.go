@@ -34,18 +34,23 @@ const (
 
 // Record is a record's fingerprint on chain.
 type Record struct {
-	ID            string    `json:"id"`
-	Patient       string    `json:"patient"`   // pseudonymous patient id
-	Custodian     string    `json:"custodian"` // organization holding the document
-	Author        string    `json:"author"`    // member who added it
-	ResourceTypes []string  `json:"resource_types"`
-	Category      string    `json:"category"`
-	Digest        string    `json:"digest"` // salted SHA-256 of the document, hex
-	Ref           string    `json:"ref"`    // the custodian vault's document id
-	Height        int64     `json:"height"`
-	Time          time.Time `json:"time"`
-	Status        string    `json:"status"`
-	ErasedHeight  int64     `json:"erased_height,omitempty"`
+	ID            string   `json:"id"`
+	Patient       string   `json:"patient"`   // pseudonymous patient id
+	Custodian     string   `json:"custodian"` // organization holding the document
+	Author        string   `json:"author"`    // member who added it
+	ResourceTypes []string `json:"resource_types"`
+	Category      string   `json:"category"` // CategoryRestricted when Confidentiality is R
+	// Confidentiality is ConfidentialityRestricted for a sensitive record,
+	// else empty; Sensitivity is then its sensitivity tag (sensitivity.go),
+	// never the code.
+	Confidentiality string    `json:"confidentiality,omitempty"`
+	Sensitivity     string    `json:"sensitivity,omitempty"`
+	Digest          string    `json:"digest"` // salted SHA-256 of the document, hex
+	Ref             string    `json:"ref"`    // the custodian vault's document id
+	Height          int64     `json:"height"`
+	Time            time.Time `json:"time"`
+	Status          string    `json:"status"`
+	ErasedHeight    int64     `json:"erased_height,omitempty"`
 }
 
 // Scope limits what a consent covers. An empty field does not limit: a
@@ -54,6 +59,10 @@ type Scope struct {
 	ResourceTypes []string `json:"resource_types,omitempty"`
 	Categories    []string `json:"categories,omitempty"`
 	Records       []string `json:"records,omitempty"`
+	// Sensitivities are the sensitivity tags of the restricted records the
+	// consent opens. A restricted record is covered only if the consent
+	// names its tag: a general consent never opens one.
+	Sensitivities []string `json:"sensitivities,omitempty"`
 }
 
 // Consent is a patient's grant of access.
@@ -94,21 +103,24 @@ type Disclosure struct {
 	Record string `json:"record"`
 	// View is set, instead of Record, on a read of the patient's metadata
 	// (records/lookup): ViewRecords, ViewConsents or ViewDisclosures.
-	View       string    `json:"view,omitempty"`
-	Patient    string    `json:"patient"`
-	Custodian  string    `json:"custodian"`
-	Reader     string    `json:"reader"`
-	ReaderOrg  string    `json:"reader_org,omitempty"`
-	Purpose    string    `json:"purpose"`
-	Outcome    string    `json:"outcome"`
-	Ground     string    `json:"ground,omitempty"`  // why it was granted
-	Consent    string    `json:"consent,omitempty"` // the consent that allowed it
-	BreakGlass bool      `json:"break_glass"`
-	Reason     string    `json:"reason,omitempty"`  // break-glass reason code
-	Missing    string    `json:"missing,omitempty"` // why it was refused
-	Height     int64     `json:"height"`
-	Time       time.Time `json:"time"`
-	TxHash     string    `json:"tx_hash"`
+	View       string `json:"view,omitempty"`
+	Patient    string `json:"patient"`
+	Custodian  string `json:"custodian"`
+	Reader     string `json:"reader"`
+	ReaderOrg  string `json:"reader_org,omitempty"`
+	Purpose    string `json:"purpose"`
+	Outcome    string `json:"outcome"`
+	Ground     string `json:"ground,omitempty"`  // why it was granted
+	Consent    string `json:"consent,omitempty"` // the consent that allowed it
+	BreakGlass bool   `json:"break_glass"`
+	Reason     string `json:"reason,omitempty"` // break-glass reason code
+	// Review flags a break-glass read of a restricted record: its
+	// organization reviews it first.
+	Review  bool      `json:"review,omitempty"`
+	Missing string    `json:"missing,omitempty"` // why it was refused
+	Height  int64     `json:"height"`
+	Time    time.Time `json:"time"`
+	TxHash  string    `json:"tx_hash"`
 	// Identity is set, instead of a read, on an event of the patient's
 	// identity that the identity module noted on this log (app.PatientLog):
 	// a key rotation, guardians named, a recovery asked, approved,
@@ -178,6 +190,9 @@ func validJurisdiction(s string) bool {
 
 // covers reports whether the scope covers rec.
 func (s Scope) covers(rec Record) (bool, string) {
+	if !s.sensitiveCovered(rec) {
+		return false, "record " + rec.ID + " is restricted (a sensitive category): the consent must name its sensitivity"
+	}
 	if len(s.Records) > 0 && !slices.Contains(s.Records, rec.ID) {
 		return false, "the consent's scope does not list record " + rec.ID
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +28,8 @@ func startRecordsEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &custodian.Service{Org: "northside-hospital", Vault: v, IDs: identity.Module{}, CloseVault: closeVault}
+	seed := sha256.Sum256([]byte("records env node key"))
+	svc := &custodian.Service{Org: "northside-hospital", Vault: v, IDs: identity.Module{}, CloseVault: closeVault, NodeKey: ed25519.NewKeyFromSeed(seed[:])}
 	n := daemontest.Start(t, daemontest.Options{Plugins: plugins(), Services: []daemon.Service{svc}})
 	home := filepath.Join(t.TempDir(), "cli")
 	if err := n.Keys.Save(keystore.Store{Dir: node.Home(home).KeysDir()}); err != nil {
@@ -139,4 +142,30 @@ func TestRecordsStory(t *testing.T) {
 	}
 	e.run(t, "records", "get", rec, "--as", "lakeside-clinic/dr-patel", "--break-glass", "unconscious-patient").refused(t, "erased")
 	e.run(t, "records", "list", "--as", "patient/alice").ok(t).says(t, rec, records.StatusErased)
+}
+
+// TestSensitiveRecordsCLI: a clinician marks a record sensitive; the
+// patient's list shows it restricted; a general consent does not open it,
+// and consent grant --sensitive names its category by the custodian's tag
+// (issue 10).
+func TestSensitiveRecordsCLI(t *testing.T) {
+	t.Parallel()
+	e := startRecordsEnv(t)
+	const src = "../../fhir/testdata/valid/observation-potassium-alice.json"
+	var added struct {
+		ID string `json:"id"`
+	}
+	e.runJSON(t, &added, "records", "add", src, "--patient", "patient/alice", "--sensitivity", "HIV", "--as", "northside-hospital/dr-chen")
+	e.run(t, "records", "add", src, "--patient", "patient/alice", "--sensitivity", "FLU", "--as", "northside-hospital/dr-chen").refused(t, "is not one")
+	e.run(t, "records", "list", "--as", "patient/alice").ok(t).says(t, added.ID, "restricted")
+	e.run(t, "consent", "grant", "--to", "lakeside-clinic", "--as", "patient/alice").ok(t)
+	e.run(t, "records", "get", added.ID, "--as", "lakeside-clinic/dr-patel").refused(t, "no-consent")
+	var grant struct {
+		Scope records.Scope `json:"scope"`
+	}
+	e.runJSON(t, &grant, "consent", "grant", "--to", "lakeside-clinic", "--sensitive", "HIV", "--as", "patient/alice")
+	if len(grant.Scope.Sensitivities) != 1 || len(grant.Scope.Sensitivities[0]) != 64 {
+		t.Fatalf("consent grant --sensitive HIV: scope %+v", grant.Scope)
+	}
+	e.run(t, "records", "get", added.ID, "--as", "lakeside-clinic/dr-patel").ok(t)
 }

@@ -58,6 +58,7 @@ var signedRoutes = map[string]string{
 	"GET /v1/orgs/{id}/disclosures":              "which patients' records an organization holds and who read them",
 	"GET /v1/orgs/{id}/break-glass":              "which patients an organization's members read in an emergency",
 	"GET /v1/members/{org}/{name}/consents":      "which patients shared with a member",
+	"GET /v1/patients/{id}/sensitivities":        "a patient's sensitivity tags, which name their restricted records' categories",
 	"GET /v1/records/{id}/erasure-receipt":       "which records a patient erased",
 	"GET /fhir/Consent":                          "as GET /v1/patients/{id}/consents",
 	"GET /fhir/Consent/{id}":                     "as GET /v1/consents/{id}",

@@ -190,9 +190,9 @@ docs/records.md has the whole story.`,
 }
 
 func (c *cmds) recordsAddCmd() *cobra.Command {
-	var as, patient string
+	var as, patient, sensitivity string
 	cmd := &cobra.Command{
-		Use:   "add FILE --patient patient/NAME --as ORG/CLINICIAN",
+		Use:   "add FILE --patient patient/NAME --as ORG/CLINICIAN [--sensitivity CODE]",
 		Short: "Store a FHIR document in the custodian's vault and record its fingerprint for a patient",
 		Long: `Store a patient's FHIR R4 document (a JSON resource or Bundle) encrypted in
 the vault of your organization's node, and record its fingerprint on the chain
@@ -200,9 +200,12 @@ for the patient: its resource types, its category (` + strings.Join(records.Cate
 and a salted digest. Your organization becomes the record's custodian. A
 clinician of a hospital or clinic adds records, on their own organization's
 node; the patient must be enrolled (medledger tx identity enroll-patient).
-It prints the record's id (rec-N).`,
-		Example: `  medledger records add potassium.json --patient patient/alice --as northside-hospital/dr-chen`,
-		Args:    cobra.ExactArgs(1),
+It prints the record's id (rec-N).
+
+` + sensitivityHelp + `.`,
+		Example: `  medledger records add potassium.json --patient patient/alice --as northside-hospital/dr-chen
+  medledger records add counselling-note.json --patient patient/alice --sensitivity PSY --as northside-hospital/dr-chen`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if patient == "" {
 				return usage("name the patient, e.g. --patient patient/alice (a local key) or --patient pat-...", "--patient is required")
@@ -219,7 +222,10 @@ It prints the record's id (rec-N).`,
 			if err != nil {
 				return err
 			}
-			id, err := c.Client().AddRecord(c.Ctx, s, pid, doc)
+			if sensitivity != "" && !records.ValidSensitivity(sensitivity) {
+				return usage("a sensitivity is an HL7 ActCode: "+strings.Join(records.Sensitivities, ", "), "--sensitivity %q is not one", cmdline.Short(sensitivity))
+			}
+			id, err := c.Client().AddSensitiveRecord(c.Ctx, s, pid, doc, sensitivity)
 			if err != nil {
 				return c.Explain(err, records.TypeAdd, as)
 			}
@@ -234,6 +240,7 @@ It prints the record's id (rec-N).`,
 		},
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
+	cmd.Flags().StringVar(&sensitivity, "sensitivity", "", "a sensitive record's HL7 ActCode ("+strings.Join(records.Sensitivities, ", ")+"; default: none, or the document's meta.security)")
 	cmdline.AsFlag(cmd, &as, "northside-hospital/dr-chen")
 	return cmd
 }
@@ -530,7 +537,7 @@ func checkScope(sc records.Scope, jurisdictions []string) error {
 
 func (c *cmds) consentGrantCmd() *cobra.Command {
 	var as, to, until string
-	var types, categories, recs, purposes, jurisdictions []string
+	var types, categories, recs, purposes, jurisdictions, sensitive []string
 	cmd := &cobra.Command{
 		Use:   "grant --to ORG[/MEMBER] [--purpose TREAT,...] [--until DATE] --as patient/NAME",
 		Short: "Grant an organization (or one of its members) access to your records",
@@ -547,7 +554,12 @@ records; each narrows it: FHIR resource types (Observation, ...), record
 categories (` + strings.Join(records.Categories, ", ") + `), or
 record ids (rec-N). Reading from another jurisdiction than the record's
 custodian's needs --jurisdictions. --scope is the former name of --types and
-still works for this release.`,
+still works for this release.
+
+A restricted record (of a sensitive category) is never covered by a general
+consent: --sensitive names the categories it opens (` + strings.Join(records.Sensitivities, ", ") + `), at
+the custodian whose node --node is; the consent holds only their opaque
+tags.`,
 		Example: `  medledger consent grant --to lakeside-clinic --as patient/alice
   medledger consent grant --to lakeside-clinic/dr-patel --purpose TREAT,HOPERAT --types Observation --until 2027-12-31 --as patient/alice
   medledger consent grant --to unity-health-plan --purpose HPAYMT --categories laboratory --as patient/alice`,
@@ -571,6 +583,9 @@ still works for this release.`,
 			body := records.GrantBody{Grantee: to, Scope: records.Scope{ResourceTypes: types, Categories: categories, Records: recs},
 				Purposes: purposes, NotAfter: notAfter.UTC(), Jurisdictions: jurisdictions}
 			if err := checkScope(body.Scope, jurisdictions); err != nil {
+				return err
+			}
+			if body.Scope.Sensitivities, err = c.sensitivityTags(as, sensitive); err != nil {
 				return err
 			}
 			t, res, err := c.send(as, records.TypeGrant, body)
@@ -598,6 +613,7 @@ still works for this release.`,
 	f.StringSliceVar(&purposes, "purpose", []string{records.PurposeTreatment}, "purposes of use allowed, repeatable or comma-separated: "+purposeList())
 	f.StringVar(&until, "until", "", "last day (YYYY-MM-DD, UTC) or RFC 3339 end time (default: 90 days from now)")
 	f.StringSliceVar(&jurisdictions, "jurisdictions", nil, "jurisdictions besides the custodian's where the records may be read, ISO 3166 codes, e.g. DE,FR")
+	f.StringSliceVar(&sensitive, "sensitive", nil, "sensitive categories opened, HL7 ActCodes, comma-separated ("+strings.Join(records.Sensitivities, ", ")+"; default: none)")
 	f.StringSliceVar(&types, "scope", nil, "former name of --types")
 	cmdline.Deprecate(cmd, "scope", "types")
 	cmdline.AsFlag(cmd, &as, "patient/alice")
@@ -631,59 +647,4 @@ func (c *cmds) consentRevokeCmd() *cobra.Command {
 	}
 	cmdline.AsFlag(cmd, &as, "patient/alice")
 	return cmd
-}
-
-func (c *cmds) consentListCmd() *cobra.Command {
-	var as, patient string
-	cmd := &cobra.Command{
-		Use:   "list --as patient/NAME | --as ORG/MEMBER --patient ID",
-		Short: "List every consent a patient granted, revoked ones too",
-		Long: `List every consent a patient granted, revoked ones too: its id, the grantee,
-the purposes of use it allows (` + purposeList() + `),
-what it covers, until when, and its status.`,
-		Example: `  medledger consent list --as patient/alice
-  medledger consent list --patient patient/bob -o json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, pid, err := c.reader(patient, as)
-			if err != nil {
-				return err
-			}
-			cs, err := c.Client().PatientConsents(c.Ctx, s, pid)
-			if err != nil {
-				return c.ReadFail(err, "")
-			}
-			return c.Print(cs, func(w io.Writer) {
-				if len(cs) == 0 {
-					fmt.Fprintf(w, "no consents by %s\n", pid)
-					return
-				}
-				cmdline.Table(w, "ID\tGRANTEE\tPURPOSES\tSCOPE\tUNTIL\tSTATUS", func(tw io.Writer) {
-					for _, k := range cs {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Grantee, strings.Join(k.Purposes, ","), scopeText(k.Scope), k.NotAfter.Format(time.RFC3339), k.Status)
-					}
-				})
-			})
-		},
-	}
-	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
-	cmd.Flags().StringVar(&as, "as", "", "who reads, a keystore key name: the patient (patient/NAME), or a member with --patient (their read is on the patient's log)")
-	return cmd
-}
-
-func scopeText(s records.Scope) string {
-	var parts []string
-	if len(s.ResourceTypes) > 0 {
-		parts = append(parts, "types="+strings.Join(s.ResourceTypes, ","))
-	}
-	if len(s.Categories) > 0 {
-		parts = append(parts, "categories="+strings.Join(s.Categories, ","))
-	}
-	if len(s.Records) > 0 {
-		parts = append(parts, "records="+strings.Join(s.Records, ","))
-	}
-	if len(parts) == 0 {
-		return "all"
-	}
-	return strings.Join(parts, " ")
 }

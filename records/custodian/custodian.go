@@ -75,6 +75,7 @@ func (s *Service) Routes(srv *api.Server) []api.Route {
 		{Method: "POST", Path: "/v1/records/documents", Signed: true, Summary: "Store a FHIR R4 document encrypted in this custodian's vault (signed request, RFC 9421); returns the ref and salted digest for a records/add transaction", Handler: s.upload},
 		{Method: "POST", Path: "/v1/records/{id}/read", Summary: "Read a record: submit the reader's signed records/access transaction; after a granted disclosure commits, returns the encrypted document and its key wrapped for the reader",
 			Params: []api.Param{{Name: "id", In: "path", Description: "record id"}}, Handler: s.read},
+		s.sensitivityRoute(),
 	}, append(s.erasureRoutes(), s.fhirRoutes()...)...)
 }
 
@@ -132,13 +133,25 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 		api.WriteProblem(w, r, err)
 		return
 	}
+	code, err := sensitivityOf(r, doc)
+	if err != nil {
+		api.WriteProblem(w, r, err)
+		return
+	}
+	up := records.UploadResponse{ResourceTypes: parsed.Types, Category: fhir.Category(parsed.ResourceType, doc)}
+	if code != "" {
+		if err := s.restrict(r, &up, code); err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+	}
 	rec, err := s.Vault.Put(r.Context(), doc)
 	if err != nil {
 		api.WriteProblem(w, r, err)
 		return
 	}
-	api.WriteJSON(w, records.UploadResponse{Ref: rec.ID.String(), Digest: rec.Digest.String(), ResourceTypes: parsed.Types,
-		Category: fhir.Category(parsed.ResourceType, doc), Size: rec.Size})
+	up.Ref, up.Digest, up.Size = rec.ID.String(), rec.Digest.String(), rec.Size
+	api.WriteJSON(w, up)
 }
 
 func (s *Service) read(w http.ResponseWriter, r *http.Request) {
