@@ -122,7 +122,9 @@ func TestClaimFromFHIR(t *testing.T) {
 		}), claims.ErrInvalid},
 		{"no insurer", edit(func(m map[string]any) { delete(m, "insurer") }), claims.ErrInvalid},
 		{"no care team", edit(func(m map[string]any) { delete(m, "careTeam") }), claims.ErrInvalid},
-		{"three decimals", edit(func(m map[string]any) { item(m)["net"] = map[string]any{"value": json.Number("1.005"), "currency": "USD"} }), claims.ErrInvalid},
+		{"three decimals", edit(func(m map[string]any) {
+			item(m)["net"] = map[string]any{"value": json.Number("1.005"), "currency": "USD"}
+		}), claims.ErrInvalid},
 		{"euros", edit(func(m map[string]any) { item(m)["net"] = map[string]any{"value": 5, "currency": "EUR"} }), claims.ErrInvalid},
 		{"half a unit", edit(func(m map[string]any) { item(m)["quantity"] = map[string]any{"value": json.Number("0.5")} }), claims.ErrInvalid},
 		{"a diagnosis it lacks", edit(func(m map[string]any) { item(m)["diagnosisSequence"] = []any{7} }), claims.ErrInvalid},

@@ -59,7 +59,7 @@ async function open(id, why, glass) {
     const got = await readRecord(key, id, why, glass);
     fill(el, h('section', { class: 'card', id: 'opened', 'data-record': id },
       h('h2', { text: 'Record ' + id + (got.res.break_glass ? ' (break-glass)' : '') }),
-      h('p', { class: 'hint', text: 'Decrypted in this browser and checked against its fingerprint on chain (block ' + got.rec.height + '). Your read is disclosure ' + got.res.disclosure + ' in the patient\'s log, block ' + got.res.height + '.' }),
+      h('p', { class: 'hint', text: 'Decrypted in this browser and checked against its fingerprint on chain. Your read is disclosure ' + got.res.disclosure + ' in the patient\'s log, block ' + got.res.height + '.' }),
       render(JSON.parse(got.json), got.json)));
     el.focus();
   } catch (e) {
