@@ -51,6 +51,7 @@ func (c *CLI) root() *cobra.Command {
 			root.AddCommand(m.Commands(c.Env)...)
 		}
 	}
+	cmdline.ExplainArgs(root)
 	return root
 }
 

@@ -223,6 +223,29 @@ func TestMissingHome(t *testing.T) {
 	}
 }
 
+// TestStrayWords: a typed verb that does not exist below the root, and a
+// value given as an argument where a flag is wanted, are usage errors that
+// say what was meant (cobra printed the group's help and exited 0 for the
+// first, and called the value an unknown command for the second).
+func TestStrayWords(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	for _, c := range []struct {
+		args       []string
+		want, hint string
+	}{
+		{[]string{"records", "lsit"}, `medledger records has no verb "lsit"`, "did you mean medledger records list?"},
+		{[]string{"supply", "shp"}, `medledger supply has no verb "shp"`, "did you mean medledger supply ship?"},
+		{[]string{"records", "list", "patient/alice"}, `medledger records list takes no arguments, only flags; it was given "patient/alice"`, "for example: medledger records list --as patient/alice"},
+		{[]string{"status", "now"}, `medledger status takes no arguments`, "medledger status --help"},
+	} {
+		r := run(t, append([]string{"--home", home}, c.args...)...).refused(t, c.want)
+		if !strings.Contains(r.stderr, "usage (cli/2)") || !strings.Contains(r.stderr, c.hint) {
+			t.Errorf("%v:\n%s", c.args, r.stderr)
+		}
+	}
+}
+
 // TestErrorFormat: errors have one form, CODE (codespace/N[, HTTP n]):
 // message, on stderr; with -o json the same error is also one JSON
 // document on stdout.
