@@ -110,6 +110,9 @@ func TestCredentialsCLI(t *testing.T) {
 	}
 	e.run(t, "credentials", "check", chen).ok(t).says(t, "1 credential(s), 0 valid now", "revoked")
 	e.run(t, "credentials", "check", "lakeside-clinic/dr-patel").ok(t).says(t, "holds no credential")
+	// No such party is not "holds no credential": a typo must not read as a clean file.
+	e.run(t, "credentials", "check", "lakeside-clinic/dr-nobody").refused(t, `no member "lakeside-clinic/dr-nobody"`)
+	e.run(t, "credentials", "check", "no-such-org").refused(t, `no organization "no-such-org"`)
 	e.run(t, "credentials", "expiring", "--within", "60d").ok(t).says(t, "nothing expires within 60d")
 	e.run(t, "credentials", "types").ok(t).says(t, "clinical-privileges", "a member of the issuer", "disciplinary-action", "supply")
 

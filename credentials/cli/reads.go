@@ -54,6 +54,17 @@ onboarding's primary-source check in one call.`,
 			if err != nil {
 				return c.ReadFail(err, "")
 			}
+			if len(list) == 0 { // none, or no such party: say which
+				var err error
+				if strings.Contains(args[0], "/") {
+					_, err = c.Client().Member(c.Ctx, args[0])
+				} else {
+					_, err = c.Client().Org(c.Ctx, args[0])
+				}
+				if err != nil {
+					return c.ReadFail(err, "SUBJECT is a member ORG/NAME or an organization of this chain: medledger query orgs lists them")
+				}
+			}
 			return c.Print(CheckView{Subject: args[0], Credentials: list}, func(w io.Writer) {
 				if len(list) == 0 {
 					fmt.Fprintf(w, "%s holds no credential on this chain\n", args[0])
