@@ -536,3 +536,20 @@ func percentiles(d []time.Duration) (p50, p95, p99, top float64) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// WriteText writes r for a person, a line per aspect.
+func (r Result) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "target       %s\n", r.Target)
+	fmt.Fprintf(w, "window       %.0fs, concurrency %d, batch %d, in-flight cap %d\n", r.DurationS, r.Concurrency, r.Batch, r.MaxInflight)
+	fmt.Fprintf(w, "submitted    %d (rejected %d, presigned %d, made in window %d)\n", r.Submitted, r.Rejected, r.Presigned, r.MadeInWindow)
+	fmt.Fprintf(w, "committed    %d in the window: %.0f tx/s (failed in block %d, unconfirmed %d)\n", r.Committed, r.CommittedTPS, r.FailedInBlock, r.Unconfirmed)
+	fmt.Fprintf(w, "latency      p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.P50ms, r.P95ms, r.P99ms, r.MaxMs)
+	fmt.Fprintf(w, "blocks       %d (mean %.0f transactions)\n", r.Blocks, r.MeanBlockTxs)
+	fmt.Fprintf(w, "cpu          %.1f s of this process in the window (%.0f µs per committed transaction); machine load %.1f\n", r.CPUs, r.CPUMicrosPerTx, r.Load1)
+	if r.StorageBytesPerTx != 0 {
+		fmt.Fprintf(w, "storage      data/ grew %.1f MB: %.0f bytes per committed transaction\n", float64(r.StorageBytes)/1e6, r.StorageBytesPerTx)
+	}
+	for title, n := range r.Errors {
+		fmt.Fprintf(w, "rejections   %d %s\n", n, title)
+	}
+}

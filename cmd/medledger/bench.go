@@ -18,7 +18,6 @@ import (
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/demo"
 	"github.com/medledger/medledger/node"
-	"github.com/medledger/medledger/notary"
 )
 
 // benchTTL is the expiry, in blocks past the current height, of the
@@ -45,6 +44,8 @@ func (c *CLI) benchCmd() *cobra.Command {
 		cpuprofile string
 		memprofile string
 		pruning    string
+		load       string
+		packs      int
 	)
 	cmd := &cobra.Command{
 		Use: "bench",
@@ -52,9 +53,14 @@ func (c *CLI) benchCmd() *cobra.Command {
   medledger bench --local --duration 20s --baseline kvstore -o json
   medledger bench --node http://127.0.0.1:26680 --as northside-hospital/dr-chen`,
 		Short: "Measure committed signed transactions per second and commit latency",
-		Long: `Measure a node end to end: send signed notary/anchor transactions to its REST
-API and report committed transactions per second and commit latency
-percentiles (from the start of a submission to its block's commit event).
+		Long: `Measure a node end to end: send signed transactions to its REST API and
+report committed transactions per second and commit latency percentiles
+(from the start of a submission to its block's commit event), and how much
+the node's data folder grew per transaction.
+
+--load anchors (the default) sends notary/anchor transactions as --as;
+--load custody commissions --packs packs, then ships and receives them
+between acme-pharma and medsupply-dist (updates, plus what DSCSA keeps).
 
 Workers (--concurrency) submit with mode=sync (answered after CheckTx); the
 bench learns commits from GET /v1/stream/commits. At most --max-inflight
@@ -73,6 +79,9 @@ the node: on a small machine it costs the node part of its throughput.`,
 			if baseline != "" && baseline != "kvstore" {
 				return cmdline.Hint(cmdline.Usage("unknown baseline %q", cmdline.Short(baseline)), "the only baseline is kvstore")
 			}
+			if load != "anchors" && load != "custody" {
+				return cmdline.Hint(cmdline.Usage("unknown load %q", cmdline.Short(load)), "--load is anchors or custody")
+			}
 			if cfg.Duration <= 0 {
 				return cmdline.Hint(cmdline.Usage("--duration must be positive"), "e.g. --duration 20s")
 			}
@@ -88,7 +97,7 @@ the node: on a small machine it costs the node part of its throughput.`,
 			}
 			defer os.RemoveAll(tmp)
 
-			var signer client.Signer
+			keyOf := c.Signer
 			cfg.Node = c.APIURL()
 			if local {
 				d, keys, err := startBenchNode(filepath.Join(tmp, "local"), blockTime, node.PruningFlag(pruning))
@@ -97,28 +106,33 @@ the node: on a small machine it costs the node part of its throughput.`,
 				}
 				defer d.Stop()
 				cfg.Node = d.URL()
-				k, ok := keys[as]
-				if !ok {
-					return cmdline.Hint(cmdline.Usage("no demo identity %s", cmdline.Short(as)), "use a demo member, e.g. --as northside-hospital/dr-chen")
-				}
-				signer = client.Signer{Key: k}
-			} else {
-				if signer, err = c.Signer(as); err != nil {
-					return err
+				keyOf = func(id string) (client.Signer, error) {
+					k, ok := keys[id]
+					if !ok {
+						return client.Signer{}, cmdline.Hint(cmdline.Usage("no demo identity %s", cmdline.Short(id)), "use a demo member, e.g. --as northside-hospital/dr-chen")
+					}
+					return client.Signer{Key: k}, nil
 				}
 			}
-			st, err := client.New(cfg.Node).Status(c.Ctx)
+			cl := client.New(cfg.Node)
+			st, err := cl.Status(c.Ctx)
 			if err != nil {
 				return cmdline.Hint(err, "start a node with medledger dev, or pass --node URL, or use --local")
 			}
-			signer.ChainID, signer.TTL = st.ChainID, benchTTL
+			signer := func(id string) (client.Signer, error) {
+				s, err := keyOf(id)
+				s.ChainID, s.TTL = st.ChainID, benchTTL
+				return s, err
+			}
 			run := bench.RunID()
-			cfg.Source = bench.AnchorSource(signer, kind, run, st.LatestHeight)
+			if err := bench.Prepare(c.Ctx, &cfg, cl, signer, bench.Load{Name: load, As: as, Kind: kind, Packs: packs, Run: run, Height: st.LatestHeight}); err != nil {
+				return err
+			}
 			sample, err := cfg.Source(-1)
 			if err != nil {
 				return err
 			}
-			c.Logf("bench: signing %d %s transactions as %s\n", presign, notary.TypeAnchor, signer.Key.ID)
+			c.Logf("bench: signing %d transactions of the %s load\n", presign, load)
 			if cfg.Pool, err = bench.Presign(cfg.Source, presign); err != nil {
 				return err
 			}
@@ -180,10 +194,10 @@ the node: on a small machine it costs the node part of its throughput.`,
 				}
 			}
 			return c.Print(rep, func(w io.Writer) {
-				printResult(w, res)
+				res.WriteText(w)
 				if rep.Baseline != nil {
 					fmt.Fprintln(w)
-					printResult(w, *rep.Baseline)
+					rep.Baseline.WriteText(w)
 					fmt.Fprintf(w, "\nratio        %.2f of the kvstore baseline\n", rep.Ratio)
 				}
 			})
@@ -194,6 +208,8 @@ the node: on a small machine it costs the node part of its throughput.`,
 	f.IntVar(&cfg.Concurrency, "concurrency", bench.DefaultConcurrency, "concurrent submitting workers (each with one request outstanding)")
 	f.IntVar(&cfg.Batch, "batch", bench.DefaultBatch, "transactions per request: 1 sends each to POST /v1/tx, more send them together to POST /v1/txs")
 	f.IntVar(&cfg.MaxInflight, "max-inflight", bench.DefaultMaxInflight, "most transactions submitted and not yet committed")
+	f.StringVar(&load, "load", "anchors", "anchors (notary/anchor as --as, each a new key) or custody (supply ship and receive of commissioned packs between acme-pharma and medsupply-dist: updates only)")
+	f.IntVar(&packs, "packs", 0, "packs the custody load commissions before the window and moves in turn (default: twice --max-inflight and the requests in flight)")
 	f.StringVar(&as, "as", "northside-hospital/dr-chen", "identity to sign as (a member; any role may anchor)")
 	f.StringVar(&kind, "kind", "bench", "kind of the anchored documents")
 	f.IntVar(&presign, "presign", -1, "transactions to sign before the window (default: 10,000 per second of --duration)")
@@ -213,22 +229,6 @@ func writeHeapProfile(path string) error {
 	}
 	defer f.Close()
 	return pprof.Lookup("allocs").WriteTo(f, 0)
-}
-
-func printResult(w io.Writer, r bench.Result) {
-	fmt.Fprintf(w, "target       %s\n", r.Target)
-	fmt.Fprintf(w, "window       %.0fs, concurrency %d, batch %d, in-flight cap %d\n", r.DurationS, r.Concurrency, r.Batch, r.MaxInflight)
-	fmt.Fprintf(w, "submitted    %d (rejected %d, presigned %d, made in window %d)\n", r.Submitted, r.Rejected, r.Presigned, r.MadeInWindow)
-	fmt.Fprintf(w, "committed    %d in the window: %.0f tx/s (failed in block %d, unconfirmed %d)\n", r.Committed, r.CommittedTPS, r.FailedInBlock, r.Unconfirmed)
-	fmt.Fprintf(w, "latency      p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.P50ms, r.P95ms, r.P99ms, r.MaxMs)
-	fmt.Fprintf(w, "blocks       %d (mean %.0f transactions)\n", r.Blocks, r.MeanBlockTxs)
-	fmt.Fprintf(w, "cpu          %.1f s of this process in the window (%.0f µs per committed transaction); machine load %.1f\n", r.CPUs, r.CPUMicrosPerTx, r.Load1)
-	if r.StorageBytesPerTx != 0 {
-		fmt.Fprintf(w, "storage      data/ grew %.1f MB: %.0f bytes per committed transaction\n", float64(r.StorageBytes)/1e6, r.StorageBytesPerTx)
-	}
-	for title, n := range r.Errors {
-		fmt.Fprintf(w, "rejections   %d %s\n", n, title)
-	}
 }
 
 // startBenchNode starts a fresh demo node in dir, with the modules of this

@@ -44,3 +44,27 @@ func TestBenchSingle(t *testing.T) {
 func TestBenchRefusesUnknownBaseline(t *testing.T) {
 	run(t, "bench", "--baseline", "redis").refused(t, "unknown baseline")
 }
+
+// TestBenchCustody runs the custody load through the command line: packs
+// commissioned, then moved with none refused.
+func TestBenchCustody(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node under load for a few seconds")
+	}
+	e := startEnv(t)
+	var rep map[string]any
+	e.runJSON(t, &rep, "bench", "--load", "custody", "--packs", "100", "--duration", "2s", "--batch", "10", "--max-inflight", "30", "--presign", "1000")
+	if c, _ := rep["committed"].(float64); c <= 0 {
+		t.Errorf("committed = %v, want > 0 (report %v)", rep["committed"], rep)
+	}
+	for _, k := range []string{"rejected", "failed_in_block", "unconfirmed"} {
+		if r, _ := rep[k].(float64); r != 0 {
+			t.Errorf("%s = %v, want 0 (report %v)", k, r, rep)
+		}
+	}
+}
+
+// TestBenchRefusesUnknownLoad: the loads are anchors and custody.
+func TestBenchRefusesUnknownLoad(t *testing.T) {
+	run(t, "bench", "--load", "claims").refused(t, "unknown load")
+}
