@@ -82,6 +82,12 @@ type Config struct {
 	Drain time.Duration
 	// Progress, if set, receives a line per second during the window.
 	Progress io.Writer
+	// Rate, if positive, offers transactions at this many per second in
+	// the window (open loop: transaction i is due at start + i/Rate, and
+	// its latency counts from when it was due, so a node that falls behind
+	// is not flattered by a client that waits for it) instead of as fast
+	// as the workers and MaxInflight allow. Batch is then 1.
+	Rate float64
 }
 
 // Result of a run. The JSON names are part of `medledger bench -o json`.
@@ -91,6 +97,9 @@ type Result struct {
 	Concurrency int     `json:"concurrency"`
 	Batch       int     `json:"batch"`
 	MaxInflight int     `json:"max_inflight"`
+	// Rate is the offered rate of an open-loop run (Config.Rate), in
+	// transactions per second; absent for a closed-loop run.
+	Rate float64 `json:"rate,omitempty"`
 
 	Presigned    int   `json:"presigned"`
 	MadeInWindow int64 `json:"made_in_window"`
@@ -153,6 +162,9 @@ func (c *Config) defaults() {
 	if c.Drain <= 0 {
 		c.Drain = DefaultDrain
 	}
+	if c.Rate > 0 {
+		c.Batch = 1
+	}
 }
 
 // Presign calls src for 0..n-1 on all cores and returns the transactions.
@@ -183,6 +195,22 @@ func Presign(src Source, n int) ([][]byte, error) {
 	}
 	wg.Wait()
 	return out, first
+}
+
+// sleepUntil waits for t; false if ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // tracker holds the submission time of every transaction in flight.
@@ -217,7 +245,7 @@ func (t *tracker) len() int {
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg.defaults()
 	cfg.Node = strings.TrimRight(cfg.Node, "/")
-	res := Result{Target: cfg.Node, DurationS: cfg.Duration.Seconds(), Concurrency: cfg.Concurrency, Batch: cfg.Batch, MaxInflight: cfg.MaxInflight}
+	res := Result{Target: cfg.Node, DurationS: cfg.Duration.Seconds(), Concurrency: cfg.Concurrency, Batch: cfg.Batch, MaxInflight: cfg.MaxInflight, Rate: cfg.Rate}
 	if cfg.Source == nil {
 		return res, errors.New("bench: no transaction source")
 	}
@@ -268,6 +296,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			defer wg.Done()
 			raws := make([][]byte, 0, cfg.Batch)
 			hashes := make([][32]byte, 0, cfg.Batch)
+			var due time.Time // with Rate: when the batch's one transaction was due
 			for sendCtx.Err() == nil {
 				raws, hashes = raws[:0], hashes[:0]
 				for len(raws) < cfg.Batch {
@@ -277,6 +306,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 						break
 					}
 					i := int(next.Add(1) - 1)
+					if cfg.Rate > 0 {
+						due = start.Add(time.Duration(float64(i) * float64(time.Second) / cfg.Rate))
+						if !sleepUntil(sendCtx, due) {
+							<-slots
+							break
+						}
+					}
 					var raw []byte
 					if i < len(pool) {
 						raw, pool[i] = pool[i], nil
@@ -297,6 +333,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					continue
 				}
 				now := time.Now()
+				if cfg.Rate > 0 && due.Before(now) {
+					now = due
+				}
 				for _, raw := range raws {
 					h := sha256.Sum256(raw)
 					hashes = append(hashes, h)
@@ -541,6 +580,9 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func (r Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "target       %s\n", r.Target)
 	fmt.Fprintf(w, "window       %.0fs, concurrency %d, batch %d, in-flight cap %d\n", r.DurationS, r.Concurrency, r.Batch, r.MaxInflight)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, "offered      %.0f tx/s (open loop: latency counts from when each was due)\n", r.Rate)
+	}
 	fmt.Fprintf(w, "submitted    %d (rejected %d, presigned %d, made in window %d)\n", r.Submitted, r.Rejected, r.Presigned, r.MadeInWindow)
 	fmt.Fprintf(w, "committed    %d in the window: %.0f tx/s (failed in block %d, unconfirmed %d)\n", r.Committed, r.CommittedTPS, r.FailedInBlock, r.Unconfirmed)
 	fmt.Fprintf(w, "latency      p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.P50ms, r.P95ms, r.P99ms, r.MaxMs)
