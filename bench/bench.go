@@ -88,6 +88,10 @@ type Config struct {
 	// is not flattered by a client that waits for it) instead of as fast
 	// as the workers and MaxInflight allow. Batch is then 1.
 	Rate float64
+	// Processes are other processes (the validators of a testnet) whose
+	// CPU time in the window the result reports one by one, where the
+	// system tells (Linux's /proc).
+	Processes []int
 }
 
 // Result of a run. The JSON names are part of `medledger bench -o json`.
@@ -130,6 +134,11 @@ type Result struct {
 	// whatever else the machine runs.
 	CPUs           float64 `json:"cpu_s"`
 	CPUMicrosPerTx float64 `json:"cpu_us_per_tx,omitempty"`
+	// ProcessCPUs is the CPU time of each of Config.Processes in the
+	// window, in seconds, and ProcessCPUMicrosPerTx that per committed
+	// transaction: with a testnet, what each validator pays for one.
+	ProcessCPUs           []float64 `json:"process_cpu_s,omitempty"`
+	ProcessCPUMicrosPerTx []float64 `json:"process_cpu_us_per_tx,omitempty"`
 	// Load1 is the machine's one-minute load average at the end of the
 	// window (0 where unknown): above the core count, other processes took
 	// CPU from this run.
@@ -283,8 +292,24 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	pids0 := make([]time.Duration, len(cfg.Processes))
+	for i, pid := range cfg.Processes {
+		pids0[i], _ = PIDCPU(pid)
+	}
 	start, cpu0 := time.Now(), processCPU()
 	var cpuWindow time.Duration
+	pidsWindow := make([]time.Duration, len(cfg.Processes))
+	closeWindow := func() { // the window's CPU, once, when it ends
+		if cpuWindow != 0 {
+			return
+		}
+		cpuWindow = processCPU() - cpu0
+		for i, pid := range cfg.Processes {
+			if c, err := PIDCPU(pid); err == nil {
+				pidsWindow[i] = c - pids0[i]
+			}
+		}
+	}
 	end := start.Add(cfg.Duration)
 	sendCtx, stopSend := context.WithDeadline(ctx, end)
 	defer stopSend()
@@ -411,8 +436,8 @@ loop:
 				continue
 			}
 			inWindow := at.Before(end)
-			if !inWindow && cpuWindow == 0 {
-				cpuWindow = processCPU() - cpu0
+			if !inWindow {
+				closeWindow()
 			}
 			if inWindow {
 				blocks++
@@ -450,8 +475,8 @@ loop:
 		case <-drainTimer:
 			break loop
 		case now := <-tick.C:
-			if !now.Before(end) && cpuWindow == 0 {
-				cpuWindow = processCPU() - cpu0
+			if !now.Before(end) {
+				closeWindow()
 			}
 			if cfg.Progress != nil && now.After(progressAt) && now.Before(end) {
 				fmt.Fprintf(cfg.Progress, "bench: %3.0fs  committed %7d  (%6.0f tx/s in the last second)  in flight %d\n",
@@ -471,13 +496,17 @@ loop:
 	res.Submitted, res.Rejected, res.MadeInWindow = submitted.Load(), rejected.Load(), made.Load()
 	res.Committed, res.FailedInBlock, res.Unconfirmed = committed, failed, int64(tr.len())
 	res.CommittedTPS = float64(committed) / cfg.Duration.Seconds()
-	if cpuWindow == 0 {
-		cpuWindow = processCPU() - cpu0
-	}
+	closeWindow()
 	res.CPUs = cpuWindow.Seconds()
 	res.Load1 = loadAverage()
 	if committed > 0 {
 		res.CPUMicrosPerTx = float64(cpuWindow.Microseconds()) / float64(committed)
+	}
+	for _, c := range pidsWindow {
+		res.ProcessCPUs = append(res.ProcessCPUs, c.Seconds())
+		if committed > 0 {
+			res.ProcessCPUMicrosPerTx = append(res.ProcessCPUMicrosPerTx, float64(c.Microseconds())/float64(committed))
+		}
 	}
 	res.Blocks = blocks
 	if blocks > 0 {
@@ -588,6 +617,13 @@ func (r Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "latency      p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.P50ms, r.P95ms, r.P99ms, r.MaxMs)
 	fmt.Fprintf(w, "blocks       %d (mean %.0f transactions)\n", r.Blocks, r.MeanBlockTxs)
 	fmt.Fprintf(w, "cpu          %.1f s of this process in the window (%.0f µs per committed transaction); machine load %.1f\n", r.CPUs, r.CPUMicrosPerTx, r.Load1)
+	for i, c := range r.ProcessCPUs {
+		per := 0.0
+		if i < len(r.ProcessCPUMicrosPerTx) {
+			per = r.ProcessCPUMicrosPerTx[i]
+		}
+		fmt.Fprintf(w, "validator %d  %.1f s of CPU in the window (%.0f µs per committed transaction)\n", i, c, per)
+	}
 	if r.StorageBytesPerTx != 0 {
 		fmt.Fprintf(w, "storage      data/ grew %.1f MB: %.0f bytes per committed transaction\n", float64(r.StorageBytes)/1e6, r.StorageBytesPerTx)
 	}
