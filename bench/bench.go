@@ -15,6 +15,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -88,6 +89,8 @@ type Config struct {
 	// is not flattered by a client that waits for it) instead of as fast
 	// as the workers and MaxInflight allow. Batch is then 1.
 	Rate float64
+	// Target names what the run measures in its result; empty means Node.
+	Target string
 	// Processes are other processes (the validators of a testnet) whose
 	// CPU time in the window the result reports one by one, where the
 	// system tells (Linux's /proc).
@@ -254,7 +257,7 @@ func (t *tracker) len() int {
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg.defaults()
 	cfg.Node = strings.TrimRight(cfg.Node, "/")
-	res := Result{Target: cfg.Node, DurationS: cfg.Duration.Seconds(), Concurrency: cfg.Concurrency, Batch: cfg.Batch, MaxInflight: cfg.MaxInflight, Rate: cfg.Rate}
+	res := Result{Target: cmp.Or(cfg.Target, cfg.Node), DurationS: cfg.Duration.Seconds(), Concurrency: cfg.Concurrency, Batch: cfg.Batch, MaxInflight: cfg.MaxInflight, Rate: cfg.Rate}
 	if cfg.Source == nil {
 		return res, errors.New("bench: no transaction source")
 	}

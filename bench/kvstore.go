@@ -213,3 +213,29 @@ func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return strings.ToUpper(hex.EncodeToString(h[:]))
 }
+
+// RunBaseline runs the load of cfg (its window, workers and in-flight cap)
+// against CometBFT's kvstore example app started in dir with blockTime,
+// with presign kvstore transactions of sampleLen bytes named after run:
+// the baseline beside which `medledger bench --baseline kvstore` reports a
+// ratio.
+func RunBaseline(ctx context.Context, dir string, cfg Config, blockTime time.Duration, run string, sampleLen, presign int) (Result, error) {
+	kv, err := StartKVStore(dir, blockTime)
+	if err != nil {
+		return Result{}, fmt.Errorf("start kvstore baseline: %w", err)
+	}
+	cfg.Node, cfg.Target, cfg.Processes = kv.URL, "kvstore (in-process)", nil
+	cfg.Source = KVStoreSource(run, sampleLen)
+	if cfg.Pool, err = Presign(cfg.Source, presign); err != nil {
+		kv.Stop()
+		return Result{}, err
+	}
+	res, err := Run(ctx, cfg)
+	if e := kv.Stop(); e != nil && err == nil {
+		err = e
+	}
+	if err != nil {
+		return res, fmt.Errorf("kvstore baseline: %w", err)
+	}
+	return res, nil
+}

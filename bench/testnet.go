@@ -32,9 +32,15 @@ type Testnet struct {
 
 // StartTestnet writes an n-validator network in dir (node.Testnet, on
 // free loopback ports), starts `exe start --home dir/nodeK` for each
-// validator, and waits until every one has committed a block. Each node's
-// output goes to dir/nodeK.log.
+// validator (exe "" is this program), and waits until every one has
+// committed a block. Each node's output goes to dir/nodeK.log.
 func StartTestnet(ctx context.Context, exe, dir string, n int, blockTime time.Duration) (*Testnet, error) {
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
 	keys, err := demo.NewKeys(nil)
 	if err != nil {
 		return nil, err
@@ -92,6 +98,11 @@ func StartTestnet(ctx context.Context, exe, dir string, n int, blockTime time.Du
 		}
 	}
 	return t, nil
+}
+
+// Name says what the network is, for a result's target.
+func (t *Testnet) Name() string {
+	return fmt.Sprintf("testnet of %d validators (processes), sent to %s", len(t.URLs), t.URLs[0])
 }
 
 // PIDs are the validators' process ids, in order.

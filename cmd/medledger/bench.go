@@ -46,11 +46,13 @@ func (c *CLI) benchCmd() *cobra.Command {
 		pruning    string
 		load       string
 		packs      int
+		testnet    int
 	)
 	cmd := &cobra.Command{
 		Use: "bench",
 		Example: `  medledger bench --local --duration 20s
   medledger bench --local --duration 20s --baseline kvstore -o json
+  medledger bench --testnet 4 --rate 1000 --duration 30s   # 4 validator processes offered 1,000 tx/s
   medledger bench --node http://127.0.0.1:26680 --as northside-hospital/dr-chen`,
 		Short: "Measure committed signed transactions per second and commit latency",
 		Long: `Measure a node end to end: send signed transactions to its REST API and
@@ -73,11 +75,17 @@ workers sign more during the window (reported as made_in_window).
 of using --node; --baseline kvstore then also runs CometBFT's kvstore
 example app in this process, with the same node configuration and the same
 load, and reports the ratio. The client shares the machine's cores with
-the node: on a small machine it costs the node part of its throughput.`,
+the node: on a small machine it costs the node part of its throughput.
+--testnet N starts N validators on loopback (processes of this binary) and
+reports each one's CPU per transaction. --rate R offers R transactions a
+second (open loop: latency counts from when each was due).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if baseline != "" && baseline != "kvstore" {
 				return cmdline.Hint(cmdline.Usage("unknown baseline %q", cmdline.Short(baseline)), "the only baseline is kvstore")
+			}
+			if local && testnet > 0 {
+				return cmdline.Hint(cmdline.Usage("--local and --testnet both start a node"), "give one of them")
 			}
 			if load != "anchors" && load != "custody" {
 				return cmdline.Hint(cmdline.Usage("unknown load %q", cmdline.Short(load)), "--load is anchors or custody")
@@ -96,16 +104,26 @@ the node: on a small machine it costs the node part of its throughput.`,
 				return err
 			}
 			defer os.RemoveAll(tmp)
-
 			keyOf := c.Signer
 			cfg.Node = c.APIURL()
-			if local {
-				d, keys, err := startBenchNode(filepath.Join(tmp, "local"), blockTime, node.PruningFlag(pruning))
+			var keys demo.Keys // of the node --local or --testnet starts
+			if testnet > 0 {
+				tn, err := bench.StartTestnet(c.Ctx, "", filepath.Join(tmp, "testnet"), testnet, blockTime)
 				if err != nil {
 					return err
 				}
+				defer tn.Stop()
+				cfg.Node, cfg.Target, cfg.Processes, keys = tn.URLs[0], tn.Name(), tn.PIDs(), tn.Keys
+			}
+			if local {
+				var d *daemon.Daemon
+				if d, keys, err = startBenchNode(filepath.Join(tmp, "local"), blockTime, node.PruningFlag(pruning)); err != nil {
+					return err
+				}
 				defer d.Stop()
-				cfg.Node = d.URL()
+				cfg.Node, cfg.Target = d.URL(), "medledger (in-process)"
+			}
+			if keys != nil {
 				keyOf = func(id string) (client.Signer, error) {
 					k, ok := keys[id]
 					if !ok {
@@ -165,29 +183,12 @@ the node: on a small machine it costs the node part of its throughput.`,
 			}
 			rep := benchReport{Result: res}
 			if baseline == "kvstore" {
-				if local {
-					// NOTE: the local node must not share the cores with the baseline.
-					rep.Result.Target = "medledger (in-process)"
-				}
+				// NOTE: a --local node stays up, idle but for empty blocks, while the baseline runs.
 				c.Logf("bench: baseline: CometBFT kvstore example app in-process, %d-byte transactions\n", len(sample))
-				kv, err := bench.StartKVStore(filepath.Join(tmp, "kvstore"), blockTime)
+				bres, err := bench.RunBaseline(c.Ctx, filepath.Join(tmp, "kvstore"), cfg, blockTime, run, len(sample), presign)
 				if err != nil {
-					return fmt.Errorf("start kvstore baseline: %w", err)
-				}
-				bcfg := cfg
-				bcfg.Node = kv.URL
-				bcfg.Source = bench.KVStoreSource(run, len(sample))
-				if bcfg.Pool, err = bench.Presign(bcfg.Source, presign); err != nil {
 					return err
 				}
-				bres, err := bench.Run(c.Ctx, bcfg)
-				if e := kv.Stop(); e != nil && err == nil {
-					err = e
-				}
-				if err != nil {
-					return fmt.Errorf("kvstore baseline: %w", err)
-				}
-				bres.Target = "kvstore (in-process)"
 				rep.Baseline = &bres
 				if bres.CommittedTPS > 0 {
 					rep.Ratio = res.CommittedTPS / bres.CommittedTPS
@@ -214,6 +215,8 @@ the node: on a small machine it costs the node part of its throughput.`,
 	f.StringVar(&kind, "kind", "bench", "kind of the anchored documents")
 	f.IntVar(&presign, "presign", -1, "transactions to sign before the window (default: 10,000 per second of --duration)")
 	f.BoolVar(&local, "local", false, "start a fresh in-process demo node instead of using --node")
+	f.IntVar(&testnet, "testnet", 0, "start an N-validator network on loopback (processes of this binary) instead of using --node")
+	f.Float64Var(&cfg.Rate, "rate", 0, "offer this many transactions a second (open loop) instead of as many as the node takes")
 	f.StringVar(&baseline, "baseline", "", "also run this baseline in-process and report the ratio: kvstore")
 	f.DurationVar(&blockTime, "block-time", node.DefaultBlockTime, "block time of the nodes --local and --baseline start")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the main run (with --local: node and client) to this file")
