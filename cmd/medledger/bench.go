@@ -44,6 +44,7 @@ func (c *CLI) benchCmd() *cobra.Command {
 		cpuprofile string
 		memprofile string
 		pruning    string
+		retain     int64
 		load       string
 		packs      int
 		testnet    int
@@ -116,8 +117,10 @@ second (open loop: latency counts from when each was due).`,
 				cfg.Node, cfg.Target, cfg.Processes, keys = tn.URLs[0], tn.Name(), tn.PIDs(), tn.Keys
 			}
 			if local {
+				storage := node.PruningFlag(pruning)
+				storage.RetainBlocks = retain
 				var d *daemon.Daemon
-				if d, keys, err = startBenchNode(filepath.Join(tmp, "local"), blockTime, node.PruningFlag(pruning)); err != nil {
+				if d, keys, err = startBenchNode(filepath.Join(tmp, "local"), blockTime, storage); err != nil {
 					return err
 				}
 				defer d.Stop()
@@ -174,7 +177,7 @@ second (open loop: latency counts from when each was due).`,
 				pprof.StopCPUProfile()
 			}
 			if memprofile != "" {
-				if err := writeHeapProfile(memprofile); err != nil {
+				if err := bench.WriteAllocProfile(memprofile); err != nil {
 					return err
 				}
 			}
@@ -221,17 +224,9 @@ second (open loop: latency counts from when each was due).`,
 	f.DurationVar(&blockTime, "block-time", node.DefaultBlockTime, "block time of the nodes --local and --baseline start")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the main run (with --local: node and client) to this file")
 	f.StringVar(&pruning, "pruning", "default", "state pruning of the node --local starts: default (keep the last 1,000 versions), nothing (keep every version), or N (keep the last N, at least 100)")
+	f.Int64Var(&retain, "retain-blocks", 0, "blocks the node --local starts keeps: 0 every one, else the last N (more than the state versions kept)")
 	f.StringVar(&memprofile, "memprofile", "", "write an allocation profile of this process (with --local: node and client) after the main run to this file")
 	return cmd
-}
-
-func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 // startBenchNode starts a fresh demo node in dir, with the modules of this

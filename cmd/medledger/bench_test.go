@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -67,4 +68,13 @@ func TestBenchCustody(t *testing.T) {
 // TestBenchRefusesUnknownLoad: the loads are anchors and custody.
 func TestBenchRefusesUnknownLoad(t *testing.T) {
 	run(t, "bench", "--load", "claims").refused(t, "unknown load")
+}
+
+// TestBenchRetainBlocks: --retain-blocks reaches the storage of the node
+// --local starts, whose checks refuse fewer blocks than state versions.
+func TestBenchRetainBlocks(t *testing.T) {
+	r := run(t, "bench", "--local", "--pruning", "100", "--retain-blocks", "50", "--duration", "1s")
+	if r.code == 0 || !strings.Contains(r.stderr, "storage.retain_blocks 50") {
+		t.Fatalf("bench --pruning 100 --retain-blocks 50: exit %d, stderr:\n%s\nwant a refusal naming storage.retain_blocks 50", r.code, r.stderr)
+	}
 }
