@@ -44,6 +44,10 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if strings.Contains(err.Error(), "not found") {
+			if b, ok := s.Index.(interface{ Base() int64 }); ok && b.Base() > 1 {
+				WriteProblem(w, r, ErrNotFound.New("no committed transaction %X in the blocks from height %d on, which this node keeps (older ones were deleted: storage.retain_blocks); it may also still be in the mempool, or was never sent", hash, b.Base()))
+				return
+			}
 			WriteProblem(w, r, ErrNotFound.New("no committed transaction %X (it may still be in the mempool, or was never sent)", hash))
 			return
 		}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/medledger/medledger"
@@ -75,6 +76,7 @@ type Daemon struct {
 	Metrics *metrics.Metrics
 
 	index    *txindex.Index
+	pruner   *txPruner // nil without block retention
 	snaps    *snapshot.Manager
 	services []Service
 	http     *http.Server
@@ -144,7 +146,10 @@ func Start(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	// The index listens first, so a transaction is indexed before any
-	// listener announces its commit.
+	// listener announces its commit. With block retention, the entries of
+	// deleted blocks are pruned in the background (pruner, set once the
+	// block store is open).
+	var pruner atomic.Pointer[txPruner]
 	a.OnCommit(func(height int64, txs []app.Committed) {
 		hashes := make([][]byte, len(txs))
 		for i, c := range txs {
@@ -153,6 +158,7 @@ func Start(cfg Config) (*Daemon, error) {
 		if err := idx.Add(height, hashes); err != nil {
 			panic(fmt.Errorf("transaction index: %w", err)) // the disk failed: stop rather than answer wrongly
 		}
+		pruner.Load().committed(height)
 	})
 	for _, svc := range cfg.Services {
 		if err := svc.Attach(a, store); err != nil {
@@ -223,7 +229,10 @@ func Start(cfg Config) (*Daemon, error) {
 	top := http.NewServeMux()
 	top.Handle("GET /metrics", m.Handler())
 	top.Handle("/", m.Middleware(handler))
-	d := &Daemon{Node: n, App: a, Store: store, API: srv, Metrics: m, index: idx, snaps: snaps, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
+	if ac.Storage.RetainBlocks > 0 {
+		pruner.Store(startTxPruner(idx, n.CMT.BlockStore().Base))
+	}
+	d := &Daemon{Node: n, App: a, Store: store, API: srv, Metrics: m, index: idx, pruner: pruner.Load(), snaps: snaps, services: cfg.Services, APIAddr: ln.Addr().String(), done: make(chan error, 1),
 		http: api.HTTPServer(top), stopping: make(chan struct{})}
 	// A request's context ends when the stop begins, so that a handler
 	// waiting on the chain (a commit wait, a read behind a paused peer)
@@ -274,6 +283,7 @@ func (d *Daemon) stop() error {
 		err = nil
 	}
 	<-d.done
+	d.pruner.close() // it reads the block store's base
 	if e := d.Node.Stop(); e != nil && err == nil {
 		err = e
 	}

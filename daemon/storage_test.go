@@ -66,6 +66,10 @@ func TestBoundedStorage(t *testing.T) {
 	ctx := context.Background()
 	home := boundedHome(t, node.StorageConfig{Pruning: "custom", KeepRecent: keep, PruneInterval: 10, RetainBlocks: retain})
 	n := daemontest.Start(t, daemontest.Options{Home: string(home)})
+	early, err := n.Client.Send(ctx, n.Signer("northside-hospital/dr-chen"), notary.TypeAnchor, notary.AnchorBody{Digest: hex.EncodeToString(make([]byte, 32)), Kind: "discharge-summary"}, "commit")
+	if err != nil {
+		t.Fatal(err)
+	}
 	n.WaitHeight(t, 300)
 	sum := sha256.Sum256([]byte("anchored within the kept blocks"))
 	digest := hex.EncodeToString(sum[:])
@@ -74,6 +78,7 @@ func TestBoundedStorage(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.WaitHeight(t, res.Height+2)
+	recent := res.Hash
 
 	check := func(n *daemontest.Node) {
 		t.Helper()
@@ -99,6 +104,15 @@ func TestBoundedStorage(t *testing.T) {
 		}
 		if err := n.Store.Damage(); err != nil {
 			t.Errorf("damage: %v", err)
+		}
+		// The transaction index follows the blocks: the early anchor's
+		// entry went with its block, and the lookup says why it is not
+		// found; the recent one is found.
+		if res, body := n.Get(t, "/v1/tx/"+early.Hash); res.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "retain_blocks") {
+			t.Errorf("GET /v1/tx of a transaction in a deleted block: %d %s, want 404 saying the blocks were deleted", res.StatusCode, body)
+		}
+		if res, body := n.Get(t, "/v1/tx/"+recent); res.StatusCode != http.StatusOK {
+			t.Errorf("GET /v1/tx of a recent transaction: %d %s", res.StatusCode, body)
 		}
 	}
 	check(n)

@@ -11,6 +11,7 @@
 package txindex
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -29,8 +30,10 @@ import (
 // were new to the index (4 bytes each: a transaction included twice, the
 // second time refused, has one entry), written in the same batch as the
 // block's hashes, so that a block whose batch was lost shows as a missing
-// "b/" entry and a lost hash entry as a count that does not add up; "last"
-// -> the highest height.
+// "b/" entry and a lost hash entry as a count that does not add up; "t/" +
+// height (8 bytes) + position (4 bytes) -> the hash and 1 if the hash was
+// new to the index there, so that Prune finds a block's entries without the
+// block; "last" -> the highest height.
 type Index struct {
 	mu  sync.Mutex
 	dir string
@@ -57,6 +60,10 @@ func (x *Index) Close() error { return x.db.Close() }
 
 func hashKey(h []byte) []byte { return append([]byte("h/"), h...) }
 
+func posKey(height int64, i int) []byte {
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64([]byte("t/"), uint64(height)), uint32(i))
+}
+
 func blockKey(height int64) []byte {
 	return binary.BigEndian.AppendUint64([]byte("b/"), uint64(height))
 }
@@ -79,6 +86,7 @@ func (x *Index) Add(height int64, hashes [][]byte) error {
 	fresh := 0
 	seen := make(map[string]bool, len(hashes))
 	for i, h := range hashes {
+		isNew := byte(0)
 		if !seen[string(h)] {
 			seen[string(h)] = true
 			had, err := x.db.Has(hashKey(h))
@@ -87,7 +95,11 @@ func (x *Index) Add(height int64, hashes [][]byte) error {
 			}
 			if !had {
 				fresh++
+				isNew = 1
 			}
+		}
+		if err := b.Set(posKey(height, i), append(append([]byte(nil), h...), isNew)); err != nil {
+			return err
 		}
 		v := binary.BigEndian.AppendUint64(nil, uint64(height))
 		v = binary.BigEndian.AppendUint32(v, uint32(i))
@@ -104,6 +116,138 @@ func (x *Index) Add(height int64, hashes [][]byte) error {
 		}
 	}
 	return b.WriteSync()
+}
+
+// Prune deletes the entries of the blocks below height below (those
+// CometBFT no longer keeps, with block retention on), one block per write
+// so that Add waits at most for one block's deletion, and returns how many
+// blocks it pruned. A pruned transaction is then not found; Base says from
+// which height the index answers. Entries written before the index kept
+// positions ("t/") keep their hash entries (counted under "legacy", so
+// that Verify still adds up). It stops early, without error, when ctx ends.
+func (x *Index) Prune(ctx context.Context, below int64) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		h := x.Base()
+		if h == 0 || h >= below {
+			return n, nil
+		}
+		if err := x.pruneBlock(h); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+var legacyKey = []byte("legacy")
+
+// legacy is how many hash entries the index holds of pruned blocks whose
+// positions it never kept.
+func (x *Index) legacy() (int64, error) {
+	v, err := x.db.Get(legacyKey)
+	if err != nil || v == nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%w: the legacy count is %d bytes, not 8", ErrDamaged, len(v))
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
+}
+
+// pruneBlock deletes block height's entries. A hash that a later block
+// included again keeps its entry there; if it was new at height, the
+// later block's entry takes over that count (its "b/" fresh count and its
+// "t/" flag), so that Verify's count of hash entries still adds up.
+func (x *Index) pruneBlock(height int64) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	it, err := x.db.Iterator(posKey(height, 0), posKey(height+1, 0))
+	if err != nil {
+		return err
+	}
+	type pos struct {
+		key, hash []byte
+		isNew     bool
+	}
+	var ps []pos
+	for ; it.Valid(); it.Next() {
+		v := it.Value()
+		if len(v) < 1 {
+			it.Close()
+			return fmt.Errorf("%w: the position entry %X is empty", ErrDamaged, it.Key())
+		}
+		ps = append(ps, pos{append([]byte(nil), it.Key()...), append([]byte(nil), v[:len(v)-1]...), v[len(v)-1] == 1})
+	}
+	err = it.Error()
+	it.Close()
+	if err != nil {
+		return err
+	}
+	b := x.db.NewBatch()
+	defer b.Close()
+	moved := map[int64]uint32{}
+	for _, p := range ps {
+		if err := b.Delete(p.key); err != nil {
+			return err
+		}
+		at, idx, ok, err := x.Lookup(p.hash)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ok && at == height:
+			if err := b.Delete(hashKey(p.hash)); err != nil {
+				return err
+			}
+		case ok && at > height && p.isNew:
+			moved[at]++
+			if err := b.Set(posKey(at, idx), append(append([]byte(nil), p.hash...), 1)); err != nil {
+				return err
+			}
+		}
+	}
+	entry, err := x.db.Get(blockKey(height))
+	if err != nil || len(entry) != 8 {
+		return fmt.Errorf("%w: block %d's entry: %v", ErrDamaged, height, err)
+	}
+	if fresh := binary.BigEndian.Uint32(entry[4:]); fresh > 0 && len(ps) == 0 { // indexed before positions were kept
+		l, err := x.legacy()
+		if err != nil {
+			return err
+		}
+		if err := b.Set(legacyKey, binary.BigEndian.AppendUint64(nil, uint64(l)+uint64(fresh))); err != nil {
+			return err
+		}
+	}
+	for at, k := range moved {
+		v, err := x.db.Get(blockKey(at))
+		if err != nil || len(v) != 8 {
+			return fmt.Errorf("%w: block %d's entry: %v", ErrDamaged, at, err)
+		}
+		v = binary.BigEndian.AppendUint32(v[:4:4], binary.BigEndian.Uint32(v[4:])+k)
+		if err := b.Set(blockKey(at), v); err != nil {
+			return err
+		}
+	}
+	if err := b.Delete(blockKey(height)); err != nil {
+		return err
+	}
+	return b.WriteSync()
+}
+
+// Base is the lowest height the index holds a block's entries for (0 if
+// none): a transaction of a block below it may have been pruned.
+func (x *Index) Base() int64 {
+	it, err := x.db.Iterator(blockKey(0), []byte("b0"))
+	if err != nil {
+		return 0
+	}
+	defer it.Close()
+	if !it.Valid() {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(it.Key()[2:]))
 }
 
 // Lookup returns where a transaction was included; ok is false if it was
@@ -251,7 +395,11 @@ func (x *Index) Verify(bs Blocks, full bool) error {
 	if err != nil {
 		return err
 	}
-	if n != fresh {
+	l, err := x.legacy()
+	if err != nil {
+		return err
+	}
+	if fresh += l; n != fresh {
 		return fmt.Errorf("%w: it holds %d transaction entries, its blocks account for %d", ErrDamaged, n, fresh)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package txindex
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -192,5 +193,125 @@ func TestLookupReadError(t *testing.T) {
 	}
 	if err := x.Verify(bs, false); !errors.Is(err, ErrDamaged) {
 		t.Fatalf("Verify of a damaged index: %v", err)
+	}
+}
+
+// based is a block store whose blocks below base were pruned.
+type based struct {
+	blocks
+	base int64
+}
+
+func (b based) Base() int64 { return b.base }
+func (b based) LoadBlock(h int64) *types.Block {
+	if h < b.base {
+		return nil
+	}
+	return b.blocks.LoadBlock(h)
+}
+func (b based) LoadBlockMeta(h int64) *types.BlockMeta {
+	if h < b.base {
+		return nil
+	}
+	return b.blocks.LoadBlockMeta(h)
+}
+
+// TestPrune: the entries of blocks below a height go (block retention
+// deleted those blocks), the rest stay findable, a transaction a later
+// block included again keeps its later entry, and Verify still adds up.
+func TestPrune(t *testing.T) {
+	x, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	bs := chain(10)
+	dup := bs[2].Txs[0]
+	bs[7].Txs = append(bs[7].Txs, dup) // included again (and refused) in block 7
+	if err := x.CatchUp(bs, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Verify(bs, true); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.Prune(context.Background(), 5); err != nil || n != 4 {
+		t.Fatalf("Prune(5) = %d, %v; want 4 blocks", n, err)
+	}
+	if n, err := x.Prune(context.Background(), 5); err != nil || n != 0 {
+		t.Fatalf("Prune(5) again = %d, %v; want 0", n, err)
+	}
+	if b := x.Base(); b != 5 {
+		t.Errorf("Base = %d, want 5", b)
+	}
+	for h := int64(1); h <= 10; h++ {
+		for i, tx := range bs[h].Txs {
+			gh, gi, ok := lookup(t, x, tx.Hash())
+			switch {
+			case string(tx) == string(dup):
+				if !ok || gh != 7 || gi != 2 {
+					t.Errorf("the transaction block 7 included again: %d, %d, %v; want 7, 2", gh, gi, ok)
+				}
+			case h < 5 && ok:
+				t.Errorf("block %d tx %d still indexed after pruning", h, i)
+			case h >= 5 && (!ok || gh != h || gi != i):
+				t.Errorf("block %d tx %d: %d, %d, %v", h, i, gh, gi, ok)
+			}
+		}
+	}
+	if err := x.Verify(based{bs, 5}, true); err != nil {
+		t.Fatalf("Verify after pruning: %v", err)
+	}
+	// Block 7, where the count of the transaction new in block 2 moved, goes too.
+	if n, err := x.Prune(context.Background(), 9); err != nil || n != 4 {
+		t.Fatalf("Prune(9) = %d, %v; want 4 blocks", n, err)
+	}
+	if _, _, ok := lookup(t, x, dup.Hash()); ok {
+		t.Error("the re-included transaction is still indexed after its block was pruned")
+	}
+	if err := x.Verify(based{bs, 9}, true); err != nil {
+		t.Fatalf("Verify after pruning past the re-inclusion: %v", err)
+	}
+	// A lost hash entry is still found.
+	if err := x.db.Delete(hashKey(bs[10].Txs[1].Hash())); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Verify(based{bs, 9}, false); !errors.Is(err, ErrDamaged) {
+		t.Errorf("Verify with a lost entry after pruning: %v, want ErrDamaged", err)
+	}
+}
+
+// TestPruneLegacyAndEmpty: empty blocks are pruned too (Base moves past
+// them), and blocks indexed before positions were kept lose their block
+// entry but keep their hash entries, which Verify still counts.
+func TestPruneLegacyAndEmpty(t *testing.T) {
+	x, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	bs := chain(6)
+	bs[3].Txs, bs[4].Txs = nil, nil
+	if err := x.CatchUp(bs, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Blocks 1 and 2 as an index of the earlier format holds them.
+	for h := int64(1); h <= 2; h++ {
+		for i := range bs[h].Txs {
+			if err := x.db.Delete(posKey(h, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n, err := x.Prune(context.Background(), 5); err != nil || n != 4 {
+		t.Fatalf("Prune(5) = %d, %v; want 4 blocks", n, err)
+	}
+	if b := x.Base(); b != 5 {
+		t.Errorf("Base = %d, want 5", b)
+	}
+	if _, _, ok := lookup(t, x, bs[1].Txs[0].Hash()); !ok {
+		t.Error("a legacy entry was lost: the index had no positions to prune it by")
+	}
+	if err := x.Verify(based{bs, 5}, true); err != nil {
+		t.Fatalf("Verify: %v", err)
 	}
 }
