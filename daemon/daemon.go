@@ -150,6 +150,7 @@ func Start(cfg Config) (*Daemon, error) {
 	// deleted blocks are pruned in the background (pruner, set once the
 	// block store is open).
 	var pruner atomic.Pointer[txPruner]
+	idx.KeepPositions(ac.Storage.RetainBlocks > 0)
 	a.OnCommit(func(height int64, txs []app.Committed) {
 		hashes := make([][]byte, len(txs))
 		for i, c := range txs {

@@ -33,12 +33,20 @@ import (
 // "b/" entry and a lost hash entry as a count that does not add up; "t/" +
 // height (8 bytes) + position (4 bytes) -> the hash and 1 if the hash was
 // new to the index there, so that Prune finds a block's entries without the
-// block; "last" -> the highest height.
+// block (with KeepPositions); "last" -> the highest height.
 type Index struct {
-	mu  sync.Mutex
-	dir string
-	db  dbm.DB
+	mu        sync.Mutex
+	dir       string
+	db        dbm.DB
+	positions bool
 }
+
+// KeepPositions makes Add also write each block's "t/" entries, which
+// Prune needs and which cost about as much again as the hash entries: a
+// node that deletes blocks (storage.retain_blocks) sets it before it
+// indexes anything. Blocks indexed without them keep their hash entries
+// when pruned.
+func (x *Index) KeepPositions(on bool) { x.positions = on }
 
 var lastKey = []byte("last")
 
@@ -98,8 +106,10 @@ func (x *Index) Add(height int64, hashes [][]byte) error {
 				isNew = 1
 			}
 		}
-		if err := b.Set(posKey(height, i), append(append([]byte(nil), h...), isNew)); err != nil {
-			return err
+		if x.positions {
+			if err := b.Set(posKey(height, i), append(append([]byte(nil), h...), isNew)); err != nil {
+				return err
+			}
 		}
 		v := binary.BigEndian.AppendUint64(nil, uint64(height))
 		v = binary.BigEndian.AppendUint32(v, uint32(i))
@@ -122,8 +132,8 @@ func (x *Index) Add(height int64, hashes [][]byte) error {
 // CometBFT no longer keeps, with block retention on), one block per write
 // so that Add waits at most for one block's deletion, and returns how many
 // blocks it pruned. A pruned transaction is then not found; Base says from
-// which height the index answers. Entries written before the index kept
-// positions ("t/") keep their hash entries (counted under "legacy", so
+// which height the index answers. Blocks indexed without positions
+// (KeepPositions off) keep their hash entries (counted under "legacy", so
 // that Verify still adds up). It stops early, without error, when ctx ends.
 func (x *Index) Prune(ctx context.Context, below int64) (int, error) {
 	n := 0
