@@ -136,7 +136,13 @@ func keyboardReaches(t *testing.T, b *tab, name string) {
 	}
 	if len(seen) < n {
 		missed := eval[[]string](b, `Array.from(document.querySelectorAll('[data-kb]')).filter(el => !`+jsString(strings.Join(keys(seen), ","))+`.split(',').includes(el.dataset.kb)).map(el => el.id || el.textContent.trim().slice(0, 30))`)
-		t.Errorf("%s: Tab does not reach %q", name, missed)
+		// A live page (the explorer's block list) may re-render while Tab
+		// walks it: an element replaced meanwhile carries no mark and is
+		// not a miss. Only a marked element still on the page that Tab
+		// never reached is.
+		if len(missed) > 0 {
+			t.Errorf("%s: Tab does not reach %q", name, missed)
+		}
 	}
 }
 
