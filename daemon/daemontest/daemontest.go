@@ -17,6 +17,7 @@ import (
 	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/daemon"
 	"github.com/medledger/medledger/demo"
+	"github.com/medledger/medledger/httpsig"
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/node"
 	"github.com/medledger/medledger/notary"
@@ -117,11 +118,27 @@ func InitHome(t testing.TB, home node.Home, o Options) demo.Keys {
 // body, failing the test if the node cannot be reached.
 func (n *Node) Get(t testing.TB, path string) (*http.Response, []byte) {
 	t.Helper()
+	return n.get(t, path, nil)
+}
+
+// GetAs is Get with the request signed by s (RFC 9421), as a signed read.
+func (n *Node) GetAs(t testing.TB, s client.Signer, path string) (*http.Response, []byte) {
+	t.Helper()
+	return n.get(t, path, &s)
+}
+
+func (n *Node) get(t testing.TB, path string, s *client.Signer) (*http.Response, []byte) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", n.URL()+path, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s != nil {
+		if err := httpsig.Sign(req, httpsig.JoinKeyID(s.Key.ID, s.Key.KeyID()), s.Key.Sign, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
