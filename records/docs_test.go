@@ -22,7 +22,7 @@ func TestDocsListEveryCode(t *testing.T) {
 			t.Errorf("docs/transactions.md lacks the row %q", row)
 		}
 	}
-	for _, typ := range []string{records.TypeAdd, records.TypeGrant, records.TypeRevoke, records.TypeAccess, records.TypeErase} {
+	for _, typ := range []string{records.TypeAdd, records.TypeGrant, records.TypeRevoke, records.TypeAccess, records.TypeErase, records.TypeLookup, records.TypeEnroll} {
 		if !strings.Contains(doc, "`"+typ+"`") {
 			t.Errorf("docs/transactions.md does not describe %s", typ)
 		}

@@ -219,7 +219,7 @@ func lookup(ctx *app.Context, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if !ctx.IDs.Patient(ctx.KV, patient) {
+	if !subject(ctx.KV, ctx.IDs, patient) {
 		return ErrPatientNotFound.New("no patient %s on this chain", medledger.Quote(patient))
 	}
 	d := Disclosure{Patient: patient, View: b.View, Record: b.Object, Reader: ctx.Signer.ID, ReaderOrg: ctx.Signer.Org, Purpose: b.Purpose,

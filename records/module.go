@@ -52,10 +52,12 @@ var (
 // read, only clinicians may break glass) are in the handlers.
 var Policies = map[string]app.Policy{
 	TypeAdd:    {Grants: clinical},
-	TypeGrant:  {Patients: true},
-	TypeRevoke: {Patients: true},
-	TypeAccess: {Grants: anyMember, Patients: true},
-	TypeErase:  {Patients: true},
+	TypeGrant:  {Patients: true, Pseudonyms: true},
+	TypeRevoke: {Patients: true, Pseudonyms: true},
+	TypeAccess: {Grants: anyMember, Patients: true, Pseudonyms: true},
+	TypeErase:  {Patients: true, Pseudonyms: true},
+	// The clinicians who add records, and the admins of their front desk.
+	TypeEnroll: {Grants: append(slices.Clone(clinical), app.Grant{OrgKind: "hospital", Role: "admin"}, app.Grant{OrgKind: "clinic", Role: "admin"})},
 	// A patient's own reads are not logged: only members send lookups.
 	TypeLookup: {Grants: anyMember},
 }
@@ -77,6 +79,7 @@ func (Module) Routes() []app.Route {
 		{Type: TypeAccess, Policy: Policies[TypeAccess], Handle: access},
 		{Type: TypeErase, Policy: Policies[TypeErase], Handle: erase},
 		{Type: TypeLookup, Policy: Policies[TypeLookup], Handle: lookup},
+		{Type: TypeEnroll, Policy: Policies[TypeEnroll], Handle: enroll},
 	}
 }
 
@@ -122,8 +125,8 @@ func add(ctx *app.Context, raw json.RawMessage) error {
 	if !validRef(b.Ref) {
 		return ErrInvalid.New("ref must be the vault document id: 1 to 128 letters, digits and -_.:")
 	}
-	if !ctx.IDs.Patient(ctx.KV, b.Patient) {
-		return ErrPatientNotFound.New("no patient %s on this chain", medledger.Quote(b.Patient))
+	if err := holder(ctx.KV, ctx.IDs, b.Patient, ctx.Signer.Org); err != nil {
+		return err
 	}
 	n := nextSeq(ctx.KV, keySeqRecord)
 	rec := Record{ID: recordID(n), Patient: b.Patient, Custodian: ctx.Signer.Org, Author: ctx.Signer.ID, ResourceTypes: b.ResourceTypes,
@@ -147,6 +150,9 @@ type GrantBody struct {
 func grant(ctx *app.Context, raw json.RawMessage) error {
 	var b GrantBody
 	if err := app.DecodeBody(raw, &b); err != nil {
+		return err
+	}
+	if err := asPatient(ctx); err != nil {
 		return err
 	}
 	if err := frozen(ctx, ctx.Signer.ID, "grant"); err != nil {
@@ -271,6 +277,9 @@ type AccessBody struct {
 func access(ctx *app.Context, raw json.RawMessage) error {
 	var b AccessBody
 	if err := app.DecodeBody(raw, &b); err != nil {
+		return err
+	}
+	if err := asPatient(ctx); err != nil {
 		return err
 	}
 	if !slices.Contains(Purposes, b.Purpose) {

@@ -17,10 +17,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/daemon"
+	"github.com/medledger/medledger/pseudonym"
 	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/records/custodian"
 )
@@ -29,7 +29,7 @@ import (
 var Module = cmdline.Module{
 	Plugin: daemon.Plugin{Module: records.Module{}, Routes: records.HTTPRoutes, Codes: records.Codes},
 	Commands: func(e *cmdline.Env) []*cobra.Command {
-		c := &cmds{e}
+		c := &cmds{Env: e}
 		return []*cobra.Command{c.recordsCmd(), c.consentCmd(), c.disclosuresCmd()}
 	},
 	Hints: hints,
@@ -45,7 +45,12 @@ var Module = cmdline.Module{
 }
 
 // cmds builds the module's commands on the shared environment.
-type cmds struct{ *cmdline.Env }
+type cmds struct {
+	*cmdline.Env
+	// at is --at: the patient acts under their pseudonym at this
+	// custodian (pseudonyms.go). One command runs per process.
+	at string
+}
 
 // patientPrefix starts every patient's pseudonymous id.
 //
@@ -94,7 +99,7 @@ func (c *cmds) patientID(name string) (string, error) {
 	if len(name) > maxID {
 		return "", usage("a patient is patient/NAME (a local key) or an id pat-...", "patient %q is too long", cmdline.Short(name))
 	}
-	if strings.HasPrefix(name, patientPrefix) {
+	if strings.HasPrefix(name, patientPrefix) || pseudonym.IsID(name) {
 		return name, nil
 	}
 	if !strings.Contains(name, "/") {
@@ -131,6 +136,13 @@ func (c *cmds) patientOf(patient, as string) (string, error) {
 // these reads only signed, and logs a read by anyone but the patient on
 // the patient's log (records/lookup, sent by the client).
 func (c *cmds) reader(patient, as string) (client.Signer, string, error) {
+	if c.at != "" {
+		if patient != "" {
+			return client.Signer{}, "", usage("--at is the patient's own: --as patient/NAME --at ORG, without --patient", "--at and --patient together")
+		}
+		s, err := c.pseudonymAt(as, c.at)
+		return s, s.Key.ID, err
+	}
 	if as == "" && patient != "" && !strings.HasPrefix(patient, patientPrefix) {
 		as = patient
 		if !strings.Contains(as, "/") {
@@ -150,12 +162,6 @@ func (c *cmds) reader(patient, as string) (client.Signer, string, error) {
 		return client.Signer{}, "", err
 	}
 	return s, pid, nil
-}
-
-// send signs and sends a records transaction as as and waits for its
-// block; it returns the transaction and the events it emitted.
-func (c *cmds) send(as, typ string, body any) (cmdline.Sent, api.TxResponse, error) {
-	return c.Send(as, typ, body)
 }
 
 func (c *cmds) recordsCmd() *cobra.Command {
@@ -185,7 +191,7 @@ docs/records.md has the whole story.`,
   medledger records get rec-2 --as lakeside-clinic/dr-patel
   medledger disclosures --as patient/alice`,
 	}
-	cmd.AddCommand(c.recordsAddCmd(), c.recordsListCmd(), c.recordsGetCmd(), c.recordsEraseCmd())
+	cmd.AddCommand(c.recordsAddCmd(), c.recordsListCmd(), c.recordsGetCmd(), c.recordsEraseCmd(), c.joinCmd(), c.enrollCmd(), c.linkCmd())
 	return cmd
 }
 
@@ -268,7 +274,7 @@ their read is on the patient's log (medledger disclosures).`,
 			}
 			recs, err := c.Client().PatientRecords(c.Ctx, s, pid)
 			if err != nil {
-				return c.ReadFail(err, "")
+				return c.readFail(err, as)
 			}
 			return c.Print(recs, func(w io.Writer) {
 				if len(recs) == 0 {
@@ -285,6 +291,7 @@ their read is on the patient's log (medledger disclosures).`,
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
 	cmd.Flags().StringVar(&as, "as", "", "who reads, a keystore key name: the patient (patient/NAME), or a member with --patient (their read is on the patient's log)")
+	c.atFlag(cmd)
 	return cmd
 }
 
@@ -333,7 +340,7 @@ otherwise; the read is flagged for review (medledger disclosures --org ORG
 			if err := checkRecord(args[0]); err != nil {
 				return err
 			}
-			s, err := c.Signer(as)
+			s, err := c.signer(as)
 			if err != nil {
 				return err
 			}
@@ -350,7 +357,7 @@ otherwise; the read is flagged for review (medledger disclosures --org ORG
 			}
 			res, err := c.Client().ReadRecord(c.Ctx, s, args[0], purpose, breakGlass)
 			if err != nil {
-				return c.Explain(err, records.TypeAccess, as)
+				return c.notEnrolled(err, as, func(err error) error { return c.Explain(err, records.TypeAccess, as) })
 			}
 			if outFile != nil {
 				if err := outFile.Commit(res.Document); err != nil {
@@ -394,6 +401,7 @@ otherwise; the read is flagged for review (medledger disclosures --org ORG
 	cmd.Flags().StringVar(&breakGlass, "break-glass", "", "read without consent in an emergency, for this reason: "+strings.Join(records.BreakGlassReasons, ", "))
 	cmd.Flags().StringVar(&out, "out", "", "write the document to FILE instead of stdout")
 	cmdline.AsFlag(cmd, &as, "lakeside-clinic/dr-patel")
+	c.atFlag(cmd)
 	return cmd
 }
 
@@ -429,7 +437,7 @@ signature, and with --receipt saves it to keep.`,
 				Receipt      *records.ErasureReceipt `json:"receipt,omitempty"`
 				ReceiptError string                  `json:"receipt_error,omitempty"`
 			}{Sent: t, Record: args[0], Status: records.StatusErased}
-			s, err := c.Signer(as)
+			s, err := c.signer(as)
 			if err != nil {
 				return err
 			}
@@ -460,6 +468,7 @@ signature, and with --receipt saves it to keep.`,
 		},
 	}
 	cmdline.AsFlag(cmd, &as, "patient/alice")
+	c.atFlag(cmd)
 	cmd.Flags().StringVar(&receipt, "receipt", "", "save the custodian's signed erasure receipt to FILE")
 	return cmd
 }
@@ -617,6 +626,7 @@ tags.`,
 	f.StringSliceVar(&types, "scope", nil, "former name of --types")
 	cmdline.Deprecate(cmd, "scope", "types")
 	cmdline.AsFlag(cmd, &as, "patient/alice")
+	c.atFlag(cmd)
 	return cmd
 }
 
@@ -646,5 +656,6 @@ func (c *cmds) consentRevokeCmd() *cobra.Command {
 		},
 	}
 	cmdline.AsFlag(cmd, &as, "patient/alice")
+	c.atFlag(cmd)
 	return cmd
 }

@@ -32,7 +32,7 @@ what it covers, until when, and its status.`,
 			}
 			cs, err := c.Client().PatientConsents(c.Ctx, s, pid)
 			if err != nil {
-				return c.ReadFail(err, "")
+				return c.readFail(err, as)
 			}
 			return c.Print(cs, func(w io.Writer) {
 				if len(cs) == 0 {
@@ -49,6 +49,7 @@ what it covers, until when, and its status.`,
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
 	cmd.Flags().StringVar(&as, "as", "", "who reads, a keystore key name: the patient (patient/NAME), or a member with --patient (their read is on the patient's log)")
+	c.atFlag(cmd)
 	return cmd
 }
 

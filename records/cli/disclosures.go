@@ -69,7 +69,7 @@ review; both for the organization's members and auditors (--as).`,
 				ds, err = c.Client().PatientDisclosures(c.Ctx, s, pid)
 			}
 			if err != nil {
-				return c.ReadFail(err, "")
+				return c.readFail(err, as)
 			}
 			return c.Print(ds, func(w io.Writer) {
 				if len(ds) == 0 {
@@ -106,6 +106,7 @@ review; both for the organization's members and auditors (--as).`,
 	}
 	cmd.Flags().StringVar(&patient, "patient", "", "the patient: a local key patient/NAME or an id pat-...")
 	cmd.Flags().StringVar(&as, "as", "", "who reads, a keystore key name: the patient (patient/NAME), or a member with --patient (their read is on the patient's log)")
+	c.atFlag(cmd)
 	cmd.Flags().StringVar(&org, "org", "", "list the disclosures of the records this organization holds instead")
 	cmd.Flags().BoolVar(&breakGlass, "break-glass", false, "with --org: only break-glass reads by its members")
 	return cmd

@@ -29,7 +29,7 @@ func (c *cmds) sensitivityTags(as string, codes []string) ([]string, error) {
 			return nil, usage("a sensitive category is an HL7 ActCode: "+strings.Join(records.Sensitivities, ", "), "--sensitive %q is not one", cmdline.Short(code))
 		}
 	}
-	s, err := c.Signer(as)
+	s, err := c.signer(as)
 	if err != nil {
 		return nil, err
 	}

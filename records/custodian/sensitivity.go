@@ -12,7 +12,6 @@ import (
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
-	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/records"
 	"github.com/medledger/medledger/tx"
 )
@@ -105,7 +104,7 @@ func (s *Service) sensitivityRoute() api.Route {
 				return
 			}
 			patient := r.PathValue("id")
-			if !(who.Kind == app.KindPatient && who.ID == patient) && who.Org != s.Org {
+			if !records.Self(who.Signer, patient) && who.Org != s.Org {
 				api.WriteProblem(w, r, tx.ErrUnauthorized.New("only the patient and members of %s read the patient's sensitivity tags here", s.Org))
 				return
 			}
