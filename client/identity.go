@@ -10,7 +10,7 @@ import (
 )
 
 // The identity module's reads: organizations, members, patients (their
-// guardians and recoveries) and the consortium's proposals.
+// guardians and recoveries, signed reads) and the consortium's proposals.
 
 // Orgs lists every organization of the consortium.
 func (c *Client) Orgs(ctx context.Context) ([]identity.Org, error) {
@@ -61,21 +61,25 @@ func (c *Client) Proposal(ctx context.Context, id uint64, height int64) (identit
 	return p, c.Get(ctx, path, &p)
 }
 
-// Guardians reads the guardians and threshold a patient named; a patient
-// who named none answers identity/no-guardians.
-func (c *Client) Guardians(ctx context.Context, patient string) (identity.Guardians, error) {
+// Guardians reads the guardians and threshold a patient named, with a
+// request signed by s (the patient, one of their guardians, or a
+// regulator's inspector; others get identity/not-guardian); a patient who
+// named none answers identity/no-guardians.
+func (c *Client) Guardians(ctx context.Context, s Signer, patient string) (identity.Guardians, error) {
 	var g identity.Guardians
-	return g, c.Get(ctx, "/v1/patients/"+url.PathEscape(patient)+"/guardians", &g)
+	return g, c.GetAs(ctx, s, "/v1/patients/"+url.PathEscape(patient)+"/guardians", &g)
 }
 
-// Recovery reads a recovery of a patient's identity (rcv-N).
-func (c *Client) Recovery(ctx context.Context, id string) (identity.Recovery, error) {
+// Recovery reads a recovery of a patient's identity (rcv-N), with a
+// request signed by s (the patient, one of their guardians or of those who
+// asked for or approved it, or a regulator's inspector).
+func (c *Client) Recovery(ctx context.Context, s Signer, id string) (identity.Recovery, error) {
 	var r identity.Recovery
-	return r, c.Get(ctx, "/v1/recoveries/"+url.PathEscape(id), &r)
+	return r, c.GetAs(ctx, s, "/v1/recoveries/"+url.PathEscape(id), &r)
 }
 
 // OpenRecoveries lists a patient's recoveries that are open or waiting to
-// take effect.
-func (c *Client) OpenRecoveries(ctx context.Context, patient string) ([]identity.Recovery, error) {
-	return All[identity.Recovery](ctx, c, "/v1/patients/"+url.PathEscape(patient)+"/recoveries", nil)
+// take effect, with requests signed by s (as Guardians).
+func (c *Client) OpenRecoveries(ctx context.Context, s Signer, patient string) ([]identity.Recovery, error) {
+	return AllAs[identity.Recovery](ctx, c, s, "/v1/patients/"+url.PathEscape(patient)+"/recoveries", nil)
 }

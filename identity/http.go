@@ -3,14 +3,19 @@ package identity
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
 )
 
-// HTTPRoutes are the identity module's read-only REST routes.
+// HTTPRoutes are the identity module's read-only REST routes. Those about
+// a patient's guardians and recoveries need a signed request (RFC 9421)
+// by someone MayReadGuardians allows; the rest (organizations, members, a
+// patient's public keys, proposals) are public to whoever asks.
 func HTTPRoutes(s *api.Server) []api.Route {
 	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
 	return []api.Route{
@@ -75,9 +80,9 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 				api.WriteJSON(w, p)
 			}},
-		{Method: "GET", Path: "/v1/patients/{id}/guardians", Summary: "A patient's guardians and threshold: who may recover or freeze their identity",
+		{Method: "GET", Path: "/v1/patients/{id}/guardians", Signed: true, Summary: "A patient's guardians and threshold: who may recover or freeze their identity" + guardianNote,
 			Params: []api.Param{{Name: "id", In: "path", Description: "patient id (pat-...)"}},
-			Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+			Handler: guardianRead(s, func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				g, ok := GetGuardians(snap, r.PathValue("id"))
 				if !ok {
 					api.WriteProblem(w, r, ErrNoGuardians.New("patient %s has named no guardians", medledger.Quote(r.PathValue("id"))))
@@ -85,21 +90,13 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 				api.WriteJSON(w, g)
 			})},
-		{Method: "GET", Path: "/v1/patients/{id}/recoveries", Summary: "A patient's recoveries that are open or waiting to take effect (closed ones are on the patient's log)",
+		{Method: "GET", Path: "/v1/patients/{id}/recoveries", Signed: true, Summary: "A patient's recoveries that are open or waiting to take effect (closed ones are on the patient's log)" + guardianNote,
 			Params: append([]api.Param{{Name: "id", In: "path", Description: "patient id (pat-...)"}}, page...),
-			Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+			Handler: guardianRead(s, func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
 				api.WritePage(w, r, OpenRecoveries(snap, r.PathValue("id")), func(rec Recovery) string { return fmt.Sprintf("%020d", recoverySeq(rec.ID)) })
 			})},
-		{Method: "GET", Path: "/v1/recoveries/{id}", Summary: "One recovery of a patient's identity: new key, approvals, status, when it takes effect",
-			Params: []api.Param{{Name: "id", In: "path", Description: "recovery id (rcv-N)"}},
-			Handler: s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
-				rec, ok := GetRecovery(snap, r.PathValue("id"))
-				if !ok {
-					api.WriteProblem(w, r, ErrRecoveryNotFound.New("no recovery %s", medledger.Quote(r.PathValue("id"))))
-					return
-				}
-				api.WriteJSON(w, rec)
-			})},
+		{Method: "GET", Path: "/v1/recoveries/{id}", Signed: true, Summary: "One recovery of a patient's identity: new key, approvals, status, when it takes effect" + guardianNote + "; a guardian who asked for or approved it reads it too",
+			Params: []api.Param{{Name: "id", In: "path", Description: "recovery id (rcv-N)"}}, Handler: oneRecovery(s)},
 		{Method: "GET", Path: "/v1/proposals", Summary: "Governance proposals", Params: page, Handler: func(w http.ResponseWriter, r *http.Request) {
 			snap, err := s.Snapshot(r)
 			if err != nil {
@@ -132,5 +129,93 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 				api.WriteJSON(w, p)
 			}},
+	}
+}
+
+// guardianNote ends the summary of the routes about a patient's guardians
+// and recoveries.
+const guardianNote = " (signed request, RFC 9421: the patient, one of their guardians, or a regulator's inspector)"
+
+// Auditor reports whether who has an audit duty over every patient's
+// identity: a regulator's inspector.
+func Auditor(who app.Signer) bool {
+	return who.Kind == app.KindMember && who.OrgKind == KindRegulator && who.Role == RoleInspector
+}
+
+// MayReadGuardians decides, from state r, whether who may read patient's
+// guardians and recoveries: the patient; one of the guardians they named
+// (a patient or member named, or an admin or, at a hospital or clinic, a
+// clinician of an organization named: whoever may approve a recovery);
+// a guardian among also (those who asked for or approved the recovery
+// read); an auditor. Others get identity/not-guardian. Whom a patient
+// trusts, and who is taking their identity over, is about the patient
+// (DESIGN.md: metadata about a patient is PHI too).
+func MayReadGuardians(r state.Reader, who app.Signer, patient string, also ...string) error {
+	if who.Kind == app.KindPatient && who.ID == patient || Auditor(who) {
+		return nil
+	}
+	g, _ := loadGuardians(r, patient)
+	if _, ok := actingGuardian(who, append(slices.Clone(g.Guardians), also...)); ok {
+		return nil
+	}
+	return ErrNotGuardian.New("%s may not read patient %s's guardians and recoveries: the patient, their guardians (a patient or member named, or an admin or clinician of an organization named) and a regulator's inspectors do",
+		who.ID, medledger.Quote(patient))
+}
+
+// guardianRead serves fn, from the state the request asks for, to a signer
+// MayReadGuardians allows for the patient the path's id names (in the
+// latest state: a guardian no longer named reads no past one).
+func guardianRead(s *api.Server, fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		who, err := s.Reads().Require(r)
+		if err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		latest, err := s.SnapshotAt(0)
+		if err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		if err := MayReadGuardians(latest, who.Signer, r.PathValue("id")); err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		s.WithSnapshot(fn)(w, r)
+	}
+}
+
+// oneRecovery answers GET /v1/recoveries/{id}: after the signature, so
+// that an unsigned request learns nothing of which recoveries exist.
+func oneRecovery(s *api.Server) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		who, err := s.Reads().Require(r)
+		if err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		latest, err := s.SnapshotAt(0)
+		if err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		id := r.PathValue("id")
+		rec, ok := GetRecovery(latest, id)
+		if !ok {
+			api.WriteProblem(w, r, ErrRecoveryNotFound.New("no recovery %s", medledger.Quote(id)))
+			return
+		}
+		if err := MayReadGuardians(latest, who.Signer, rec.Patient, append([]string{rec.RequestedBy}, rec.Approvals...)...); err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		s.WithSnapshot(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+			rec, ok := GetRecovery(snap, id)
+			if !ok {
+				api.WriteProblem(w, r, ErrRecoveryNotFound.New("no recovery %s at this height", medledger.Quote(id)))
+				return
+			}
+			api.WriteJSON(w, rec)
+		})(w, r)
 	}
 }

@@ -84,6 +84,12 @@ func TestPatientCommands(t *testing.T) {
 	e.run(t, "patient", "guardians", "set", "--guardians", "northside-hospital,patient/dana,lakeside-clinic/dr-patel", "--threshold", "2", "--as", "patient/alice").
 		ok(t).says(t, "any 2 of them")
 	e.run(t, "query", "patient", "patient/alice").ok(t).says(t, "guardians   northside-hospital, "+n.Keys["patient/dana"].ID+", lakeside-clinic/dr-patel (2 must agree)")
+	// Her guardians are a signed read: a guardian or an inspector, not
+	// anyone, nor an unsigned read.
+	e.run(t, "query", "patient", alice).ok(t).says(t, "guardians   not shown", "--as")
+	e.run(t, "query", "patient", alice, "--as", "patient/dana").ok(t).says(t, "guardians   northside-hospital")
+	e.run(t, "query", "patient", alice, "--as", "drug-regulator/inspector").ok(t).says(t, "(2 must agree)")
+	e.run(t, "query", "patient", alice, "--as", "cityrx-pharmacy/pharmacist").refused(t, "not-guardian")
 
 	// A new device: a key for alice's id, its public part in a file.
 	newHome := filepath.Join(t.TempDir(), "new-phone")

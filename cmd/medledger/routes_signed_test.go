@@ -81,6 +81,9 @@ var signedRoutes = map[string]string{
 	"POST /v1/trials/{id}/data":                  "a site's case-report records",
 	"GET /v1/trials/{id}/batches/{seq}/data":     "a trial's case-report records",
 	"POST /epcis/capture":                        "a trading partner's signed capture (a write; no patient data)",
+	"GET /v1/patients/{id}/guardians":            "whom a patient trusts to recover their identity: the patient, a guardian, an auditor",
+	"GET /v1/patients/{id}/recoveries":           "who is taking a patient's identity over: the patient, a guardian, an auditor",
+	"GET /v1/recoveries/{id}":                    "as GET /v1/patients/{id}/recoveries, and the guardians who asked or approved",
 }
 
 // publicRoutes are served unsigned, with why that is safe. The entries
@@ -102,9 +105,6 @@ var publicRoutes = map[string]string{
 	"GET /v1/orgs/{id}":                   "an organization and its members",
 	"GET /v1/members/{org}/{name}":        "a member",
 	"GET /v1/patients/{id}":               "a patient's public keys, which whoever wraps a document for them needs; nothing personal",
-	"GET /v1/patients/{id}/guardians":     "NOT YET: whom a patient named as guardians (guardians look up recoveries to approve)",
-	"GET /v1/patients/{id}/recoveries":    "NOT YET: a patient's open recoveries",
-	"GET /v1/recoveries/{id}":             "NOT YET: one recovery",
 	"GET /v1/proposals":                   "governance",
 	"GET /v1/proposals/{id}":              "governance",
 	"GET /fhir/metadata":                  "the FHIR capability statement",

@@ -331,9 +331,15 @@ type recoveryOutcome struct {
 	Due       time.Time `json:"due,omitzero"`
 }
 
-func (c *cmds) recoveryOutcome(t cmdline.Sent, id string) recoveryOutcome {
+// recoveryOutcome reads recovery id after t, signed as as (who sent t: a
+// guardian, or the patient).
+func (c *cmds) recoveryOutcome(t cmdline.Sent, as, id string) recoveryOutcome {
 	o := recoveryOutcome{Sent: t, Recovery: id}
-	if r, err := c.Client().Recovery(c.Ctx, id); err == nil {
+	s, err := c.Signer(as)
+	if err != nil {
+		return o
+	}
+	if r, err := c.Client().Recovery(c.Ctx, s, id); err == nil {
 		o.Patient, o.KeyID, o.Status, o.Approvals, o.Threshold, o.Due = r.Patient, r.KeyID, r.Status, r.Approvals, r.Threshold, r.Due
 	}
 	return o
@@ -411,7 +417,7 @@ the new key is theirs: whoever holds it will act as the patient.`,
 			if err != nil {
 				return err
 			}
-			o := c.recoveryOutcome(t, cmdline.EventAttr(res, identity.EventRecoveryRequested, "recovery"))
+			o := c.recoveryOutcome(t, as, cmdline.EventAttr(res, identity.EventRecoveryRequested, "recovery"))
 			return c.Print(o, func(w io.Writer) {
 				fmt.Fprintf(w, "asked to move %s to a new key\n", pid)
 				o.text(w)
@@ -430,9 +436,9 @@ func (c *cmds) recoverVerbCmd(verb string) *cobra.Command {
 	typ, done := identity.TypeRecoveryApprove, "approved"
 	short := "As a guardian, approve a patient's recovery to a new key"
 	long := `As one of the patient's guardians, approve recovery ID (the request printed
-it; medledger query patient PATIENT lists the open ones). Each guardian
-approves once, an organization once whichever of its members signs. Once
-enough guardians have approved, the waiting period starts.`
+it; medledger query patient PATIENT --as GUARDIAN lists the open ones). Each
+guardian approves once, an organization once whichever of its members signs.
+Once enough guardians have approved, the waiting period starts.`
 	example := `  medledger patient recover approve rcv-1 --as patient/dana
   medledger patient recover approve rcv-1 --as lakeside-clinic/dr-patel -o json`
 	if verb == "cancel" {
@@ -462,7 +468,7 @@ guardians you trust.`
 			if err != nil {
 				return err
 			}
-			o := c.recoveryOutcome(t, id)
+			o := c.recoveryOutcome(t, as, id)
 			return c.Print(o, func(w io.Writer) {
 				fmt.Fprintf(w, "%s recovery %s\n", done, id)
 				o.text(w)

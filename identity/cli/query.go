@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/tx"
@@ -100,23 +101,34 @@ func (c *cmds) queryMemberCmd() *cobra.Command {
 }
 
 func (c *cmds) queryPatientCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "patient ID",
+	var as string
+	cmd := &cobra.Command{
+		Use:   "patient ID [--as WHO]",
 		Short: "Show a patient's pseudonymous record (ID is pat-..., or a local key name patient/NAME)",
 		Long: `Show a patient's pseudonymous record: the id the chain knows them by (pat-...,
 derived from their first key and kept for life), status, whether the
-identity is frozen, the organization that enrolled them, the public keys in
-force, their guardians and threshold, and the recoveries of their identity
-that are open or waiting to take effect. Nothing personal is on the chain.`,
+identity is frozen, the organization that enrolled them and the public keys
+in force. Nothing personal is on the chain.
+
+Their guardians and threshold, and the recoveries of their identity that are
+open or waiting to take effect, are shown to a signed read only (--as): the
+patient, one of their guardians (a patient or member named, or an admin or
+clinician of an organization named), or a regulator's inspector. ID given as
+a local key patient/NAME signs as that key, unless --as names another.`,
 		Example: `  medledger query patient patient/alice
-  medledger query patient pat-... -o json`,
+  medledger query patient pat-... --as patient/dana
+  medledger query patient pat-... --as drug-regulator/inspector -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id := args[0]
+			id, keyID := args[0], ""
+			explicit := as != ""
 			if strings.HasPrefix(id, "patient/") {
 				f, err := c.KeyInfo(id)
 				if err != nil {
 					return err
+				}
+				if !explicit {
+					as, keyID = id, f.KeyID
 				}
 				id = f.ID
 			}
@@ -128,11 +140,15 @@ that are open or waiting to take effect. Nothing personal is on the chain.`,
 				return c.ReadFail(err, "the patient is not enrolled: medledger tx identity enroll-patient enrolls them")
 			}
 			out := patientView{Patient: p}
-			if g, err := c.Client().Guardians(c.Ctx, id); err == nil {
-				out.Guardians = &g
-			}
-			if rs, err := c.Client().OpenRecoveries(c.Ctx, id); err == nil {
-				out.Recoveries = rs
+			switch {
+			case as == "":
+				out.NotShown = "guardians and recoveries are read signed: --as the patient, one of their guardians, or a regulator's inspector"
+			case !explicit && keyID != p.KeyID:
+				out.NotShown = fmt.Sprintf("guardians and recoveries are read signed, and the local key %s is not the key in force (a recovery under way?): one of the patient's guardians reads them with --as", as)
+			default:
+				if err := c.readGuardians(&out, as); err != nil {
+					return err
+				}
 			}
 			return c.Print(out, func(w io.Writer) {
 				fmt.Fprintf(w, "id          %s\nstatus      %s (since height %d)\nenrolled by %s\nkey id      %s\nsign key    %s\nenc key     %s\n",
@@ -140,9 +156,12 @@ that are open or waiting to take effect. Nothing personal is on the chain.`,
 				if p.Frozen != "" {
 					fmt.Fprintf(w, "frozen      by the %s at height %d: no new access, no reads under consent, no erasure\n", p.Frozen, p.FrozenHeight)
 				}
-				if g := out.Guardians; g != nil {
+				switch g := out.Guardians; {
+				case out.NotShown != "":
+					fmt.Fprintf(w, "guardians   not shown: %s\n", out.NotShown)
+				case g != nil:
 					fmt.Fprintf(w, "guardians   %s (%d must agree)\n", strings.Join(g.Guardians, ", "), g.Threshold)
-				} else {
+				default:
 					fmt.Fprintln(w, "guardians   none: no one can recover this identity if its key is lost")
 				}
 				for _, r := range out.Recoveries {
@@ -155,6 +174,28 @@ that are open or waiting to take effect. Nothing personal is on the chain.`,
 			})
 		},
 	}
+	cmd.Flags().StringVar(&as, "as", "", "who reads the guardians and recoveries, a keystore key name: the patient (patient/NAME), one of their guardians, or a regulator's inspector")
+	return cmd
+}
+
+// readGuardians reads out's patient's guardians and open recoveries,
+// signed as as.
+func (c *cmds) readGuardians(out *patientView, as string) error {
+	s, err := c.Signer(as)
+	if err != nil {
+		return err
+	}
+	g, err := c.Client().Guardians(c.Ctx, s, out.ID)
+	switch {
+	case err == nil:
+		out.Guardians = &g
+	case !client.IsCode(err, identity.Codespace, identity.ErrNoGuardians.Slug):
+		return c.ReadFail(err, "")
+	}
+	if out.Recoveries, err = c.Client().OpenRecoveries(c.Ctx, s, out.ID); err != nil {
+		return c.ReadFail(err, "")
+	}
+	return nil
 }
 
 func (c *cmds) queryProposalsCmd() *cobra.Command {
@@ -222,4 +263,6 @@ type patientView struct {
 	identity.Patient
 	Guardians  *identity.Guardians `json:"guardians,omitempty"`
 	Recoveries []identity.Recovery `json:"recoveries,omitempty"`
+	// NotShown says why the guardians and recoveries were not read.
+	NotShown string `json:"not_shown,omitempty"`
 }

@@ -1,0 +1,103 @@
+package identity_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/client"
+	"github.com/medledger/medledger/identity"
+	"github.com/medledger/medledger/keystore"
+)
+
+// TestGuardianReads: whom a patient trusts to recover their identity, and
+// the recoveries under way, are about the patient (issue 10): the three
+// routes answer 401 unsigned; signed, the patient, each guardian (a
+// patient or member named, an admin or clinician of an organization
+// named) and a regulator's inspector read them; any other member or
+// patient gets 403 identity/not-guardian. A guardian who asked for a
+// recovery still reads it after the patient named others, not their list.
+func TestGuardianReads(t *testing.T) {
+	ctx := context.Background()
+	bob, dana := node.Signer("patient/bob"), node.Signer("patient/dana")
+	send := func(s client.Signer, typ string, body any) {
+		t.Helper()
+		if _, err := node.Client.Send(ctx, s, typ, body, "commit"); err != nil {
+			t.Fatalf("%s by %s: %v", typ, s.Key.ID, err)
+		}
+	}
+	send(bob, identity.TypePatientGuardians, identity.GuardiansBody{Guardians: []string{"northside-hospital", dana.Key.ID, "lakeside-clinic/dr-patel"}, Threshold: 2})
+	next, err := keystore.Generate("patient/bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(dana, identity.TypeRecoveryRequest, identity.RecoveryRequestBody{Patient: bob.Key.ID, SignKey: next.SignPub(), EncKey: next.EncPub()})
+	open, err := node.Client.OpenRecoveries(ctx, bob, bob.Key.ID)
+	if err != nil || len(open) != 1 {
+		t.Fatalf("bob's open recoveries, read by bob: %v, %+v", err, open)
+	}
+	rcv := open[0].ID
+
+	guardians, recoveries, one := "/v1/patients/"+bob.Key.ID+"/guardians", "/v1/patients/"+bob.Key.ID+"/recoveries", "/v1/recoveries/"+rcv
+	read := func(who, path string, want int) {
+		t.Helper()
+		res, b := node.GetAs(t, node.Signer(who), path)
+		if res.StatusCode != want {
+			t.Errorf("GET %s as %s: %d, want %d: %s", path, who, res.StatusCode, want, b)
+			return
+		}
+		if want == 403 {
+			var p api.Problem
+			json.Unmarshal(b, &p)
+			if p.Type != api.ProblemType(identity.Codespace, identity.ErrNotGuardian.Slug) || p.Detail == "" {
+				t.Errorf("GET %s as %s: %+v, want identity/not-guardian with a detail", path, who, p)
+			}
+		}
+	}
+	for _, path := range []string{guardians, recoveries, one} {
+		if res, b := node.Get(t, path); res.StatusCode != 401 {
+			t.Errorf("GET %s unsigned: %d, want 401: %s", path, res.StatusCode, b)
+		}
+		for _, c := range []struct {
+			who    string
+			status int
+		}{
+			{"patient/bob", 200},                // the patient
+			{"patient/dana", 200},               // a patient named
+			{"lakeside-clinic/dr-patel", 200},   // a member named
+			{"northside-hospital/dr-chen", 200}, // a clinician of an organization named
+			{"northside-hospital/admin", 200},   // its admin
+			{"drug-regulator/inspector", 200},   // an auditor
+			{"northside-hospital/biller", 403},  // a member of an organization named, who may not act for it
+			{"lakeside-clinic/admin", 403},      // dr-patel was named, not her clinic
+			{"cityrx-pharmacy/pharmacist", 403},
+			{"drug-regulator/admin", 403},
+			{"patient/alice", 403},
+		} {
+			read(c.who, path, c.status)
+		}
+	}
+	var g identity.Guardians
+	if err := node.Client.GetAs(ctx, dana, guardians, &g); err != nil || g.Threshold != 2 || len(g.Guardians) != 3 {
+		t.Fatalf("bob's guardians, read by dana: %v, %+v", err, g)
+	}
+	if r, err := node.Client.Recovery(ctx, node.Signer("drug-regulator/inspector"), rcv); err != nil || r.RequestedBy != dana.Key.ID {
+		t.Fatalf("%s, read by the inspector: %v, %+v", rcv, err, r)
+	}
+	if _, err := node.Client.Guardians(ctx, node.Signer("cityrx-pharmacy/pharmacist"), bob.Key.ID); !client.IsCode(err, identity.Codespace, identity.ErrNotGuardian.Slug) {
+		t.Fatalf("bob's guardians, read by an outsider: %v", err)
+	}
+
+	// Bob names others: dana's recovery is cancelled; she reads it still,
+	// as the one who asked, but no longer his guardians.
+	send(bob, identity.TypePatientGuardians, identity.GuardiansBody{Guardians: []string{"northside-hospital", "lakeside-clinic/dr-patel"}, Threshold: 2})
+	read("patient/dana", one, 200)
+	read("patient/dana", guardians, 403)
+	read("patient/dana", recoveries, 403)
+	read("lakeside-clinic/dr-patel", guardians, 200)
+	read("patient/alice", one, 403)
+	if res, _ := node.GetAs(t, bob, "/v1/recoveries/rcv-999999"); res.StatusCode != 404 {
+		t.Errorf("an unknown recovery, signed: %d, want 404", res.StatusCode)
+	}
+}
