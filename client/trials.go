@@ -51,9 +51,13 @@ func (c *Client) Trial(ctx context.Context, id string, height int64) (trials.Vie
 }
 
 // TrialSubjects lists a trial's subjects (pseudonyms, their site,
-// consents and withdrawal), by id, at height (0: the latest state).
-func (c *Client) TrialSubjects(ctx context.Context, id string, height int64) ([]trials.Subject, error) {
-	return All[trials.Subject](ctx, c, trialPath(id)+"/subjects", heightQuery(height))
+// consents and withdrawal), by id, at height (0: the latest state), with
+// requests signed by s: a member of the trial's sponsor or of one of its
+// sites, or a regulator's inspector, reads them all; a participant signing
+// with their pseudonym for the trial reads their own entry only; others
+// get tx/unauthorized (trials.ReadSubjects).
+func (c *Client) TrialSubjects(ctx context.Context, s Signer, id string, height int64) ([]trials.Subject, error) {
+	return AllAs[trials.Subject](ctx, c, s, trialPath(id)+"/subjects", heightQuery(height))
 }
 
 // TrialBatches lists a trial's anchored data batches, oldest first, at
@@ -216,7 +220,7 @@ func (c *Client) ExportTrial(ctx context.Context, s Signer, trial string, w io.W
 	if err != nil {
 		return ExportSummary{}, err
 	}
-	subjects, err := c.TrialSubjects(ctx, trial, 0)
+	subjects, err := c.TrialSubjects(ctx, s, trial, 0)
 	if err != nil {
 		return ExportSummary{}, err
 	}
@@ -263,8 +267,10 @@ func (c *Client) ExportTrial(ctx context.Context, s Signer, trial string, w io.W
 }
 
 // TrialAuditChain is what an audit of trial compares an export with: the
-// trial, its batches and its subjects, as the chain holds them now.
-func (c *Client) TrialAuditChain(ctx context.Context, trial string) (dataset.Chain, error) {
+// trial, its batches and its subjects, as the chain holds them now; the
+// subjects read with requests signed by s (TrialSubjects: the sponsor, a
+// site or a regulator's inspector).
+func (c *Client) TrialAuditChain(ctx context.Context, s Signer, trial string) (dataset.Chain, error) {
 	var ch dataset.Chain
 	v, h, err := c.trialNow(ctx, trial)
 	if err != nil {
@@ -274,14 +280,14 @@ func (c *Client) TrialAuditChain(ctx context.Context, trial string) (dataset.Cha
 	if ch.Batches, err = c.TrialBatches(ctx, trial, h); err != nil {
 		return ch, err
 	}
-	ch.Subjects, err = c.TrialSubjects(ctx, trial, h)
+	ch.Subjects, err = c.TrialSubjects(ctx, s, trial, h)
 	return ch, err
 }
 
 // AuditTrial audits an export of trial (as ExportTrial writes it) against
-// the chain: dataset.Audit with TrialAuditChain.
-func (c *Client) AuditTrial(ctx context.Context, trial string, export io.ReadSeeker) (dataset.Report, error) {
-	ch, err := c.TrialAuditChain(ctx, trial)
+// the chain, as s: dataset.Audit with TrialAuditChain.
+func (c *Client) AuditTrial(ctx context.Context, s Signer, trial string, export io.ReadSeeker) (dataset.Report, error) {
+	ch, err := c.TrialAuditChain(ctx, s, trial)
 	if err != nil {
 		return dataset.Report{}, err
 	}

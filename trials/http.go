@@ -3,15 +3,21 @@ package trials
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
+	"github.com/medledger/medledger/tx"
 )
 
-// HTTPRoutes are the trials module's read-only REST routes. Everything
-// here is public to the consortium: trials, protocol digests, outcomes and
-// their switches, results, and subjects by pseudonym only.
+// HTTPRoutes are the trials module's read-only REST routes. Trials,
+// protocol digests, outcomes and their switches, results and batches are
+// public to whoever asks; a trial's subjects (who is in it, at which site,
+// whether they consented or withdrew) are about patients, even under a
+// pseudonym, and need a signed request (ReadSubjects).
 func HTTPRoutes(s *api.Server) []api.Route {
 	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
 	id := []api.Param{{Name: "id", In: "path", Description: "trial id"}}
@@ -36,13 +42,20 @@ func HTTPRoutes(s *api.Server) []api.Route {
 					api.WriteJSON(w, Show(snap, t))
 				}
 			})},
-		{Method: "GET", Path: "/v1/trials/{id}/subjects", Summary: "A trial's subjects (pseudonyms for this trial only), their site, consents and withdrawal",
+		{Method: "GET", Path: "/v1/trials/{id}/subjects", Signed: true, Summary: "A trial's subjects (pseudonyms for this trial only), their site, consents and withdrawal" + SubjectsNote,
 			Params: append(id, page...),
-			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
-				if t, ok := trial(w, r, snap); ok {
-					api.WritePage(w, r, Subjects(snap, t.ID), func(s Subject) string { return s.ID })
+			Handler: func(w http.ResponseWriter, r *http.Request) {
+				only, err := authorizeSubjects(s, r, r.PathValue("id"))
+				if err != nil {
+					api.WriteProblem(w, r, err)
+					return
 				}
-			})},
+				withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+					if t, ok := trial(w, r, snap); ok {
+						api.WritePage(w, r, OnlySubject(Subjects(snap, t.ID), only), func(s Subject) string { return s.ID })
+					}
+				})(w, r)
+			}},
 		{Method: "GET", Path: "/v1/trials/{id}/batches", Summary: "A trial's anchored data batches: Merkle root, record count, subjects, site and height",
 			Params: append(id, page...),
 			Handler: withSnap(func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
@@ -51,4 +64,59 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 			})},
 	}
+}
+
+// SubjectsNote ends the summary of every route that serves a trial's
+// subjects.
+const SubjectsNote = " (signed request, RFC 9421: a member of the trial's sponsor or of one of its sites, or a regulator's inspector; a participant, signing with their pseudonym for the trial, reads their own)"
+
+// Auditor reports whether who has an audit duty over every trial: a
+// regulator's inspector.
+func Auditor(who app.Signer) bool {
+	return who.Kind == app.KindMember && who.OrgKind == "regulator" && who.Role == "inspector"
+}
+
+// ReadSubjects decides whether who may read trial t's subjects. A member
+// of the sponsor or of one of the sites, and an auditor, read them all
+// (only is empty); a participant of t, signing with their pseudonym for
+// it, reads their own entry only (only is their id). Others are refused
+// with tx/unauthorized: which patients take part in a trial is about them.
+func ReadSubjects(who app.Signer, t Trial) (only string, err error) {
+	switch {
+	case who.Kind == app.KindMember && (who.Org == t.Sponsor || t.Site(who.Org)), Auditor(who):
+		return "", nil
+	case who.Kind == app.KindPseudonym && who.Context == Context(t.ID):
+		return who.ID, nil
+	}
+	return "", tx.ErrUnauthorized.New("trial %s's subjects are read by members of its sponsor (%s) and of its sites (%s), by a regulator's inspectors, and by each participant (their own, under their pseudonym for the trial); %s is none of these",
+		t.ID, t.Sponsor, strings.Join(t.Sites, ", "), who.ID)
+}
+
+// OnlySubject keeps, of subs, the one whose id is only; all of them when
+// only is empty (ReadSubjects).
+func OnlySubject(subs []Subject, only string) []Subject {
+	if only == "" {
+		return subs
+	}
+	return slices.DeleteFunc(subs, func(s Subject) bool { return s.ID != only })
+}
+
+// authorizeSubjects authenticates the signer of r (RFC 9421) and decides,
+// in the latest state, whether they may read trial's subjects
+// (ReadSubjects): after the signature, so that an unsigned request learns
+// nothing, not even whether the trial exists.
+func authorizeSubjects(s *api.Server, r *http.Request, trial string) (only string, err error) {
+	who, err := s.Reads().Require(r)
+	if err != nil {
+		return "", err
+	}
+	latest, err := s.SnapshotAt(0)
+	if err != nil {
+		return "", err
+	}
+	t, ok := GetTrial(latest, trial)
+	if !ok {
+		return "", ErrTrialNotFound.New("no trial %s", medledger.Quote(trial))
+	}
+	return ReadSubjects(who.Signer, t)
 }

@@ -84,11 +84,14 @@ var signedRoutes = map[string]string{
 	"GET /v1/patients/{id}/guardians":            "whom a patient trusts to recover their identity: the patient, a guardian, an auditor",
 	"GET /v1/patients/{id}/recoveries":           "who is taking a patient's identity over: the patient, a guardian, an auditor",
 	"GET /v1/recoveries/{id}":                    "as GET /v1/patients/{id}/recoveries, and the guardians who asked or approved",
+	"GET /v1/trials/{id}/subjects":               "which patients (by per-trial pseudonym) take part in a trial: sponsor, sites, auditors; a participant their own",
+	"GET /fhir/ResearchSubject":                  "as GET /v1/trials/{id}/subjects",
+	"GET /fhir/ResearchSubject/{id}":             "as GET /v1/trials/{id}/subjects",
 }
 
-// publicRoutes are served unsigned, with why that is safe. The entries
-// marked "NOT YET" are about patients and still public: they are named in
-// docs/privacy.md as open.
+// publicRoutes are served unsigned, with why that is safe. An entry marked
+// "NOT YET" would be about patients and still public, named in
+// docs/privacy.md as open; there is none now.
 var publicRoutes = map[string]string{
 	"GET /v1/status":                      "chain status",
 	"GET /v1/health":                      "node health",
@@ -159,9 +162,6 @@ var publicRoutes = map[string]string{
 	"GET /fhir/ResearchStudy":                           "registered trials",
 	"GET /fhir/ResearchStudy/{id}":                      "a trial",
 	"GET /v1/trials/{id}/batches":                       "a trial's data batches: digests and counts under per-trial pseudonyms",
-	"GET /v1/trials/{id}/subjects":                      "NOT YET: a trial's subjects, under per-trial pseudonyms that no one but the patient links to them",
-	"GET /fhir/ResearchSubject":                         "NOT YET: as GET /v1/trials/{id}/subjects",
-	"GET /fhir/ResearchSubject/{id}":                    "NOT YET: as GET /v1/trials/{id}/subjects",
 }
 
 var pathParams = regexp.MustCompile(`\{([a-zA-Z_]+)(\.\.\.)?\}`)

@@ -201,11 +201,15 @@ func TestTrialsStory(t *testing.T) {
 		t.Fatalf("export -o json = %+v", sum)
 	}
 	var rep dataset.Report
-	e.runJSON(t, &rep, "trials", "audit", T, "--export", export)
+	e.runJSON(t, &rep, "trials", "audit", T, "--export", export, "--as", "drug-regulator/inspector")
 	if !rep.OK || len(rep.Excluded) != 3 || len(rep.UnreportedOutcomes) != 1 {
 		t.Fatalf("audit of an honest export: %+v", rep)
 	}
-	e.run(t, "trials", "audit", T, "--export", export).ok(t).says(t, "OK")
+	e.run(t, "trials", "audit", T, "--export", export, "--as", "drug-regulator/inspector").ok(t).says(t, "OK")
+	// The audit reads the trial's subjects, a signed read: not unsigned,
+	// not as a payer.
+	e.run(t, "trials", "audit", T, "--export", export).refused(t, "--as")
+	e.run(t, "trials", "audit", T, "--export", export, "--as", "unity-health-plan/adjudicator").refused(t, "unauthorized")
 	// A site's export audits ok too; a payer may not export.
 	e.run(t, "trials", "export", T, "--out", filepath.Join(dir, "site.jsonl"), "--as", "lakeside-clinic/dr-patel").ok(t)
 	e.run(t, "trials", "export", T, "--out", filepath.Join(dir, "payer.jsonl"), "--as", "unity-health-plan/adjudicator").refused(t, "unauthorized")
@@ -274,7 +278,7 @@ func TestTrialsStory(t *testing.T) {
 			return false
 		}},
 	} {
-		r := e.run(t, "-o", "json", "trials", "audit", T, "--export", c.file)
+		r := e.run(t, "-o", "json", "trials", "audit", T, "--export", c.file, "--as", "heartwell-trials/coordinator")
 		if r.code != 1 {
 			t.Fatalf("%s: audit exit %d, want 1\n%s\n%s", c.name, r.code, r.stdout, r.stderr)
 		}
@@ -283,7 +287,7 @@ func TestTrialsStory(t *testing.T) {
 		if rep.OK || !c.check(rep) {
 			t.Fatalf("%s: audit does not name it:\n%s", c.name, r.stdout)
 		}
-		tr := e.run(t, "trials", "audit", T, "--export", c.file)
+		tr := e.run(t, "trials", "audit", T, "--export", c.file, "--as", "lakeside-clinic/dr-patel")
 		if tr.code != 1 || !strings.Contains(tr.stdout, "NOT OK") || !strings.Contains(tr.stderr, "does not match the chain") {
 			t.Fatalf("%s: text audit exit %d:\n%s\n%s", c.name, tr.code, tr.stdout, tr.stderr)
 		}

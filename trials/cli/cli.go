@@ -193,15 +193,15 @@ A participant joins through a site under a pseudonym for this trial only,
 consents to a protocol version and may withdraw at any time, asking for their
 data to be removed. Sites store case-report data in their node's vault,
 encrypted; the chain anchors each batch's Merkle root. The sponsor or a site
-exports the data with a proof per record, and anyone can audit an export
-against the chain.
+exports the data with a proof per record, and the sponsor, a site or a
+regulator's inspector audits an export against the chain.
 
 ` + glossary + `
 
 docs/trials.md has the whole story and who may do what.`,
 		Example: `  medledger trials list
   medledger trials show NCT09990001
-  medledger trials audit NCT09990001 --export export.jsonl`,
+  medledger trials audit NCT09990001 --export export.jsonl --as drug-regulator/inspector`,
 	}
 	data := &cobra.Command{
 		Use:   "data",

@@ -259,8 +259,8 @@ as JSON lines:
 Each record carries its inclusion proof in its batch's Merkle tree, so one
 record can be proven on its own. A record of a participant who withdrew and
 asked for their data to be removed keeps only its fingerprint ("excluded").
-The file is written whole or not at all. Anyone can check it with
-medledger trials audit.`,
+The file is written whole or not at all. The sponsor, a site or a
+regulator's inspector checks it with medledger trials audit.`,
 		Example: `  medledger trials export NCT09990001 --out export.jsonl --as heartwell-trials/coordinator
   medledger trials export NCT09990001 --out site-export.jsonl --as lakeside-clinic/dr-patel`,
 		Args: cobra.ExactArgs(1),
@@ -305,7 +305,7 @@ medledger trials audit.`,
 				if sum.Excluded > 0 {
 					fmt.Fprintf(w, "  excluded %s (participants who withdrew and asked for their data to be removed: fingerprints only)\n", cmdline.Thousands(sum.Excluded))
 				}
-				fmt.Fprintf(w, "check it with: medledger trials audit %s --export %s\n", trial, out)
+				fmt.Fprintf(w, "check it with: medledger trials audit %s --export %s --as %s\n", trial, out, as)
 			})
 		},
 	}
@@ -315,13 +315,15 @@ medledger trials audit.`,
 }
 
 func (c *cmds) auditCmd() *cobra.Command {
-	var export string
+	var export, as string
 	cmd := &cobra.Command{
-		Use:   "audit T --export FILE",
+		Use:   "audit T --export FILE --as ORG/MEMBER",
 		Short: "Check a trial's data export against the chain: every record missing, changed or added, without consent, every outcome switch",
 		Long: `Check a trial's data export (as medledger trials export writes it) against the
-chain. Anyone may run it, a regulator included: it needs only the file and a
-node's API, and signs nothing. It re-hashes every record and compares each
+chain. A regulator's inspector, the sponsor or a site runs it (--as): it
+needs only the file and a node's API, and sends no transaction, but reads the
+trial's subjects (their consents and withdrawals), which the node serves to
+them only, on a signed request. It re-hashes every record and compares each
 batch with the Merkle root the chain anchored, and reports:
 
   missing              records anchored on the chain but not in the export
@@ -340,8 +342,8 @@ every record's subject had consented, and the analysis uses the declared
 outcomes. Declared switches and unreported outcomes are reported for the
 reader to weigh; they do not make an export wrong. It exits 0 when ok, 1 when
 not.`,
-		Example: `  medledger trials audit NCT09990001 --export export.jsonl
-  medledger trials audit NCT09990001 --export export.jsonl -o json`,
+		Example: `  medledger trials audit NCT09990001 --export export.jsonl --as drug-regulator/inspector
+  medledger trials audit NCT09990001 --export export.jsonl --as heartwell-trials/coordinator -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			trial := args[0]
@@ -351,12 +353,16 @@ not.`,
 			if export == "" {
 				return usage("give the export file, e.g. --export export.jsonl (medledger trials export writes one)", "--export is required")
 			}
+			s, err := c.Signer(as)
+			if err != nil {
+				return err
+			}
 			f, err := os.Open(export)
 			if err != nil {
 				return cmdline.FileErr(export, err, "")
 			}
 			defer f.Close()
-			rep, err := c.Client().AuditTrial(c.Ctx, trial, f)
+			rep, err := c.Client().AuditTrial(c.Ctx, s, trial, f)
 			if err != nil {
 				if client.IsProblem(err) || client.IsUnreachable(err) {
 					return c.ReadFail(err, "medledger trials list shows the registered trials")
@@ -374,6 +380,7 @@ not.`,
 		},
 	}
 	cmd.Flags().StringVar(&export, "export", "", "the export file to check (medledger trials export wrote it)")
+	cmdline.AsFlag(cmd, &as, "drug-regulator/inspector")
 	return cmd
 }
 

@@ -125,7 +125,7 @@ func BenchmarkTrials1M(b *testing.B) {
 		}
 		exportSecs += time.Since(began).Seconds()
 
-		ch, err := n.Client.TrialAuditChain(n.ctx, trial)
+		ch, err := n.Client.TrialAuditChain(n.ctx, coord, trial)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -27,7 +27,10 @@
 //     document; on start, the service finishes what a crash interrupted.
 //   - The FHIR R4 views of trials under /fhir: ResearchStudy (search,
 //     read), ResearchSubject (search by study, read) and the participants'
-//     Consents (with _include=ResearchSubject:consent).
+//     Consents (with _include=ResearchSubject:consent). Participants are
+//     served only on a signed request by a member of the trial's sponsor or
+//     sites, a regulator's inspector, or the participant (their own):
+//     trials.ReadSubjects, as GET /v1/trials/{id}/subjects.
 //
 // It MUST NOT decide anything the chain decides: who may add data for
 // which subject, and whether a subject's consent holds, are the trials

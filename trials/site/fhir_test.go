@@ -26,10 +26,13 @@ func TestFHIRViews(t *testing.T) {
 	n.send(t, bob, trials.TypeConsent, trials.ConsentBody{Trial: trial, Site: "lakeside-clinic"})
 	n.send(t, bob, trials.TypeWithdraw, trials.WithdrawBody{Trial: trial})
 
+	// The sponsor's coordinator reads (the participants are signed reads:
+	// TestSubjectsSignedReads).
+	coord := n.Signer("heartwell-trials/coordinator")
 	var all [][]byte
 	get := func(path string, status int) map[string]any {
 		t.Helper()
-		res, body := n.Get(t, path)
+		res, body := n.GetAs(t, coord, path)
 		if res.StatusCode != status || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/fhir+json") {
 			t.Fatalf("GET %s: %d %s\n%s", path, res.StatusCode, res.Header.Get("Content-Type"), body)
 		}

@@ -9,9 +9,11 @@ import (
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/api"
+	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/fhir"
 	"github.com/medledger/medledger/state"
 	"github.com/medledger/medledger/trials"
+	"github.com/medledger/medledger/tx"
 )
 
 // IncludeConsent is the _include value of a ResearchSubject search that
@@ -19,8 +21,9 @@ import (
 const IncludeConsent = "ResearchSubject:consent"
 
 // fhirRoutes are the FHIR R4 views of trials. They serve what the chain
-// shows every member (GET /v1/trials...), unsigned: trials, and
-// participants by pseudonym only.
+// serves (GET /v1/trials...) to the same readers: trials to whoever asks;
+// participants, by pseudonym only, on a signed request (RFC 9421) by whom
+// trials.ReadSubjects allows.
 func (s *Service) fhirRoutes(srv *api.Server) []api.Route {
 	page := []api.Param{{Name: "_count", In: "query", Description: "page size, 1 to 1000 (default 100)"},
 		{Name: "_cursor", In: "query", Description: "where the page starts: the id in the previous page's next link"}}
@@ -29,12 +32,38 @@ func (s *Service) fhirRoutes(srv *api.Server) []api.Route {
 			Params: append([]api.Param{{Name: "_id", In: "query", Description: "a trial id"}}, page...), Handler: srv.WithSnapshot(s.fhirStudies)},
 		{Method: "GET", Path: "/fhir/ResearchStudy/{id}", Summary: "FHIR read of a trial as a ResearchStudy: declared outcomes as objectives, outcome switches, results",
 			Params: []api.Param{{Name: "id", In: "path", Description: "trial id"}}, Handler: srv.WithSnapshot(s.fhirStudy)},
-		{Method: "GET", Path: "/fhir/ResearchSubject", Summary: "FHIR searchset Bundle of a trial's participants as ResearchSubject resources, by pseudonym (paged); with _include=ResearchSubject:consent their consents too",
+		{Method: "GET", Path: "/fhir/ResearchSubject", Signed: true, Summary: "FHIR searchset Bundle of a trial's participants as ResearchSubject resources, by pseudonym (paged); with _include=ResearchSubject:consent their consents too" + trials.SubjectsNote,
 			Params: append([]api.Param{{Name: "study", In: "query", Description: "the trial: its id or ResearchStudy/{id}", Required: true},
 				{Name: "_include", In: "query", Description: "ResearchSubject:consent adds each participant's Consent resources"}}, page...),
-			Handler: srv.WithSnapshot(s.fhirSubjects)},
-		{Method: "GET", Path: "/fhir/ResearchSubject/{id}", Summary: "FHIR read of a trial participant as a ResearchSubject, by their pseudonym",
-			Params: []api.Param{{Name: "id", In: "path", Description: "the participant's pseudonym for the trial (psn-...)"}}, Handler: srv.WithSnapshot(s.fhirSubject)},
+			Handler: signedFHIR(srv, s.fhirSubjects)},
+		{Method: "GET", Path: "/fhir/ResearchSubject/{id}", Signed: true, Summary: "FHIR read of a trial participant as a ResearchSubject, by their pseudonym" + trials.SubjectsNote,
+			Params: []api.Param{{Name: "id", In: "path", Description: "the participant's pseudonym for the trial (psn-...)"}}, Handler: signedFHIR(srv, s.fhirSubject)},
+	}
+}
+
+// signedFHIR serves fn, from the state the request asks for, to the
+// signer of r (RFC 9421, verified by the node's authenticator of signed
+// reads, with the latest state: fn decides what they may read); a request
+// that does not verify gets an OperationOutcome with the status of its
+// problem (401 when unsigned).
+func signedFHIR(srv *api.Server, fn func(w http.ResponseWriter, r *http.Request, latest, snap state.Reader, who app.Signer)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		who, err := srv.Reads().Require(r)
+		if err != nil {
+			writeOutcome(w, err)
+			return
+		}
+		latest, err := srv.SnapshotAt(0)
+		if err != nil {
+			writeOutcome(w, err)
+			return
+		}
+		snap, err := srv.Snapshot(r)
+		if err != nil {
+			writeOutcome(w, err)
+			return
+		}
+		fn(w, r, latest, snap, who.Signer)
 	}
 }
 
@@ -122,7 +151,7 @@ func (s *Service) fhirStudy(w http.ResponseWriter, r *http.Request, snap *state.
 	writeFHIR(w, http.StatusOK, fhir.ResearchStudy(trials.Show(snap, t), ""))
 }
 
-func (s *Service) fhirSubjects(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+func (s *Service) fhirSubjects(w http.ResponseWriter, r *http.Request, latest, snap state.Reader, who app.Signer) {
 	q := r.URL.Query()
 	study := strings.TrimPrefix(q.Get("study"), "ResearchStudy/")
 	if study == "" {
@@ -137,12 +166,17 @@ func (s *Service) fhirSubjects(w http.ResponseWriter, r *http.Request, snap *sta
 		}
 		include = true
 	}
-	t, ok := trials.GetTrial(snap, study)
+	t, ok := trials.GetTrial(latest, study)
 	if !ok {
 		writeOutcome(w, trials.ErrTrialNotFound.New("no trial %s", medledger.Quote(study)))
 		return
 	}
-	list := trials.Subjects(snap, t.ID)
+	only, err := trials.ReadSubjects(who, t)
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	list := trials.OnlySubject(trials.Subjects(snap, t.ID), only)
 	ids := make([]string, len(list))
 	for i, sub := range list {
 		ids[i] = sub.ID
@@ -166,16 +200,27 @@ func (s *Service) fhirSubjects(w http.ResponseWriter, r *http.Request, snap *sta
 	writeFHIR(w, http.StatusOK, fhir.SearchPage(matches, included, len(list), link(r, q.Get("_cursor")), nextURL))
 }
 
-func (s *Service) fhirSubject(w http.ResponseWriter, r *http.Request, snap *state.Snapshot) {
+func (s *Service) fhirSubject(w http.ResponseWriter, r *http.Request, latest, snap state.Reader, who app.Signer) {
 	id := r.PathValue("id")
-	p, ok := s.IDs.Pseudonym(snap, id)
+	notFound := trials.ErrSubjectNotFound.New("no trial participant %s", medledger.Quote(id))
+	p, ok := s.IDs.Pseudonym(latest, id)
 	trial, isTrial := strings.CutPrefix(p.Context, trials.Context(""))
-	var sub trials.Subject
-	if ok && isTrial {
-		sub, ok = trials.GetSubject(snap, trial, id)
+	t, found := trials.GetTrial(latest, trial)
+	if !ok || !isTrial || !found {
+		writeOutcome(w, notFound)
+		return
 	}
-	if !ok || !isTrial {
-		writeOutcome(w, trials.ErrSubjectNotFound.New("no trial participant %s", medledger.Quote(id)))
+	only, err := trials.ReadSubjects(who, t)
+	if err == nil && only != "" && only != id {
+		err = tx.ErrUnauthorized.New("a participant reads their own entry only: %s is not %s", who.ID, medledger.Quote(id))
+	}
+	if err != nil {
+		writeOutcome(w, err)
+		return
+	}
+	sub, ok := trials.GetSubject(snap, trial, id)
+	if !ok {
+		writeOutcome(w, notFound)
 		return
 	}
 	writeFHIR(w, http.StatusOK, fhir.ResearchSubject(sub))

@@ -47,8 +47,8 @@ func TestSubjectsUnlinkable(t *testing.T) {
 
 	// The subject ids in the two trials are unrelated keys: neither the
 	// ids nor the keys the chain holds share anything a member could match.
-	subs1, _ := n.Client.TrialSubjects(n.ctx, "NCT09990001", 0)
-	subs2, _ := n.Client.TrialSubjects(n.ctx, "NCT09990002", 0)
+	subs1, _ := n.Client.TrialSubjects(n.ctx, coord, "NCT09990001", 0)
+	subs2, _ := n.Client.TrialSubjects(n.ctx, coord, "NCT09990002", 0)
 	if len(subs1) != 2 || len(subs2) != 1 {
 		t.Fatalf("subjects: %d and %d", len(subs1), len(subs2))
 	}
