@@ -87,4 +87,14 @@ func TestRecordsPseudonymCLI(t *testing.T) {
 	}
 	e.run(t, "records", "link", "--check", forged, "--nonce", "n-42", "--as", "lakeside-clinic/dr-patel").refused(t, "does not hold")
 	e.run(t, "records", "link", "--at", "northside-hospital", "--to", "lakeside-clinic", "--nonce", "n", "--out", link, "--as", "patient/alice").refused(t, "--at is needed twice")
+
+	// After alice rotates her key, --at finds the pseudonym her retired
+	// key gives, which northside enrolled.
+	e.run(t, "patient", "rotate", "--as", "patient/alice").ok(t)
+	list = nil
+	e.runJSON(t, &list, "records", "list", "--at", "northside-hospital", "--as", "patient/alice")
+	if len(list) != 1 || list[0].Patient != psn {
+		t.Fatalf("alice's records at northside after her rotation: %+v", list)
+	}
+	e.run(t, "consent", "grant", "--to", "lakeside-clinic/dr-patel", "--at", "northside-hospital", "--as", "patient/alice").ok(t)
 }

@@ -140,8 +140,11 @@ func (c *cmds) reader(patient, as string) (client.Signer, string, error) {
 		if patient != "" {
 			return client.Signer{}, "", usage("--at is the patient's own: --as patient/NAME --at ORG, without --patient", "--at and --patient together")
 		}
-		s, err := c.pseudonymAt(as, c.at)
-		return s, s.Key.ID, err
+		s, err := c.signer(as)
+		if err != nil {
+			return s, "", err
+		}
+		return s, s.Key.ID, nil
 	}
 	if as == "" && patient != "" && !strings.HasPrefix(patient, patientPrefix) {
 		as = patient

@@ -180,11 +180,39 @@ func (c *cmds) pseudonymAt(as, custodian string) (client.Signer, error) {
 }
 
 // signer is who signs as: the key as, or with --at its pseudonym there.
+// A patient who rotated their key (medledger patient rotate) was enrolled
+// under the pseudonym their old key gives: when the chain does not know
+// the current key's, the retired keys' are tried, newest first.
 func (c *cmds) signer(as string) (client.Signer, error) {
 	if c.at == "" {
 		return c.Signer(as)
 	}
-	return c.pseudonymAt(as, c.at)
+	s, err := c.pseudonymAt(as, c.at)
+	if err != nil || c.knows(s) {
+		return s, err
+	}
+	files, err := c.Keystore().List()
+	if err != nil {
+		return s, nil
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		f := files[i]
+		if !f.Retired || !strings.HasPrefix(f.Name, as+"~retired-") {
+			continue
+		}
+		if old, err := c.pseudonymAt(f.Name, c.at); err == nil && c.knows(old) {
+			old.Key.Name = as
+			return old, nil
+		}
+	}
+	return s, nil
+}
+
+// knows reports whether the chain knows pseudonym s: its own signed read
+// of its records (not logged) is not refused as an unknown signer.
+func (c *cmds) knows(s client.Signer) bool {
+	_, err := c.Client().PatientRecords(c.Ctx, s, s.Key.ID)
+	return !client.HasCode(err, tx.ErrUnknownSigner)
 }
 
 // notEnrolled explains a pseudonym the chain does not know; other errors
