@@ -275,6 +275,13 @@ are yours, to whom you choose.`,
 			if err != nil {
 				return err
 			}
+			o, err := c.Client().Org(c.Ctx, c.at)
+			if err != nil {
+				return c.ReadFail(err, "name an organization that holds records, a hospital or clinic (medledger query orgs lists them)")
+			}
+			if o.Kind != "hospital" && o.Kind != "clinic" {
+				return usage("a custodian is a hospital or clinic (medledger query orgs lists them)", "%s is a %s: it holds no records", c.at, o.Kind)
+			}
 			f, err := cmdline.CreateOut("--out", out, 0o600)
 			if err != nil {
 				return err
@@ -348,6 +355,9 @@ records for the pseudonym: medledger records add FILE --patient psn-...`,
 					"ask the patient to write the request again with medledger records join; do not enroll a request that does not verify")
 			}
 			sent, _, err := c.Send(as, records.TypeEnroll, records.EnrollBody{Pseudonym: e.Pseudonym, SignKey: e.SignKey, EncKey: e.EncKey})
+			if client.IsCode(err, "identity", "pseudonym-exists") {
+				return cmdline.Hint(err, "it is enrolled already: add the patient's records for it, medledger records add FILE --patient %s --as %s/CLINICIAN", e.Pseudonym, org)
+			}
 			if err != nil {
 				return err
 			}
