@@ -21,13 +21,15 @@ import (
 func TestGuardianReads(t *testing.T) {
 	ctx := context.Background()
 	bob, dana := node.Signer("patient/bob"), node.Signer("patient/dana")
-	send := func(s client.Signer, typ string, body any) {
+	send := func(s client.Signer, typ string, body any) api.TxResponse {
 		t.Helper()
-		if _, err := node.Client.Send(ctx, s, typ, body, "commit"); err != nil {
+		res, err := node.Client.Send(ctx, s, typ, body, "commit")
+		if err != nil {
 			t.Fatalf("%s by %s: %v", typ, s.Key.ID, err)
 		}
+		return res
 	}
-	send(bob, identity.TypePatientGuardians, identity.GuardiansBody{Guardians: []string{"northside-hospital", dana.Key.ID, "lakeside-clinic/dr-patel"}, Threshold: 2})
+	named := send(bob, identity.TypePatientGuardians, identity.GuardiansBody{Guardians: []string{"northside-hospital", dana.Key.ID, "lakeside-clinic/dr-patel"}, Threshold: 2})
 	next, err := keystore.Generate("patient/bob")
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +99,28 @@ func TestGuardianReads(t *testing.T) {
 	read("patient/dana", recoveries, 403)
 	read("lakeside-clinic/dr-patel", guardians, 200)
 	read("patient/alice", one, 403)
+
+	// The same data raw: the state only to an auditor, a transaction's
+	// body and events only to its signer and auditors.
+	for _, key := range []string{"identity/guardians/" + bob.Key.ID, "identity/recovery/" + rcv} {
+		if res, _ := node.Get(t, "/v1/state/"+key); res.StatusCode != 401 {
+			t.Errorf("GET /v1/state/%s unsigned: %d, want 401", key, res.StatusCode)
+		}
+		if res, _ := node.GetAs(t, bob, "/v1/state/"+key); res.StatusCode != 403 {
+			t.Errorf("GET /v1/state/%s as bob: %d, want 403 (raw, for auditors)", key, res.StatusCode)
+		}
+		if res, b := node.GetAs(t, node.Signer("drug-regulator/inspector"), "/v1/state/"+key); res.StatusCode != 200 {
+			t.Errorf("GET /v1/state/%s as the inspector: %d: %s", key, res.StatusCode, b)
+		}
+	}
+	var tr api.TxResponse
+	if err := node.Client.Get(ctx, "/v1/tx/"+named.Hash, &tr); err != nil || !tr.Redacted || tr.Tx != nil || tr.Events != nil || !tr.Committed {
+		t.Errorf("bob's identity/patient-guardians by hash, unsigned: %v, %+v; want it redacted", err, tr)
+	}
+	var full api.TxResponse
+	if err := node.Client.GetAs(ctx, bob, "/v1/tx/"+named.Hash, &full); err != nil || full.Redacted || len(full.Events) == 0 {
+		t.Errorf("bob's identity/patient-guardians by hash, as bob: %v, %+v", err, full)
+	}
 	if res, _ := node.GetAs(t, bob, "/v1/recoveries/rcv-999999"); res.StatusCode != 404 {
 		t.Errorf("an unknown recovery, signed: %d, want 404", res.StatusCode)
 	}

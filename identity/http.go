@@ -17,6 +17,9 @@ import (
 // by someone MayReadGuardians allows; the rest (organizations, members, a
 // patient's public keys, proposals) are public to whoever asks.
 func HTTPRoutes(s *api.Server) []api.Route {
+	for _, p := range Private {
+		s.Restrict(p)
+	}
 	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
 	return []api.Route{
 		{Method: "GET", Path: "/v1/orgs", Summary: "The consortium's organizations", Params: page, Handler: func(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +133,18 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				api.WriteJSON(w, p)
 			}},
 	}
+}
+
+// Private is the identity module's raw data about whom a patient trusts
+// and who is recovering their identity: what GET /v1/state and GET
+// /v1/tx/{hash} serve of it only to auditors (and a transaction to its
+// signer), as the signed routes serve it only to the patient and their
+// guardians (api.Private).
+var Private = []api.Private{
+	{StatePrefix: prefixGuardians, TxPrefix: TypePatientGuardians, Audit: Auditor},
+	{StatePrefix: prefixRecovery, TxPrefix: "identity/recovery-", Audit: Auditor},
+	{StatePrefix: prefixOpenRecovery, TxPrefix: TypePatientFreeze, Audit: Auditor},
+	{StatePrefix: prefixRecoveryDue, Audit: Auditor},
 }
 
 // guardianNote ends the summary of the routes about a patient's guardians

@@ -19,6 +19,9 @@ import (
 // whether they consented or withdrew) are about patients, even under a
 // pseudonym, and need a signed request (ReadSubjects).
 func HTTPRoutes(s *api.Server) []api.Route {
+	for _, p := range Private {
+		s.Restrict(p)
+	}
 	page := []api.Param{{Name: "limit", In: "query", Description: "page size"}, {Name: "cursor", In: "query", Description: "next_cursor of the previous page"}}
 	id := []api.Param{{Name: "id", In: "path", Description: "trial id"}}
 	withSnap := s.WithSnapshot
@@ -64,6 +67,17 @@ func HTTPRoutes(s *api.Server) []api.Route {
 				}
 			})},
 	}
+}
+
+// Private is the trials module's raw data about its participants: what
+// GET /v1/state serves of a trial's subjects, and GET /v1/tx/{hash} of an
+// enrolment, consent or withdrawal, only to auditors (and a transaction to
+// its signer), as the signed routes serve the subjects only to
+// ReadSubjects' readers (api.Private).
+var Private = []api.Private{
+	{StatePrefix: prefixSubject, TxPrefix: TypeEnroll, Audit: Auditor},
+	{TxPrefix: TypeConsent, Audit: Auditor},
+	{TxPrefix: TypeWithdraw, Audit: Auditor},
 }
 
 // SubjectsNote ends the summary of every route that serves a trial's

@@ -102,7 +102,7 @@ var publicRoutes = map[string]string{
 	"GET /v1/blocks/{height}":             "headers and transaction hashes",
 	"GET /v1/validators/{height}":         "the validator set",
 	"GET /v1/genesis":                     "the genesis document (organizations, no patients)",
-	"GET /v1/state/{key...}":              "raw state, except records/ keys, which need an auditor's signature (tested below)",
+	"GET /v1/state/{key...}":              "raw state, except records/ keys, identity's guardians and recoveries and trials' subjects, which need an auditor's signature (api, identity and trials/site tests)",
 	"GET /v1/anchors/{digest}":            "a document digest's anchor: who anchored what kind, never a patient",
 	"GET /v1/orgs":                        "organizations",
 	"GET /v1/orgs/{id}":                   "an organization and its members",

@@ -95,6 +95,28 @@ func TestSubjectsSignedReads(t *testing.T) {
 	for _, path := range []string{list, search, read} {
 		count(aliceInT2, path, 403)
 	}
+	// The same data raw: a subject's state only to an auditor, an
+	// enrolment or consent by hash only to its signer and auditors.
+	key := "/v1/state/trials/subject/" + t1 + "/" + alice.Key.ID
+	if res, _ := n.Get(t, key); res.StatusCode != 401 {
+		t.Errorf("GET %s unsigned: %d, want 401", key, res.StatusCode)
+	}
+	if res, _ := n.GetAs(t, n.Signer("heartwell-trials/coordinator"), key); res.StatusCode != 403 {
+		t.Errorf("GET %s as the sponsor: %d, want 403 (raw, for auditors)", key, res.StatusCode)
+	}
+	if res, b := n.GetAs(t, n.Signer("drug-regulator/inspector"), key); res.StatusCode != 200 {
+		t.Errorf("GET %s as the inspector: %d: %s", key, res.StatusCode, b)
+	}
+	consent := n.send(t, alice, trials.TypeConsent, trials.ConsentBody{Trial: t1, Site: "northside-hospital"})
+	var tr api.TxResponse
+	if err := n.Client.Get(n.ctx, "/v1/tx/"+consent.Hash, &tr); err != nil || !tr.Redacted || tr.Tx != nil || tr.Events != nil {
+		t.Errorf("a trials/consent by hash, unsigned: %v, %+v; want it redacted", err, tr)
+	}
+	var full api.TxResponse
+	if err := n.Client.GetAs(n.ctx, alice, "/v1/tx/"+consent.Hash, &full); err != nil || full.Redacted || len(full.Events) == 0 {
+		t.Errorf("a trials/consent by hash, as its signer: %v, %+v", err, full)
+	}
+
 	if subs, err := n.Client.TrialSubjects(n.ctx, alice, t1, 0); err != nil || len(subs) != 1 || subs[0].ID != alice.Key.ID {
 		t.Errorf("TrialSubjects as alice's pseudonym: %v, %+v", err, subs)
 	}
