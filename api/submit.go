@@ -174,6 +174,9 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := BatchResponse{Results: make([]BatchResult, len(req.Txs))}
+	// The batch's signatures are checked together, before any is sent:
+	// CheckTx then finds each verified (app.PreVerifyBatch).
+	pre := s.app.PreVerifyBatch(req.Txs)
 	refused := -1
 	for i, raw := range req.Txs {
 		hexHash := upperHex(tx.Hash(raw))
@@ -186,7 +189,7 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
 			out.Results[i].Problem = &p
 			continue
 		}
-		if err := s.app.PreVerify(raw); err != nil {
+		if err := pre[i]; err != nil {
 			p := ProblemOf(err)
 			out.Results[i].Problem = &p
 			continue

@@ -312,6 +312,48 @@ func (a *App) PreVerify(raw []byte) error {
 	return nil
 }
 
+// PreVerifyBatch is PreVerify of each of raws, with their signatures
+// checked in one batch (tx.VerifyBatch: about a third of the cost a
+// signature when all hold). errs[i] is raws[i]'s decoding error.
+func (a *App) PreVerifyBatch(raws [][]byte) (errs []error) {
+	errs = make([]error, len(raws))
+	txs := make([]*tx.Tx, 0, len(raws))
+	pubs := make([]ed25519.PublicKey, 0, len(raws))
+	hashes := make([][]byte, 0, len(raws))
+	var latest state.Reader
+	for i, raw := range raws {
+		t, err := tx.Decode(raw)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		h := tx.Hash(raw)
+		if a.verified.has(h) {
+			continue
+		}
+		pub := a.keyOf(t.KeyID)
+		if pub == nil {
+			if latest == nil {
+				latest = a.store.Latest()
+			}
+			if _, pub, err = a.ids.Authenticate(latest, t.Signer, t.KeyID); err != nil {
+				continue
+			}
+			a.rememberKey(t.KeyID, pub)
+		}
+		txs, pubs, hashes = append(txs, t), append(pubs, pub), append(hashes, h)
+	}
+	if len(txs) == 0 {
+		return errs
+	}
+	for i, ok := range tx.VerifyBatch(txs, pubs) {
+		if ok {
+			a.verified.add(hashes[i], txs[i])
+		}
+	}
+	return errs
+}
+
 // maxKeys bounds the public keys PreVerify remembers.
 const maxKeys = 10_000
 

@@ -3,8 +3,10 @@ package app_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/medledger/medledger"
@@ -336,4 +338,35 @@ func TestRejectedTxChangesNothing(t *testing.T) {
 	if p.Status != identity.ProposalOpen || p.Yes != 5 {
 		t.Errorf("proposal 1 after the failed vote: %s yes=%d, want open yes=5", p.Status, p.Yes)
 	}
+}
+
+// TestPreVerifyBatch: the API's batch path checks a batch's signatures at
+// once and remembers exactly the valid ones; a malformed one gets its
+// decoding error, a tampered one is not remembered and is refused in its
+// block, and the valid ones commit.
+func TestPreVerifyBatch(t *testing.T) {
+	ch := chaintest.New(t, chaintest.Demo())
+	ch.Block()
+	var raws [][]byte
+	for i := 0; i < 20; i++ {
+		raws = append(raws, ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody(fmt.Sprint("batch ", i))))
+	}
+	tampered := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("tampered"))
+	tampered[20] ^= 1
+	unknown := ch.Sign(hospitalClinician, notary.TypeAnchor, anchorBody("unknown key"), func(p *tx.Payload) { p.KeyID = strings.Repeat("ab", 16) })
+	raws = append(raws, tampered, []byte("not a transaction"), unknown)
+	errs := ch.App.PreVerifyBatch(raws)
+	for i, raw := range raws {
+		valid := i < 20
+		if got := ch.App.Verified(tx.Hash(raw)); got != valid {
+			t.Errorf("transaction %d: remembered as verified %v, want %v", i, got, valid)
+		}
+		if (errs[i] != nil) != (i == 21) {
+			t.Errorf("transaction %d: error %v", i, errs[i])
+		}
+	}
+	for i := 0; i < 20; i++ {
+		chaintest.RequireOK(t, ch.Deliver(raws[i]), "a verified transaction")
+	}
+	chaintest.RequireCode(t, ch.Deliver(tampered), tx.ErrBadSignature, "tampered, after the batch")
 }

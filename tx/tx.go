@@ -133,11 +133,6 @@ func (p *Payload) validate() error {
 	return nil
 }
 
-// Verify reports whether the signature is pub's over the payload.
-func (t *Tx) Verify(pub ed25519.PublicKey) bool {
-	return len(pub) == ed25519.PublicKeySize && ed25519.Verify(pub, SignBytes(t.Signed), t.Signature)
-}
-
 // Module returns the module part of the type ("notary" of "notary/anchor").
 func (p *Payload) Module() string { m, _, _ := strings.Cut(p.Type, "/"); return m }
 
