@@ -121,6 +121,21 @@ func TestGuardianReads(t *testing.T) {
 	if err := node.Client.GetAs(ctx, bob, "/v1/tx/"+named.Hash, &full); err != nil || full.Redacted || len(full.Events) == 0 {
 		t.Errorf("bob's identity/patient-guardians by hash, as bob: %v, %+v", err, full)
 	}
+	// An enrolment that names the first guardians, likewise.
+	erin, err := keystore.Generate("patient/erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chen := node.Signer("northside-hospital/dr-chen")
+	enrolled := send(chen, identity.TypeEnrollPatient, identity.EnrollBody{SignKey: erin.SignPub(), EncKey: erin.EncPub(), Guardians: []string{"northside-hospital", dana.Key.ID}, Threshold: 2})
+	var en api.TxResponse
+	if err := node.Client.Get(ctx, "/v1/tx/"+enrolled.Hash, &en); err != nil || !en.Redacted || en.Events != nil {
+		t.Errorf("an identity/enroll-patient naming guardians, by hash, unsigned: %v, %+v; want it redacted", err, en)
+	}
+	var enFull api.TxResponse
+	if err := node.Client.GetAs(ctx, chen, "/v1/tx/"+enrolled.Hash, &enFull); err != nil || enFull.Redacted || len(enFull.Events) == 0 {
+		t.Errorf("an identity/enroll-patient by hash, as its signer: %v, %+v", err, enFull)
+	}
 	if res, _ := node.GetAs(t, bob, "/v1/recoveries/rcv-999999"); res.StatusCode != 404 {
 		t.Errorf("an unknown recovery, signed: %d, want 404", res.StatusCode)
 	}

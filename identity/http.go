@@ -145,6 +145,8 @@ var Private = []api.Private{
 	{StatePrefix: prefixRecovery, TxPrefix: "identity/recovery-", Audit: Auditor},
 	{StatePrefix: prefixOpenRecovery, TxPrefix: TypePatientFreeze, Audit: Auditor},
 	{StatePrefix: prefixRecoveryDue, Audit: Auditor},
+	// An enrolment may name the patient's first guardians.
+	{TxPrefix: TypeEnrollPatient, Audit: Auditor},
 }
 
 // guardianNote ends the summary of the routes about a patient's guardians
