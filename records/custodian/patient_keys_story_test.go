@@ -186,7 +186,7 @@ func TestPatientKeyStory(t *testing.T) {
 	// guardian, but is one guardian whichever of its members signs; the
 	// clinic that is no guardian cannot even ask.
 	mustSend(chen, identity.TypeRecoveryApprove, identity.RecoveryRef{Recovery: "rcv-1"}, "dr-chen approves for the hospital")
-	r, err := c.Recovery(ctx, "rcv-1")
+	r, err := c.Recovery(ctx, inspector, "rcv-1")
 	if err != nil || r.Status != identity.RecoveryWaiting {
 		t.Fatalf("rcv-1 approved by 2 of 3: %+v (%v)", r, err)
 	}
@@ -206,7 +206,7 @@ func TestPatientKeyStory(t *testing.T) {
 	// 5. By the threshold, after the waiting period, not before.
 	mustSend(dana, identity.TypeRecoveryRequest, request, "dana asks again")
 	mustSend(patel, identity.TypeRecoveryApprove, identity.RecoveryRef{Recovery: "rcv-2"}, "dr-patel approves")
-	r, _ = c.Recovery(ctx, "rcv-2")
+	r, _ = c.Recovery(ctx, inspector, "rcv-2")
 	if p := patient(); r.Status != identity.RecoveryWaiting || p.KeyID != second.Key.KeyID() {
 		t.Fatalf("rcv-2 just approved: %+v; alice's key %s", r, p.KeyID)
 	}
@@ -215,7 +215,7 @@ func TestPatientKeyStory(t *testing.T) {
 			t.Fatal("the recovery approved by the threshold did not take effect")
 		}
 	}
-	if r, _ = c.Recovery(ctx, "rcv-2"); r.Status != identity.RecoveryCompleted {
+	if r, _ = c.Recovery(ctx, inspector, "rcv-2"); r.Status != identity.RecoveryCompleted {
 		t.Fatalf("rcv-2 after taking effect: %+v", r)
 	}
 	wantCode(send(second, identity.TypePatientFreeze, identity.FreezeBody{}), tx.ErrKeyMismatch, "the key before the recovery")
