@@ -49,3 +49,12 @@ func AllAs[T any](ctx context.Context, c *Client, s Signer, path string, q url.V
 		v.Set("cursor", p.NextCursor)
 	}
 }
+
+// TxAs looks up a committed transaction by hex hash, as Tx does, with a
+// request signed by s: a transaction about a patient (api.Private) shows
+// its body and events only to its own signer or an auditor, and
+// unsigned only that it committed.
+func (c *Client) TxAs(ctx context.Context, s Signer, hash string, prove bool) (api.TxResponse, error) {
+	var r api.TxResponse
+	return r, c.GetAs(ctx, s, "/v1/tx/"+hash+"?prove="+strconv.FormatBool(prove), &r)
+}

@@ -61,9 +61,13 @@ func (c *Client) TrialSubjects(ctx context.Context, s Signer, id string, height 
 }
 
 // TrialBatches lists a trial's anchored data batches, oldest first, at
-// height (0: the latest state).
-func (c *Client) TrialBatches(ctx context.Context, id string, height int64) ([]trials.Batch, error) {
-	return All[trials.Batch](ctx, c, trialPath(id)+"/batches", heightQuery(height))
+// height (0: the latest state), with requests signed by s: a member of the
+// trial's sponsor or of one of its sites, or a regulator's inspector, reads
+// every batch whole; a participant signing with their pseudonym for the
+// trial reads the batches that hold their records, each naming them only;
+// others get tx/unauthorized (trials.ReadBatches).
+func (c *Client) TrialBatches(ctx context.Context, s Signer, id string, height int64) ([]trials.Batch, error) {
+	return AllAs[trials.Batch](ctx, c, s, trialPath(id)+"/batches", heightQuery(height))
 }
 
 // trialNow reads trial at the latest height the node reports, and returns
@@ -216,7 +220,7 @@ func (c *Client) ExportTrial(ctx context.Context, s Signer, trial string, w io.W
 	if err != nil {
 		return ExportSummary{}, err
 	}
-	batches, err := c.TrialBatches(ctx, trial, h)
+	batches, err := c.TrialBatches(ctx, s, trial, h)
 	if err != nil {
 		return ExportSummary{}, err
 	}
@@ -268,8 +272,8 @@ func (c *Client) ExportTrial(ctx context.Context, s Signer, trial string, w io.W
 
 // TrialAuditChain is what an audit of trial compares an export with: the
 // trial, its batches and its subjects, as the chain holds them now; the
-// subjects read with requests signed by s (TrialSubjects: the sponsor, a
-// site or a regulator's inspector).
+// batches and subjects read with requests signed by s (TrialBatches,
+// TrialSubjects: the sponsor, a site or a regulator's inspector).
 func (c *Client) TrialAuditChain(ctx context.Context, s Signer, trial string) (dataset.Chain, error) {
 	var ch dataset.Chain
 	v, h, err := c.trialNow(ctx, trial)
@@ -277,7 +281,7 @@ func (c *Client) TrialAuditChain(ctx context.Context, s Signer, trial string) (d
 		return ch, err
 	}
 	ch.Trial = v
-	if ch.Batches, err = c.TrialBatches(ctx, trial, h); err != nil {
+	if ch.Batches, err = c.TrialBatches(ctx, s, trial, h); err != nil {
 		return ch, err
 	}
 	ch.Subjects, err = c.TrialSubjects(ctx, s, trial, h)

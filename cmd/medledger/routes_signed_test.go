@@ -87,6 +87,7 @@ var signedRoutes = map[string]string{
 	"GET /v1/trials/{id}/subjects":               "which patients (by per-trial pseudonym) take part in a trial: sponsor, sites, auditors; a participant their own",
 	"GET /fhir/ResearchSubject":                  "as GET /v1/trials/{id}/subjects",
 	"GET /fhir/ResearchSubject/{id}":             "as GET /v1/trials/{id}/subjects",
+	"GET /v1/trials/{id}/batches":                "which participants' records (by per-trial pseudonym) each data batch holds, and its site: sponsor, sites, auditors; a participant their own",
 }
 
 // publicRoutes are served unsigned, with why that is safe. An entry marked
@@ -102,7 +103,7 @@ var publicRoutes = map[string]string{
 	"GET /v1/blocks/{height}":             "headers and transaction hashes",
 	"GET /v1/validators/{height}":         "the validator set",
 	"GET /v1/genesis":                     "the genesis document (organizations, no patients)",
-	"GET /v1/state/{key...}":              "raw state, except records/ keys, identity's guardians and recoveries and trials' subjects, which need an auditor's signature (api, identity and trials/site tests)",
+	"GET /v1/state/{key...}":              "raw state, except records/ keys, identity's guardians and recoveries and trials' subjects and batches, which need an auditor's signature (api, identity and trials/site tests)",
 	"GET /v1/anchors/{digest}":            "a document digest's anchor: who anchored what kind, never a patient",
 	"GET /v1/orgs":                        "organizations",
 	"GET /v1/orgs/{id}":                   "an organization and its members",
@@ -161,7 +162,6 @@ var publicRoutes = map[string]string{
 	"GET /v1/trials/{id}":                               "a trial",
 	"GET /fhir/ResearchStudy":                           "registered trials",
 	"GET /fhir/ResearchStudy/{id}":                      "a trial",
-	"GET /v1/trials/{id}/batches":                       "a trial's data batches: digests and counts under per-trial pseudonyms",
 }
 
 var pathParams = regexp.MustCompile(`\{([a-zA-Z_]+)(\.\.\.)?\}`)

@@ -132,11 +132,16 @@ func TestTrialsStory(t *testing.T) {
 	// Data: one subject's file, and a batch file of several records.
 	aliceVisits := write(t, dir, "alice.json", `[{"visit":"baseline","data":{"hba1c":8.4}},{"visit":"week-12","data":{"hba1c":7.9}}]`)
 	var added struct {
-		Root  string `json:"root"`
-		Count int    `json:"count"`
+		Root    string `json:"root"`
+		Count   int    `json:"count"`
+		Batches []struct {
+			Batch uint64 `json:"batch"`
+		} `json:"batches"`
 	}
+	// The batch's number comes from its trials/data transaction, a private
+	// one that the command reads back as its signer.
 	e.runJSON(t, &added, "trials", "data", "add", T, "--subject", alice, "--file", aliceVisits, "--as", "northside-hospital/dr-chen")
-	if added.Count != 2 || len(added.Root) != 64 {
+	if added.Count != 2 || len(added.Root) != 64 || len(added.Batches) != 1 || added.Batches[0].Batch != 1 {
 		t.Fatalf("data add -o json = %+v", added)
 	}
 	var lines strings.Builder
@@ -144,8 +149,9 @@ func TestTrialsStory(t *testing.T) {
 		fmt.Fprintf(&lines, `{"subject":%q,"visit":"week-%d","data":{"hba1c":8.%d}}`+"\n", bob, 4*i, i)
 	}
 	bobBatch := write(t, dir, "bob.jsonl", lines.String())
+	added.Batches = nil
 	e.runJSON(t, &added, "trials", "data", "add", T, "--batch", bobBatch, "--as", "lakeside-clinic/dr-patel")
-	if added.Count != 3 {
+	if added.Count != 3 || len(added.Batches) != 1 || added.Batches[0].Batch != 2 {
 		t.Fatalf("data add --batch -o json = %+v", added)
 	}
 	// A site adds only its own subjects' data.

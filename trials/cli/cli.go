@@ -208,7 +208,8 @@ docs/trials.md has the whole story and who may do what.`,
 		Short: "A trial's case-report data: add records at a site",
 		Long: `A trial's case-report data. A site sends its records to its node, which keeps
 them encrypted in its vault; the chain anchors each batch's Merkle root, its
-record count and its subjects. Records of a subject who has not consented to
+record count and its subjects (which only the sponsor, the sites and a
+regulator's inspector read). Records of a subject who has not consented to
 the version the trial requires, or who withdrew, are refused with the reason.`,
 		Example: `  medledger trials data add NCT09990001 --subject psn-... --file visit.json --as northside-hospital/dr-chen`,
 	}

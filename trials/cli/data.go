@@ -202,7 +202,7 @@ func (c *cmds) addData(s client.Signer, as, trial string, lines [][]byte, subjec
 			continue
 		}
 		ab := anchoredBatch{Root: up.Root, Count: up.Count, Ref: up.Ref, Subjects: up.Subjects, Hash: res.Hashes[i], Height: res.Heights[i]}
-		if r, err := cl.Tx(c.Ctx, res.Hashes[i], false); err == nil {
+		if r, err := cl.TxAs(c.Ctx, s, res.Hashes[i], false); err == nil {
 			ab.Batch, _ = strconv.ParseUint(cmdline.EventAttr(r, trials.EventData, "batch"), 10, 64)
 		}
 		out = append(out, ab)
@@ -322,8 +322,9 @@ func (c *cmds) auditCmd() *cobra.Command {
 		Long: `Check a trial's data export (as medledger trials export writes it) against the
 chain. A regulator's inspector, the sponsor or a site runs it (--as): it
 needs only the file and a node's API, and sends no transaction, but reads the
-trial's subjects (their consents and withdrawals), which the node serves to
-them only, on a signed request. It re-hashes every record and compares each
+trial's anchored batches (which subjects' records each holds) and its subjects
+(their consents and withdrawals), which the node serves to them only, on a
+signed request. It re-hashes every record and compares each
 batch with the Merkle root the chain anchored, and reports:
 
   missing              records anchored on the chain but not in the export
