@@ -9,7 +9,10 @@
 //
 // What it owns: the state under "trials/": trials, protocol versions,
 // outcome switches, subjects (pseudonyms, never patient ids) with their
-// consent history, data batches (root, count, subjects), results.
+// consent history, data batches (root, count, subjects), results. The
+// subjects and batches are about participants: their routes are signed
+// reads (ReadSubjects, ReadBatches) and their raw state and transactions
+// private (Private).
 //
 // What it must not do: hold data records, protocol text or consent forms
 // (they live encrypted in the sites' and sponsor's vaults; the chain holds
