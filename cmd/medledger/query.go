@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -49,6 +48,7 @@ type txView struct {
 
 func (c *CLI) queryTxCmd() *cobra.Command {
 	var prove bool
+	var as string
 	cmd := &cobra.Command{
 		Use:     "tx HASH",
 		Example: `  medledger query tx 3F2A9C...E1 --prove`,
@@ -59,7 +59,15 @@ func (c *CLI) queryTxCmd() *cobra.Command {
 			if b, err := hex.DecodeString(hash); err != nil || len(b) != 32 {
 				return cmdline.Hint(cmdline.Usage("%q is not a transaction hash", cmdline.Short(args[0])), "a hash is 64 hex characters, as the tx commands print it")
 			}
-			res, err := c.Client().Tx(c.Ctx, hash, prove)
+			var res api.TxResponse
+			var err error
+			if as == "" {
+				res, err = c.Client().Tx(c.Ctx, hash, prove)
+			} else if s, serr := c.Signer(as); serr != nil {
+				return serr
+			} else {
+				res, err = c.Client().TxAs(c.Ctx, s, hash, prove)
+			}
 			if err != nil {
 				return c.ReadFail(err, "check the hash; a transaction the node refused before its block is not stored")
 			}
@@ -73,8 +81,11 @@ func (c *CLI) queryTxCmd() *cobra.Command {
 					result = fmt.Sprintf("refused: %s/%s (code %d): %s", res.Codespace, res.Slug, res.Code, res.Log)
 				}
 				fmt.Fprintf(w, "tx       %s\nheight   %d (index %d)\nresult   %s\n", res.Hash, res.Height, res.Index, result)
+				if res.Redacted {
+					fmt.Fprintln(w, "redacted its body and events are about a patient: shown to its signer and auditors (--as)")
+				}
 				if p := v.Payload; p != nil {
-					fmt.Fprintf(w, "type     %s\nsigner   %s (key %s)\nchain    %s\nexpires  %d\nbody     %s\n", p.Type, p.Signer, p.KeyID, p.ChainID, p.Expires, indentJSON(p.Body, "         "))
+					fmt.Fprintf(w, "type     %s\nsigner   %s (key %s)\nchain    %s\nexpires  %d\nbody     %s\n", p.Type, p.Signer, p.KeyID, p.ChainID, p.Expires, cmdline.IndentJSON(p.Body, "         "))
 				}
 				for _, e := range res.Events {
 					fmt.Fprintf(w, "event    %s", e.Type)
@@ -90,16 +101,8 @@ func (c *CLI) queryTxCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&prove, "prove", false, "include the Merkle proof of inclusion in its block")
+	cmd.Flags().StringVar(&as, "as", "", "sign the read (a transaction about a patient shows its body only to its signer and auditors)")
 	return cmd
-}
-
-// indentJSON pretty-prints a JSON document, continuing lines with prefix.
-func indentJSON(b []byte, prefix string) string {
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, prefix, "  "); err != nil {
-		return string(b)
-	}
-	return out.String()
 }
 
 func (c *CLI) queryBlockCmd() *cobra.Command {
@@ -200,7 +203,7 @@ be taken on the node's word.`,
 				case !v.Exists:
 					fmt.Fprintln(w, "value  (absent)")
 				case json.Valid(v.Value):
-					fmt.Fprintf(w, "value  %s\n", indentJSON(v.Value, "       "))
+					fmt.Fprintf(w, "value  %s\n", cmdline.IndentJSON(v.Value, "       "))
 				default:
 					fmt.Fprintf(w, "value  %s (base64)\n", base64.StdEncoding.EncodeToString(v.Value))
 				}

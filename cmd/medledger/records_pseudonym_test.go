@@ -65,7 +65,15 @@ func TestRecordsPseudonymCLI(t *testing.T) {
 	}
 	e.run(t, "records", "list", "--as", "patient/alice").ok(t).says(t, "no records")
 	e.run(t, "records", "get", added.ID, "--at", "northside-hospital", "--as", "patient/alice", "--out", filepath.Join(dir, "mine.json")).ok(t)
-	e.run(t, "consent", "grant", "--to", "lakeside-clinic", "--at", "northside-hospital", "--as", "patient/alice").ok(t)
+	var granted struct {
+		ID   string `json:"id"`
+		Hash string `json:"tx_hash"`
+	}
+	e.runJSON(t, &granted, "consent", "grant", "--to", "lakeside-clinic", "--at", "northside-hospital", "--as", "patient/alice")
+	// The grant by hash: unsigned, only that it committed; signed by an
+	// auditor, its body (the pseudonym's consent).
+	e.run(t, "query", "tx", granted.Hash).ok(t).says(t, "redacted")
+	e.run(t, "query", "tx", granted.Hash, "--as", "drug-regulator/inspector").ok(t).says(t, "records/grant", psn, "lakeside-clinic")
 	e.run(t, "records", "get", added.ID, "--as", "lakeside-clinic/dr-patel", "--out", filepath.Join(dir, "patel.json")).ok(t)
 	e.run(t, "disclosures", "--at", "northside-hospital", "--as", "patient/alice").ok(t).says(t, "lakeside-clinic/dr-patel", "granted")
 	e.run(t, "consent", "list", "--at", "northside-hospital", "--as", "patient/alice").ok(t).says(t, "lakeside-clinic")
