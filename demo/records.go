@@ -18,7 +18,8 @@ type Document struct {
 }
 
 // Documents are the synthetic records `medledger dev` stores for the demo
-// patients at northside-hospital. Names and values in them are invented.
+// patients at northside-hospital (Dana's under her pseudonym there).
+// Names and values in them are invented.
 func Documents() []Document {
 	entries, err := fs.Glob(fhirDocs, "fhir/*.json")
 	if err != nil {
@@ -32,8 +33,11 @@ func Documents() []Document {
 			panic(err)
 		}
 		p := "patient/alice"
-		if strings.HasSuffix(e, "-bob.json") {
+		switch {
+		case strings.HasSuffix(e, "-bob.json"):
 			p = "patient/bob"
+		case strings.HasSuffix(e, "-dana.json"):
+			p = "patient/dana"
 		}
 		out = append(out, Document{Patient: p, Name: strings.TrimPrefix(e, "fhir/"), JSON: b})
 	}

@@ -36,6 +36,14 @@ func TestDevSeedsDemoRecords(t *testing.T) {
 	if len(recs) != wantAlice {
 		t.Fatalf("alice has %d records, want %d", len(recs), wantAlice)
 	}
+	// Dana's record is under her pseudonym at northside-hospital, not her
+	// patient id.
+	var danas []records.Record
+	run(t, append([]string{"records", "list", "--at", "northside-hospital", "--as", "patient/dana", "-o", "json"}, common...)...).ok(t).json(t, &danas)
+	if len(danas) != 1 || !strings.HasPrefix(danas[0].Patient, "psn-") {
+		t.Fatalf("dana's records under her northside pseudonym: %+v", danas)
+	}
+	run(t, append([]string{"records", "list", "--as", "patient/dana"}, common...)...).ok(t).says(t, "no records")
 	out := filepath.Join(t.TempDir(), "doc.json")
 	run(t, append([]string{"records", "get", recs[0].ID, "--as", "lakeside-clinic/dr-patel", "--out", out}, common...)...).ok(t)
 	got, err := os.ReadFile(out)

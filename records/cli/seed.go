@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/medledger/medledger/client"
 	"github.com/medledger/medledger/cmdline"
 	"github.com/medledger/medledger/demo"
+	"github.com/medledger/medledger/pseudonym"
 	"github.com/medledger/medledger/records"
 )
 
@@ -19,13 +21,25 @@ func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("demo records not seeded: %w", err)
 	}
-	n := 0
+	n, psn := 0, ""
 	for _, doc := range demo.Documents() {
 		p, err := s.Signer(doc.Patient)
 		if err != nil {
 			return "", fmt.Errorf("demo records not seeded: %w", err)
 		}
-		if _, err := s.Client.AddRecord(ctx, chen, p.Key.ID, doc.JSON); err != nil {
+		id := p.Key.ID
+		if doc.Patient == demoPseudonymous {
+			// Dana is known to northside-hospital under her pseudonym
+			// there only (pseudonyms.go): dr-chen enrolls it, as after
+			// checking her request (medledger records join).
+			if psn == "" {
+				if psn, err = enrollDemo(ctx, s, chen, p); err != nil {
+					return "", fmt.Errorf("demo pseudonym not seeded: %w", err)
+				}
+			}
+			id = psn
+		}
+		if _, err := s.Client.AddRecord(ctx, chen, id, doc.JSON); err != nil {
 			return "", fmt.Errorf("demo record %s not seeded: %w", doc.Name, err)
 		}
 		n++
@@ -39,6 +53,21 @@ func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("demo consent not seeded: %w", err)
 	}
-	s.Logf("medledger: seeded %d synthetic FHIR records for patient/alice and patient/bob at northside-hospital, and alice's consent for lakeside-clinic (TREAT: treatment)\n", n)
+	s.Logf("medledger: seeded %d synthetic FHIR records for patient/alice, patient/bob and patient/dana (under her pseudonym %s) at northside-hospital, and alice's consent for lakeside-clinic (TREAT: treatment)\n", n, psn)
+	s.Try("records list --at northside-hospital --as " + demoPseudonymous)
 	return res.Hash, nil
+}
+
+// demoPseudonymous is the demo patient whose records northside-hospital
+// holds under her pseudonym there.
+const demoPseudonymous = "patient/dana"
+
+// enrollDemo enrolls p's pseudonym at by's organization, signed by by.
+func enrollDemo(ctx context.Context, s cmdline.SeedEnv, by, p client.Signer) (string, error) {
+	k, err := pseudonym.Derive(p.Key.Sign, records.Context("northside-hospital"))
+	if err != nil {
+		return "", err
+	}
+	_, err = s.Client.Send(ctx, by, records.TypeEnroll, records.EnrollBody{Pseudonym: k.ID(), SignKey: k.SignPub(), EncKey: k.EncPub()}, "commit")
+	return k.ID(), err
 }
