@@ -45,6 +45,20 @@ func (s *Server) Reads() *SignedReads {
 	return s.private.reads
 }
 
+// RequireLatest authenticates the signed read r (Reads().Require) and
+// returns its signer with the latest committed state, from which the
+// route decides what the signer may read: the first step of every signed
+// route, before it looks anything up, so that an unsigned request learns
+// nothing of what exists.
+func (s *Server) RequireLatest(r *http.Request) (Requester, *state.Snapshot, error) {
+	who, err := s.Reads().Require(r)
+	if err != nil {
+		return who, nil, err
+	}
+	latest, err := s.SnapshotAt(0)
+	return who, latest, err
+}
+
 // Restrict adds a module's private share of the raw data (Private).
 func (s *Server) Restrict(p Private) {
 	s.private.mu.Lock()

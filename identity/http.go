@@ -184,12 +184,7 @@ func MayReadGuardians(r state.Reader, who app.Signer, patient string, also ...st
 // latest state: a guardian no longer named reads no past one).
 func guardianRead(s *api.Server, fn func(w http.ResponseWriter, r *http.Request, snap *state.Snapshot)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		who, err := s.Reads().Require(r)
-		if err != nil {
-			api.WriteProblem(w, r, err)
-			return
-		}
-		latest, err := s.SnapshotAt(0)
+		who, latest, err := s.RequireLatest(r)
 		if err != nil {
 			api.WriteProblem(w, r, err)
 			return
@@ -206,12 +201,7 @@ func guardianRead(s *api.Server, fn func(w http.ResponseWriter, r *http.Request,
 // that an unsigned request learns nothing of which recoveries exist.
 func oneRecovery(s *api.Server) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		who, err := s.Reads().Require(r)
-		if err != nil {
-			api.WriteProblem(w, r, err)
-			return
-		}
-		latest, err := s.SnapshotAt(0)
+		who, latest, err := s.RequireLatest(r)
 		if err != nil {
 			api.WriteProblem(w, r, err)
 			return

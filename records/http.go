@@ -87,12 +87,7 @@ func HTTPRoutes(s *api.Server) []api.Route {
 // unsigned request learns nothing of which records exist.
 func oneRecord(s *api.Server) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		who, err := s.Reads().Require(r)
-		if err != nil {
-			api.WriteProblem(w, r, err)
-			return
-		}
-		latest, err := s.SnapshotAt(0)
+		who, latest, err := s.RequireLatest(r)
 		if err != nil {
 			api.WriteProblem(w, r, err)
 			return
@@ -121,12 +116,7 @@ func oneRecord(s *api.Server) http.HandlerFunc {
 // oneConsent answers GET /v1/consents/{id}.
 func oneConsent(s *api.Server) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		who, err := s.Reads().Require(r)
-		if err != nil {
-			api.WriteProblem(w, r, err)
-			return
-		}
-		latest, err := s.SnapshotAt(0)
+		who, latest, err := s.RequireLatest(r)
 		if err != nil {
 			api.WriteProblem(w, r, err)
 			return

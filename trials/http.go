@@ -171,11 +171,7 @@ func OnlyBatches(batches []Batch, only string) []Batch {
 // (decide: ReadSubjects or ReadBatches): after the signature, so that an
 // unsigned request learns nothing, not even whether the trial exists.
 func authorizeRead(s *api.Server, r *http.Request, trial string, decide func(app.Signer, Trial) (string, error)) (only string, err error) {
-	who, err := s.Reads().Require(r)
-	if err != nil {
-		return "", err
-	}
-	latest, err := s.SnapshotAt(0)
+	who, latest, err := s.RequireLatest(r)
 	if err != nil {
 		return "", err
 	}

@@ -48,12 +48,7 @@ func (s *Service) fhirRoutes(srv *api.Server) []api.Route {
 // problem (401 when unsigned).
 func signedFHIR(srv *api.Server, fn func(w http.ResponseWriter, r *http.Request, latest, snap state.Reader, who app.Signer)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		who, err := srv.Reads().Require(r)
-		if err != nil {
-			writeOutcome(w, err)
-			return
-		}
-		latest, err := srv.SnapshotAt(0)
+		who, latest, err := srv.RequireLatest(r)
 		if err != nil {
 			writeOutcome(w, err)
 			return
