@@ -28,6 +28,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("signing matches the transaction vectors", func(t *testing.T) { testVectors(t, e) })
 	t.Run("pharmacist sees each answer", func(t *testing.T) { testPharmacist(t, e) })
 	t.Run("consent, read, revoke, refusal and break-glass", func(t *testing.T) { testConsentStory(t, e) })
+	t.Run("a patient as her pseudonym at a custodian", func(t *testing.T) { testPseudonym(t, e) })
 	t.Run("explorer shows a new block within 2 s and checks a proof", func(t *testing.T) { testExplorer(t, e) })
 	t.Run("a product named like a script stays text", func(t *testing.T) { testXSS(t, e) })
 	t.Run("supply partner receives and recalls", func(t *testing.T) { testSupply(t, e) })

@@ -1,11 +1,12 @@
 // The patient portal: my records (fingerprints, no contents unless I open
 // one), my consents (grant in plain words, revoke in one click), the
 // disclosure log as a timeline (break-glass marked), and erasure.
-import { h, $, fill, dl, table, say, api, all, enc, send, attr, timeEl, short, signIn, pageReady, readRecord,
+import { h, $, fill, dl, table, say, api, all, enc, send, attr, timeEl, short, signIn, pageReady, readRecord, pseudonymAt,
   PURPOSES, purpose, BREAK_GLASS, GROUNDS, ApiError } from '/static/js/medledger.js';
 import { render } from '/static/js/fhir.js';
 
-let key = null;
+let key = null; // who signs: the patient's key, or their pseudonym at a custodian
+let patientKey = null; // the key they opened
 let records = [];
 
 const err = e => (e instanceof ApiError ? e.text : e.message);
@@ -15,7 +16,16 @@ pageReady(() => {
     example: 'keys/patient/alice.json',
     purpose: 'Open your key file (keys/patient/NAME.json) to see your records. The page decrypts it here; your key never leaves this browser.',
     accept: k => (k.id.startsWith('pat-') ? null : 'this is a member\'s key (' + k.name + '); the patient page needs a patient\'s key'),
-    onChange: k => { key = k; $('#patient').hidden = !k; if (k) load(); },
+    onChange: k => { key = patientKey = k; $('#patient').hidden = !k; if (k) { custodians(); load(); } },
+  });
+  $('#as').addEventListener('change', async ev => {
+    const org = ev.target.value;
+    fill($('#as-msg'));
+    try {
+      key = org ? await pseudonymAt(patientKey, 'records/' + org) : patientKey;
+      if (org) say($('#as-msg'), 'ok', 'You are ' + key.id + ' at ' + org + '.');
+    } catch (e) { key = patientKey; ev.target.value = ''; say($('#as-msg'), 'error', err(e)); }
+    load();
   });
   const until = new Date(Date.now() + 90 * 864e5);
   $('#until').value = until.toISOString().slice(0, 10);
@@ -25,6 +35,22 @@ pageReady(() => {
       h('span', {}, h('strong', { text: name }), ' — ', words))));
   $('#grant-form').addEventListener('submit', grant);
 });
+
+// custodians fills the choice of who to be: the patient id, or the
+// pseudonym at each hospital and clinic.
+async function custodians() {
+  const sel = $('#as');
+  fill(sel, h('option', { value: '', text: 'my patient id (' + patientKey.id + ')' }));
+  try {
+    const orgs = (await all('/v1/orgs')).filter(o => o.status === 'active' && (o.kind === 'hospital' || o.kind === 'clinic'));
+    orgs.forEach(o => sel.append(h('option', { value: o.id, text: 'my pseudonym at ' + o.name })));
+  } catch (e) { say($('#as-msg'), 'error', err(e)); }
+}
+
+// notKnown words a refusal of a pseudonym no custodian enrolled.
+const notKnown = e => (e instanceof ApiError && e.problem.title === 'unknown-signer' && key.context
+  ? key.context.replace('records/', '') + ' does not know you under a pseudonym yet: ask them to enroll you (medledger records join --at ' + key.context.replace('records/', '') + ')'
+  : err(e));
 
 async function load() {
   await Promise.all([loadRecords(), loadConsents(), loadLog(), loadGrantees()]);
@@ -48,7 +74,7 @@ async function loadRecords() {
           h('button', { type: 'button', class: 'secondary', 'data-erase': r.id, onclick: () => confirmErase(r) }, 'Erase…'))))), { id: 'record-table' }));
     }
     scopeChoices();
-  } catch (e) { say(el, 'error', err(e)); }
+  } catch (e) { say(el, 'error', notKnown(e)); }
 }
 
 async function open(r) {

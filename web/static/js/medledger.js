@@ -320,13 +320,52 @@ export async function openKeyFile(text, passphrase) {
   const signPub = fromB64(f.sign_pub), encPub = fromB64(f.enc_pub);
   const sign = await importSigningSeed(secret.slice(0, 32));
   const dh = await importX25519(secret.slice(32, 64));
+  // A patient's key also derives their pseudonyms (pseudonymAt): its seed
+  // is kept as a non-extractable HKDF key for that alone.
+  const master = f.id.startsWith('pat-') ? await crypto.subtle.importKey('raw', secret.slice(0, 32), 'HKDF', false, ['deriveBits']) : undefined;
   secret.fill(0);
   // The file's public key must be its secret's: sign and verify once.
   const probe = utf8('medledger/web key check');
   const pub = await crypto.subtle.importKey('raw', signPub, { name: 'Ed25519' }, true, ['verify']);
   const ok = await crypto.subtle.verify({ name: 'Ed25519' }, pub, await crypto.subtle.sign({ name: 'Ed25519' }, sign, probe), probe);
   if (!ok || await keyIdOf(signPub) !== f.key_id) throw new KeyFileError('the key file is damaged: its public key or key id does not match its secret');
-  return { name: f.name, id: f.id, keyId: f.key_id, signPub, encPub, sign, dh, encrypted: !!f.encrypted };
+  return { name: f.name, id: f.id, keyId: f.key_id, signPub, encPub, sign, dh, master, encrypted: !!f.encrypted };
+}
+
+// base32 is RFC 4648 base32 without padding, lowercase.
+function base32(b) {
+  const abc = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = '', bits = 0, v = 0;
+  for (const x of b) {
+    v = (v << 8) | x; bits += 8;
+    while (bits >= 5) { out += abc[(v >>> (bits - 5)) & 31]; bits -= 5; }
+  }
+  if (bits > 0) out += abc[(v << (5 - bits)) & 31];
+  return out;
+}
+
+const PSEUDONYM_SALT = 'medledger/pseudonym/v1';
+
+// pseudonymAt derives the patient's keys under a pseudonym context
+// ("records/northside-hospital"), as package pseudonym does: HKDF-SHA256 of
+// the patient's seed, salt PSEUDONYM_SALT, info "sign\n"+context and
+// "enc\n"+context; its id is "psn-" + base32(SHA-256(salt "\n" signPub)[0:15]).
+// It returns a key the page signs and decrypts with, as the patient's own.
+export async function pseudonymAt(key, context) {
+  if (!key.master) throw new KeyFileError('sign in again with your key file: this session was opened before pseudonyms, and cannot derive them');
+  const bits = async info => new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: utf8(PSEUDONYM_SALT), info: utf8(info) }, key.master, 256));
+  const signSeed = await bits('sign\n' + context), encSecret = await bits('enc\n' + context);
+  const pubOf = async (pkcs8, alg, usage) => {
+    const k = await crypto.subtle.importKey('pkcs8', pkcs8, { name: alg }, true, [usage]);
+    const x = (await crypto.subtle.exportKey('jwk', k)).x;
+    return fromB64(x.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - x.length % 4) % 4));
+  };
+  const signPub = await pubOf(concat(PKCS8_ED25519, signSeed), 'Ed25519', 'sign');
+  const encPub = await pubOf(concat(PKCS8_X25519, encSecret), 'X25519', 'deriveBits');
+  const sign = await importSigningSeed(signSeed), dh = await importX25519(encSecret);
+  signSeed.fill(0); encSecret.fill(0);
+  const id = 'psn-' + base32((await sha256(concat(utf8(PSEUDONYM_SALT + '\n'), signPub))).slice(0, 15));
+  return { name: key.name + '@' + context, id, keyId: await keyIdOf(signPub), signPub, encPub, sign, dh, context };
 }
 
 // The session: the key a person opened, kept in this browser's IndexedDB
