@@ -151,7 +151,8 @@ func (c *Client) raw(ctx context.Context, path string) ([]byte, error) {
 type Issuance struct {
 	Type    string
 	Subject string // a member ORG/NAME or an organization
-	// ValidFrom defaults to now (to the second); ValidUntil is required.
+	// ValidFrom defaults to the chain's now (the latest block's time, to
+	// the second); ValidUntil is required.
 	ValidFrom, ValidUntil time.Time
 	// Jurisdiction defaults to the issuing organization's.
 	Jurisdiction string
@@ -190,7 +191,15 @@ func (c *Client) PrepareCredential(ctx context.Context, s Signer, is Issuance) (
 		is.Jurisdiction = o.Jurisdiction
 	}
 	if is.ValidFrom.IsZero() {
+		// The chain's now, not this machine's: the block that includes
+		// the issuance is timed no earlier than the latest one (CometBFT's
+		// block time follows the previous block's votes, so it can be a
+		// block behind the wall clock), and a credential valid from the
+		// wall clock would read as not yet valid in that block.
 		is.ValidFrom = time.Now()
+		if st, err := c.Status(ctx); err == nil && !st.LatestTime.IsZero() && st.LatestTime.Before(is.ValidFrom) {
+			is.ValidFrom = st.LatestTime
+		}
 	}
 	ls, err := c.CredentialLists(ctx, org)
 	if err != nil {

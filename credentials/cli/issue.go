@@ -81,7 +81,7 @@ to --out for the holder; nothing of --claims reaches the chain.
 --type is one of (medledger credentials types says what each is):
   ` + strings.Join(credentials.TypeNames(), ", ") + `
 --valid-until DATE: a date YYYY-MM-DD is valid through the end of that day
-(UTC); --valid-from defaults to now. A credential runs at most 10 years.
+(UTC); --valid-from defaults to now (the latest block's time). A credential runs at most 10 years.
 --claims FILE: a JSON object of the holder's details the file carries, e.g.
 {"licenseNumber": "MD-204-118", "specialty": "internal medicine"}.`,
 		Example: `  medledger credentials issue --type medical-license --subject northside-hospital/dr-chen --valid-until 2028-06-30 --claims chen.json --out dr-chen.vc.jwt --as state-medical-board/registrar
