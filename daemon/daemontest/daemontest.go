@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,15 @@ func Start(t testing.TB, o Options) *Node {
 	}
 	keys := InitHome(t, home, o)
 	d, err := daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Licences: o.Licences, Plugins: o.Plugins, Services: o.Services})
+	// FreeAddr's port is free when it is picked, not when the node binds
+	// it: a test running beside may take it in between. A home of its own
+	// is made again, on other ports.
+	for try := 0; err != nil && o.Home == "" && strings.Contains(err.Error(), "address already in use") && try < 3; try++ {
+		t.Logf("start node: %v; again on other ports", err)
+		home = node.Home(filepath.Join(t.TempDir(), "home"))
+		keys = InitHome(t, home, o)
+		d, err = daemon.Start(daemon.Config{Home: home, Identities: identity.Module{}, Licences: o.Licences, Plugins: o.Plugins, Services: o.Services})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
