@@ -36,6 +36,10 @@ func TestDevSeedsDemoRecords(t *testing.T) {
 	if len(recs) != wantAlice {
 		t.Fatalf("alice has %d records, want %d", len(recs), wantAlice)
 	}
+	// The README's tour reads rec-2 as alice's and rec-1 as bob's.
+	if recs[0].ID != "rec-2" {
+		t.Errorf("alice's first record is %s: the README's tour reads rec-2 with her consent", recs[0].ID)
+	}
 	// Dana's record is under her pseudonym at northside-hospital, not her
 	// patient id.
 	var danas []records.Record

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/medledger/medledger/client"
@@ -22,7 +24,13 @@ func seed(ctx context.Context, s cmdline.SeedEnv) (string, error) {
 		return "", fmt.Errorf("demo records not seeded: %w", err)
 	}
 	n, psn := 0, ""
-	for _, doc := range demo.Documents() {
+	// Dana's come last, so that the others keep the ids the README's tour
+	// reads (rec-1 is bob's, rec-2 alice's).
+	docs := demo.Documents()
+	slices.SortStableFunc(docs, func(a, b demo.Document) int {
+		return cmp.Compare(boolInt(a.Patient == demoPseudonymous), boolInt(b.Patient == demoPseudonymous))
+	})
+	for _, doc := range docs {
 		p, err := s.Signer(doc.Patient)
 		if err != nil {
 			return "", fmt.Errorf("demo records not seeded: %w", err)
@@ -70,4 +78,11 @@ func enrollDemo(ctx context.Context, s cmdline.SeedEnv, by, p client.Signer) (st
 	}
 	_, err = s.Client.Send(ctx, by, records.TypeEnroll, records.EnrollBody{Pseudonym: k.ID(), SignKey: k.SignPub(), EncKey: k.EncPub()}, "commit")
 	return k.ID(), err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
