@@ -29,6 +29,12 @@ const (
 	// ExtWrappedKey carries a document's data key wrapped for the reader's
 	// X25519 key (base64), on the meta of a Binary of $everything.
 	ExtWrappedKey = "urn:medledger:wrapped-key"
+	// ExtConfidentiality carries "R" for a sensitive document (HL7
+	// confidentiality restricted); ExtSensitivity then its sensitivity tag
+	// for the patient, never the code: the records/add carries both, and
+	// ExtCategory is "restricted".
+	ExtConfidentiality = "urn:medledger:confidentiality"
+	ExtSensitivity     = "urn:medledger:sensitivity"
 	// ExtDisclosure carries the disclosure sequence of a granted read.
 	ExtDisclosure = "urn:medledger:disclosure"
 	// VaultLocation prefixes a vault ref in a transaction-response location.
@@ -278,7 +284,11 @@ type facadeBundle struct {
 // digest), ExtCategory and ExtResourceTypes: what the clinician puts in the
 // records/add transaction it then signs and submits for the patient. The
 // patient parameter is required so the request names whose documents these
-// are; the chain checks the patient when the records/add commits.
+// are; the chain checks the patient when the records/add commits. A
+// sensitive entry (an HL7 ActCode sensitivity in its meta.security, or the
+// sensitivity parameter for all of them) is answered as POST
+// /v1/records/documents answers one: category restricted, with
+// ExtConfidentiality and ExtSensitivity (its tag, never the code).
 func (s *Service) fhirTransaction(w http.ResponseWriter, r *http.Request) {
 	snap := s.Store.Latest()
 	v, err := s.verifySigned(r, snap, fhir.MaxDocumentSize)
@@ -296,7 +306,8 @@ func (s *Service) fhirTransaction(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, tx.ErrUnauthorized.New("only clinicians of %s store documents on this node; %s is %s of %s", s.Org, who.ID, who.Role, who.Org))
 		return
 	}
-	if _, err := patientParam(r); err != nil {
+	patient, err := patientParam(r)
+	if err != nil {
 		writeOutcome(w, err)
 		return
 	}
@@ -310,19 +321,41 @@ func (s *Service) fhirTransaction(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, err)
 		return
 	}
-	out := facadeBundle{ResourceType: "Bundle", Type: fhir.BundleTransactionResponse}
-	for _, e := range entries {
+	// Every entry is checked (valid FHIR R4, and a sensitive one tagged)
+	// before any is stored: a bundle is kept whole or not at all.
+	type checked struct {
+		parsed        fhir.Parsed
+		category, tag string
+	}
+	cs := make([]checked, len(entries))
+	for i, e := range entries {
 		parsed, err := fhir.Validate(e.Doc)
+		var code string
+		if err == nil {
+			code, err = sensitivityOf(r, e.Doc)
+		}
+		cs[i] = checked{parsed: parsed, category: fhir.Category(parsed.ResourceType, e.Doc)}
+		if err == nil && code != "" {
+			cs[i].tag, err = s.Tag(patient, code)
+			cs[i].category = records.CategoryRestricted
+		}
 		if err != nil {
 			writeOutcome(w, err)
 			return
 		}
+	}
+	out := facadeBundle{ResourceType: "Bundle", Type: fhir.BundleTransactionResponse}
+	for i, e := range entries {
+		parsed, tag := cs[i].parsed, cs[i].tag
 		rec, err := s.Vault.Put(r.Context(), e.Doc)
 		if err != nil {
 			writeOutcome(w, err)
 			return
 		}
-		ext := []extension{{URL: ExtDigest, ValueString: rec.Digest.String()}, {URL: ExtCategory, ValueString: fhir.Category(parsed.ResourceType, e.Doc)}}
+		ext := []extension{{URL: ExtDigest, ValueString: rec.Digest.String()}, {URL: ExtCategory, ValueString: cs[i].category}}
+		if tag != "" {
+			ext = append(ext, extension{URL: ExtConfidentiality, ValueString: records.ConfidentialityRestricted}, extension{URL: ExtSensitivity, ValueString: tag})
+		}
 		for _, t := range parsed.Types {
 			ext = append(ext, extension{URL: ExtResourceTypes, ValueString: t})
 		}

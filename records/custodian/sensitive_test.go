@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -171,5 +172,78 @@ func TestSensitiveRecords(t *testing.T) {
 	}
 	if !found[control] {
 		t.Fatal("the storage search does not find the control file: it proves nothing")
+	}
+}
+
+// TestFHIRTransactionSensitive: POST /fhir marks a sensitive entry as
+// POST /v1/records/documents does (issue 10, point 3): an entry labelled
+// HIV in its meta.security comes back restricted, with confidentiality R
+// and the patient's tag (the one the patient reads for HIV), never the
+// code; its records/add commits a restricted record; the unlabelled
+// entries keep their category.
+func TestFHIRTransactionSensitive(t *testing.T) {
+	ctx := context.Background()
+	v, closeVault, err := disk.OpenVault(ctx, filepath.Join(t.TempDir(), "vault"), filepath.Join(t.TempDir(), "kek.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := sha256.Sum256([]byte("node key of the FHIR transaction test"))
+	svc := &custodian.Service{Org: "northside-hospital", Vault: v, IDs: identity.Module{}, CloseVault: closeVault, NodeKey: ed25519.NewKeyFromSeed(seed[:])}
+	plugins := append(daemontest.Core(), daemon.Plugin{Module: records.Module{}, Routes: records.HTTPRoutes, Codes: records.Codes})
+	n := daemontest.Start(t, daemontest.Options{Plugins: plugins, Services: []daemon.Service{svc}})
+	chen, alice := n.Signer("northside-hospital/dr-chen"), n.Signer("patient/alice")
+
+	plain, err := os.ReadFile("../../fhir/testdata/valid/observation-potassium-alice.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := func(doc []byte) string {
+		return `{"fullUrl":"urn:uuid:` + fmt.Sprintf("%x", sha256.Sum256(doc))[:8] + `-0000-4000-8000-000000000000","resource":` + string(doc) + `,"request":{"method":"POST","url":"Observation"}}`
+	}
+	bundle := []byte(`{"resourceType":"Bundle","type":"transaction","entry":[` + entry(plain) + `,` + entry(hivDoc(t)) + `]}`)
+	st, b := fhirDo(t, n.URL(), "POST", "/fhir?patient="+alice.Key.ID, bundle, &chen)
+	if st != 200 {
+		t.Fatalf("transaction: %d %s", st, b)
+	}
+	if bytes.Contains(b, []byte("HIV")) {
+		t.Fatalf("the answer names the sensitivity: %s", b)
+	}
+	tr := validBundle(t, "transaction-response", b)
+	if len(tr.Entry) != 2 {
+		t.Fatalf("%d entries: %s", len(tr.Entry), b)
+	}
+	tags, err := n.Client.SensitivityTags(ctx, alice, alice.Key.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hivTag string
+	for _, tg := range tags {
+		if tg.Code == "HIV" {
+			hivTag = tg.Tag
+		}
+	}
+	for i, e := range tr.Entry {
+		ext := map[string]string{}
+		for _, x := range e.Extension {
+			ext[x.URL] = x.ValueString
+		}
+		sensitive := i == 1
+		if sensitive != (ext[custodian.ExtCategory] == records.CategoryRestricted) ||
+			sensitive != (ext[custodian.ExtConfidentiality] == records.ConfidentialityRestricted) ||
+			sensitive != (ext[custodian.ExtSensitivity] == hivTag && hivTag != "") {
+			t.Fatalf("entry %d (sensitive %v): %v", i, sensitive, ext)
+		}
+		res, err := n.Client.Send(ctx, chen, records.TypeAdd, records.AddBody{Patient: alice.Key.ID, ResourceTypes: []string{"Observation"},
+			Category: ext[custodian.ExtCategory], Confidentiality: ext[custodian.ExtConfidentiality], Sensitivity: ext[custodian.ExtSensitivity],
+			Digest: ext[custodian.ExtDigest], Ref: strings.TrimPrefix(e.Response.Location, custodian.VaultLocation)}, "commit")
+		if err != nil {
+			t.Fatalf("add entry %d: %v", i, err)
+		}
+		if sensitive {
+			rec, err := n.Client.Record(ctx, alice, eventAttr(res.Events, records.EventAdded, "record"))
+			if err != nil || rec.Confidentiality != records.ConfidentialityRestricted || rec.Sensitivity != hivTag {
+				t.Fatalf("the HIV entry's record: %v %+v", err, rec)
+			}
+		}
 	}
 }
