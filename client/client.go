@@ -314,7 +314,7 @@ func (c *Client) Send(ctx context.Context, s Signer, typ string, body any, mode 
 	}
 	res, err := c.Submit(ctx, raw, mode)
 	if err != nil && mode == "commit" && !IsProblem(err) && ctx.Err() == nil {
-		return c.Settle(ctx, raw, err)
+		return c.settle(ctx, &s, raw, err)
 	}
 	return res, err
 }
@@ -351,12 +351,28 @@ const SettleWait = 10 * time.Second
 // result (a refusal in its block as an *Error, as Submit would); else an
 // *OutcomeUnknownError.
 func (c *Client) Settle(ctx context.Context, raw []byte, sendErr error) (api.TxResponse, error) {
+	return c.settle(ctx, nil, raw, sendErr)
+}
+
+// settle is Settle, with the look-ups signed by s when it is not nil: a
+// transaction about a patient shows its events (the ids it made) only to
+// its signer (api.Private), and its sender wants them.
+func (c *Client) settle(ctx context.Context, s *Signer, raw []byte, sendErr error) (api.TxResponse, error) {
 	hash := fmt.Sprintf("%X", tx.Hash(raw))
 	ctx, cancel := context.WithTimeout(ctx, SettleWait)
 	defer cancel()
 	var lookupErr error
 	for {
-		r, err := c.Tx(ctx, hash, false)
+		var r api.TxResponse
+		var err error
+		if s != nil {
+			r, err = c.TxAs(ctx, *s, hash, false)
+		}
+		if s == nil || err != nil && !IsCode(err, "api", "not-found") {
+			// Unsigned too: a signature a proxy broke (another Host)
+			// still learns the outcome, if not the events.
+			r, err = c.Tx(ctx, hash, false)
+		}
 		switch {
 		case err == nil && r.Code == 0:
 			r.Committed, r.Mode = true, "commit"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/client"
+	"github.com/medledger/medledger/identity"
 	"github.com/medledger/medledger/notary"
 )
 
@@ -159,5 +160,53 @@ func TestVerifyStaleView(t *testing.T) {
 	_, err = node.Client.VerifyAnchor(ctx, fresh, strings.Repeat("cd", 32))
 	if !errors.As(err, &na) || na.ProvenHeight < made[1].Height || time.Since(na.ProvenTime) > maxAge {
 		t.Errorf("honest, absent: %v, want a fresh proof of absence", err)
+	}
+}
+
+// TestCommitCutSigned: a transaction about a patient whose commit answer
+// was cut is looked up signed by its sender, so that its events (what it
+// made) come back, which an unsigned look-up of a private transaction
+// does not show.
+func TestCommitCutSigned(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fwd := func(method, target string) (*http.Response, error) {
+			req, _ := http.NewRequestWithContext(r.Context(), method, node.URL()+target, r.Body)
+			req.Header = r.Header.Clone()
+			req.Host = r.Host // as a reverse proxy keeps it: the signature covers it
+			return http.DefaultClient.Do(req)
+		}
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/tx") {
+			if res, err := fwd(http.MethodPost, "/v1/tx?mode=sync"); err == nil {
+				res.Body.Close()
+			}
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		res, err := fwd(r.Method, r.URL.RequestURI())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		w.Header().Set("Content-Type", res.Header.Get("Content-Type"))
+		w.WriteHeader(res.StatusCode)
+		io.Copy(w, res.Body)
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL)
+	bob := node.Signer("patient/bob")
+	res, err := c.Send(ctx, bob, identity.TypePatientGuardians, identity.GuardiansBody{Guardians: []string{"northside-hospital", "lakeside-clinic"}, Threshold: 2}, "commit")
+	if err != nil || !res.Committed {
+		t.Fatalf("cut, then settled: %+v %v", res, err)
+	}
+	found := false
+	for _, ev := range res.Events {
+		found = found || ev.Type == identity.EventGuardiansSet
+	}
+	if !found || res.Redacted {
+		t.Fatalf("the settled guardians transaction lacks its events (redacted %v): %+v", res.Redacted, res.Events)
 	}
 }
