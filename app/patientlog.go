@@ -35,6 +35,10 @@ const (
 	PatientFreezeRequested   = "freeze-requested"   // a guardian asked to freeze (not yet the threshold)
 	PatientFrozen            = "frozen"             // no grant, no read on consent, no erasure
 	PatientUnfrozen          = "unfrozen"           // a rotation or a recovery lifted the freeze
+	// PatientGuardiansRead: someone but the patient asked to read their
+	// guardians or recoveries (Actor; Reason "granted" or "refused";
+	// Recovery when one recovery was read).
+	PatientGuardiansRead = "guardians-read"
 )
 
 // PatientEvent is one identity event of a patient, as the log keeps it.

@@ -40,6 +40,9 @@ var identityAllowed = map[string][]string{
 	identity.TypeRecoveryApprove: everyone(),
 	identity.TypeRecoveryCancel:  everyone(),
 	identity.TypePatientFreeze:   everyone(),
+	// Anyone may ask to read a patient's guardians; the handler decides
+	// and logs it (granted or refused), the transaction succeeds.
+	identity.TypeLookup: everyone(),
 }
 
 // everyone is every kind/role of identity.RolesByKind, and a patient.
@@ -248,6 +251,10 @@ func identityCases() map[string]matrixCase {
 				return txs
 			},
 			body: func(_ *chaintest.Consortium, s matrixSigner) any { return identity.FreezeBody{Patient: ward(s.ID)} },
+		},
+		identity.TypeLookup: {
+			setup: func(ch *chaintest.Chain, c *chaintest.Consortium) [][]byte { return wardSetup(ch, c, "") },
+			body:  func(_ *chaintest.Consortium, s matrixSigner) any { return identity.LookupBody{Patient: ward(s.ID)} },
 		},
 	}
 }

@@ -30,10 +30,13 @@ var (
 	ErrRecoveryClosed   = medledger.Code{Codespace: Codespace, Code: 22, Slug: "recovery-closed", Kind: medledger.KindConflict}
 	ErrAlreadyApproved  = medledger.Code{Codespace: Codespace, Code: 23, Slug: "already-approved", Kind: medledger.KindConflict}
 	ErrRecoveryPending  = medledger.Code{Codespace: Codespace, Code: 24, Slug: "recovery-pending", Kind: medledger.KindConflict}
+	// ErrLookupRequired: a read of a patient's guardians or recoveries by
+	// anyone but the patient came without the identity/lookup that logs it.
+	ErrLookupRequired = medledger.Code{Codespace: Codespace, Code: 25, Slug: "lookup-required", Kind: medledger.KindInvalid}
 )
 
 // Codes lists every identity code.
 var Codes = []medledger.Code{ErrInvalid, ErrOrgExists, ErrOrgNotFound, ErrMemberExists, ErrMemberNotFound, ErrProposalNotFound,
 	ErrProposalClosed, ErrAlreadyVoted, ErrNotOwnOrg, ErrBadKey, ErrPatientExists, ErrRoleNotAllowed, ErrProposalExpired,
 	ErrSelf, ErrWrongStatus, ErrPatientNotFound, ErrPseudonymExists, ErrFrozen, ErrNoGuardians, ErrNotGuardian, ErrRecoveryNotFound,
-	ErrRecoveryClosed, ErrAlreadyApproved, ErrRecoveryPending}
+	ErrRecoveryClosed, ErrAlreadyApproved, ErrRecoveryPending, ErrLookupRequired}

@@ -2,7 +2,7 @@ package identity_test
 
 import (
 	"context"
-	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/medledger/medledger/api"
@@ -42,19 +42,37 @@ func TestGuardianReads(t *testing.T) {
 	rcv := open[0].ID
 
 	guardians, recoveries, one := "/v1/patients/"+bob.Key.ID+"/guardians", "/v1/patients/"+bob.Key.ID+"/recoveries", "/v1/recoveries/"+rcv
+	// Each read as a client makes it: signed, and by anyone but the
+	// patient with the identity/lookup that logs it.
 	read := func(who, path string, want int) {
 		t.Helper()
-		res, b := node.GetAs(t, node.Signer(who), path)
-		if res.StatusCode != want {
-			t.Errorf("GET %s as %s: %d, want %d: %s", path, who, res.StatusCode, want, b)
-			return
+		s := node.Signer(who)
+		var err error
+		switch path {
+		case guardians:
+			_, err = node.Client.Guardians(ctx, s, bob.Key.ID)
+		case recoveries:
+			_, err = node.Client.OpenRecoveries(ctx, s, bob.Key.ID)
+		default:
+			_, err = node.Client.Recovery(ctx, s, strings.TrimPrefix(path, "/v1/recoveries/"))
 		}
-		if want == 403 {
-			var p api.Problem
-			json.Unmarshal(b, &p)
-			if p.Type != api.ProblemType(identity.Codespace, identity.ErrNotGuardian.Slug) || p.Detail == "" {
-				t.Errorf("GET %s as %s: %+v, want identity/not-guardian with a detail", path, who, p)
-			}
+		switch {
+		case want == 200 && err != nil:
+			t.Errorf("GET %s as %s: %v, want it served", path, who, err)
+		case want == 403 && !client.IsCode(err, identity.Codespace, identity.ErrNotGuardian.Slug):
+			t.Errorf("GET %s as %s: %v, want identity/not-guardian", path, who, err)
+		case want == 403 && !strings.Contains(err.Error(), "may not read"):
+			t.Errorf("GET %s as %s: %v, want a detail that says who may", path, who, err)
+		}
+	}
+	// Signed but without the lookup: a guardian is told to send it; the
+	// patient needs none.
+	for _, path := range []string{guardians, recoveries, one} {
+		if res, b := node.GetAs(t, dana, path); res.StatusCode != 400 || !strings.Contains(string(b), identity.TypeLookup) {
+			t.Errorf("GET %s as dana without a lookup: %d %s, want identity/lookup-required", path, res.StatusCode, b)
+		}
+		if res, b := node.GetAs(t, bob, path); res.StatusCode != 200 {
+			t.Errorf("GET %s as bob: %d %s", path, res.StatusCode, b)
 		}
 	}
 	for _, path := range []string{guardians, recoveries, one} {
@@ -80,8 +98,7 @@ func TestGuardianReads(t *testing.T) {
 			read(c.who, path, c.status)
 		}
 	}
-	var g identity.Guardians
-	if err := node.Client.GetAs(ctx, dana, guardians, &g); err != nil || g.Threshold != 2 || len(g.Guardians) != 3 {
+	if g, err := node.Client.Guardians(ctx, dana, bob.Key.ID); err != nil || g.Threshold != 2 || len(g.Guardians) != 3 {
 		t.Fatalf("bob's guardians, read by dana: %v, %+v", err, g)
 	}
 	if r, err := node.Client.Recovery(ctx, node.Signer("drug-regulator/inspector"), rcv); err != nil || r.RequestedBy != dana.Key.ID {

@@ -1,6 +1,8 @@
 package identity
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"github.com/medledger/medledger/api"
 	"github.com/medledger/medledger/app"
 	"github.com/medledger/medledger/state"
+	"github.com/medledger/medledger/tx"
 )
 
 // HTTPRoutes are the identity module's read-only REST routes. Those about
@@ -147,11 +150,13 @@ var Private = []api.Private{
 	{StatePrefix: prefixRecoveryDue, Audit: Auditor},
 	// An enrolment may name the patient's first guardians.
 	{TxPrefix: TypeEnrollPatient, Audit: Auditor},
+	// A lookup names the patient and who read their guardians.
+	{TxPrefix: TypeLookup, Audit: Auditor},
 }
 
 // guardianNote ends the summary of the routes about a patient's guardians
 // and recoveries.
-const guardianNote = " (signed request, RFC 9421: the patient, one of their guardians, or a regulator's inspector)"
+const guardianNote = " (signed request, RFC 9421: the patient, one of their guardians, or a regulator's inspector; anyone but the patient with their signed identity/lookup in the Medledger-Lookup header, which puts the read on the patient's log)"
 
 // Auditor reports whether who has an audit duty over every patient's
 // identity: a regulator's inspector.
@@ -189,7 +194,7 @@ func guardianRead(s *api.Server, fn func(w http.ResponseWriter, r *http.Request,
 			api.WriteProblem(w, r, err)
 			return
 		}
-		if err := MayReadGuardians(latest, who.Signer, r.PathValue("id")); err != nil {
+		if err := logRead(s, r, latest, who.Signer, r.PathValue("id"), LookupBody{Patient: r.PathValue("id")}); err != nil {
 			api.WriteProblem(w, r, err)
 			return
 		}
@@ -212,7 +217,7 @@ func oneRecovery(s *api.Server) http.HandlerFunc {
 			api.WriteProblem(w, r, ErrRecoveryNotFound.New("no recovery %s", medledger.Quote(id)))
 			return
 		}
-		if err := MayReadGuardians(latest, who.Signer, rec.Patient, append([]string{rec.RequestedBy}, rec.Approvals...)...); err != nil {
+		if err := logRead(s, r, latest, who.Signer, rec.Patient, LookupBody{Recovery: id}, append([]string{rec.RequestedBy}, rec.Approvals...)...); err != nil {
 			api.WriteProblem(w, r, err)
 			return
 		}
@@ -225,4 +230,61 @@ func oneRecovery(s *api.Server) http.HandlerFunc {
 			api.WriteJSON(w, rec)
 		})(w, r)
 	}
+}
+
+// logRead decides the read r of patient's guardians or recoveries by who
+// (MayReadGuardians, with also as there) and puts it on the patient's log
+// before it is answered: the patient reads at once; anyone else MUST
+// carry, in LookupHeader, their own signed identity/lookup of want, which
+// is committed here (the chain decides it and notes it on the patient's
+// log, granted or refused). A refused read answers identity/not-guardian;
+// one without the lookup identity/lookup-required (a reader who may not
+// read at all identity/not-guardian at once: there is nothing to log but
+// an attempt they did not sign).
+func logRead(s *api.Server, r *http.Request, latest state.Reader, who app.Signer, patient string, want LookupBody, also ...string) error {
+	if who.Kind == app.KindPatient && who.ID == patient {
+		return nil
+	}
+	h := r.Header.Get(LookupHeader)
+	wantJSON, _ := json.Marshal(want)
+	if h == "" {
+		if err := MayReadGuardians(latest, who, patient, also...); err != nil {
+			return err
+		}
+		return ErrLookupRequired.New("a read of patient %s's guardians and recoveries by anyone but the patient is logged on the patient's log: send your signed %s transaction %s (base64) in the %s header", patient, TypeLookup, wantJSON, LookupHeader)
+	}
+	raw, err := base64.StdEncoding.DecodeString(h)
+	if err != nil {
+		return ErrLookupRequired.New("the %s header is not base64: %v", LookupHeader, err)
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return err
+	}
+	var b LookupBody
+	if t.Type != TypeLookup || json.Unmarshal(t.Body, &b) != nil || t.Signer != who.ID || b != want {
+		return ErrLookupRequired.New("the %s header must hold a %s by %s of %s", LookupHeader, TypeLookup, who.ID, wantJSON)
+	}
+	c, err := s.SubmitCommit(r.Context(), raw)
+	if err != nil {
+		return err
+	}
+	outcome, missing := "", ""
+	for _, ev := range c.Result.Events {
+		if ev.Type != EventLookedUp {
+			continue
+		}
+		for _, a := range ev.Attributes {
+			switch a.Key {
+			case "outcome":
+				outcome = a.Value
+			case "missing":
+				missing = a.Value
+			}
+		}
+	}
+	if outcome != LookupGranted {
+		return ErrNotGuardian.New("%s (refused by the chain in block %d, and on the patient's log)", missing, c.Height)
+	}
+	return nil
 }

@@ -65,6 +65,7 @@ var Policies = map[string]app.Policy{
 	TypeRecoveryApprove:  patientPolicies[TypeRecoveryApprove],
 	TypeRecoveryCancel:   patientPolicies[TypeRecoveryCancel],
 	TypePatientFreeze:    patientPolicies[TypePatientFreeze],
+	TypeLookup:           lookupPolicy,
 }
 
 func (m Module) Routes() []app.Route {
@@ -74,9 +75,10 @@ func (m Module) Routes() []app.Route {
 		TypeRotateKey: rotateKey, TypeEnrollPatient: enrollPatient,
 		TypePatientRotate: patientRotate, TypePatientGuardians: patientGuardians, TypeRecoveryRequest: recoveryRequest,
 		TypeRecoveryApprove: recoveryApprove, TypeRecoveryCancel: recoveryCancel, TypePatientFreeze: patientFreeze,
+		TypeLookup: lookup,
 	}
 	types := []string{TypePropose, TypeVote, TypeAddMember, TypeSuspendMember, TypeReinstateMember, TypeRotateKey, TypeEnrollPatient,
-		TypePatientRotate, TypePatientGuardians, TypeRecoveryRequest, TypeRecoveryApprove, TypeRecoveryCancel, TypePatientFreeze}
+		TypePatientRotate, TypePatientGuardians, TypeRecoveryRequest, TypeRecoveryApprove, TypeRecoveryCancel, TypePatientFreeze, TypeLookup}
 	routes := make([]app.Route, 0, len(types))
 	for _, t := range types {
 		routes = append(routes, app.Route{Type: t, Policy: Policies[t], Handle: h[t]})

@@ -86,6 +86,12 @@ func identityWords(e *records.IdentityEvent) string {
 		return "frozen (by the " + e.Reason + "): no new access, no reads under consent, no erasure until a new key is in force"
 	case app.PatientUnfrozen:
 		return "no longer frozen (" + e.Reason + ")"
+	case app.PatientGuardiansRead:
+		what := "the guardians and recoveries"
+		if e.Recovery != "" {
+			what = e.Recovery
+		}
+		return fmt.Sprintf("%s asked to read %s: %s", e.Actor, what, e.Reason)
 	}
 	return e.Event
 }

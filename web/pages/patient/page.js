@@ -200,6 +200,7 @@ const IDENTITY = {
   'freeze-requested': e => e.actor + ' asked to freeze your identity (' + e.approvals + ' of ' + e.threshold + ').',
   'frozen': e => 'Your identity was frozen (by the ' + e.reason + '): no new access, no reads under your consents, no erasure until a new key is in force.',
   'unfrozen': e => 'Your identity is no longer frozen.',
+  'guardians-read': e => e.actor + ' asked to read ' + (e.recovery ? 'recovery ' + e.recovery : 'your guardians and recoveries') + (e.reason === 'granted' ? ' (allowed).' : ' (refused).'),
 };
 
 function identityItem(d) {
