@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/medledger/medledger"
@@ -157,32 +156,6 @@ var Private = []api.Private{
 // guardianNote ends the summary of the routes about a patient's guardians
 // and recoveries.
 const guardianNote = " (signed request, RFC 9421: the patient, one of their guardians, or a regulator's inspector; anyone but the patient with their signed identity/lookup in the Medledger-Lookup header, which puts the read on the patient's log)"
-
-// Auditor reports whether who has an audit duty over every patient's
-// identity: a regulator's inspector.
-func Auditor(who app.Signer) bool {
-	return who.Kind == app.KindMember && who.OrgKind == KindRegulator && who.Role == RoleInspector
-}
-
-// MayReadGuardians decides, from state r, whether who may read patient's
-// guardians and recoveries: the patient; one of the guardians they named
-// (a patient or member named, or an admin or, at a hospital or clinic, a
-// clinician of an organization named: whoever may approve a recovery);
-// a guardian among also (those who asked for or approved the recovery
-// read); an auditor. Others get identity/not-guardian. Whom a patient
-// trusts, and who is taking their identity over, is about the patient
-// (DESIGN.md: metadata about a patient is PHI too).
-func MayReadGuardians(r state.Reader, who app.Signer, patient string, also ...string) error {
-	if who.Kind == app.KindPatient && who.ID == patient || Auditor(who) {
-		return nil
-	}
-	g, _ := loadGuardians(r, patient)
-	if _, ok := actingGuardian(who, append(slices.Clone(g.Guardians), also...)); ok {
-		return nil
-	}
-	return ErrNotGuardian.New("%s may not read patient %s's guardians and recoveries: the patient, their guardians (a patient or member named, or an admin or clinician of an organization named) and a regulator's inspectors do",
-		who.ID, medledger.Quote(patient))
-}
 
 // guardianRead serves fn, from the state the request asks for, to a signer
 // MayReadGuardians allows for the patient the path's id names (in the

@@ -2,9 +2,11 @@ package identity
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/medledger/medledger"
 	"github.com/medledger/medledger/app"
+	"github.com/medledger/medledger/state"
 )
 
 // A read of a patient's guardians or recoveries by anyone but the patient
@@ -67,4 +69,30 @@ func lookup(ctx *app.Context, raw json.RawMessage) error {
 		Recovery: b.Recovery, Reason: outcome, Height: ctx.Height, Time: ctx.Time, TxHash: ctx.TxHash})
 	ctx.Emit(EventLookedUp, "patient", patient, "reader", ctx.Signer.ID, "recovery", b.Recovery, "outcome", outcome, "missing", missing)
 	return nil
+}
+
+// Auditor reports whether who has an audit duty over every patient's
+// identity: a regulator's inspector.
+func Auditor(who app.Signer) bool {
+	return who.Kind == app.KindMember && who.OrgKind == KindRegulator && who.Role == RoleInspector
+}
+
+// MayReadGuardians decides, from state r, whether who may read patient's
+// guardians and recoveries: the patient; one of the guardians they named
+// (a patient or member named, or an admin or, at a hospital or clinic, a
+// clinician of an organization named: whoever may approve a recovery);
+// a guardian among also (those who asked for or approved the recovery
+// read); an auditor. Others get identity/not-guardian. Whom a patient
+// trusts, and who is taking their identity over, is about the patient
+// (DESIGN.md: metadata about a patient is PHI too).
+func MayReadGuardians(r state.Reader, who app.Signer, patient string, also ...string) error {
+	if who.Kind == app.KindPatient && who.ID == patient || Auditor(who) {
+		return nil
+	}
+	g, _ := loadGuardians(r, patient)
+	if _, ok := actingGuardian(who, append(slices.Clone(g.Guardians), also...)); ok {
+		return nil
+	}
+	return ErrNotGuardian.New("%s may not read patient %s's guardians and recoveries: the patient, their guardians (a patient or member named, or an admin or clinician of an organization named) and a regulator's inspectors do",
+		who.ID, medledger.Quote(patient))
 }
