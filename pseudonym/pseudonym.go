@@ -209,6 +209,25 @@ func (o Ownership) Verify(patientPub, pseudonymPub ed25519.PublicKey, audience, 
 	return nil
 }
 
+// CheckRequest checks an enrolment request as far as it can without the
+// patient's key: the pseudonym's keys have their sizes, id is the
+// pseudonym of signKey, and the ownership proof o is for that pseudonym,
+// context and audience and names a patient and a nonce. The signatures
+// are o.Verify's, with the patient's key as the chain holds it.
+func CheckRequest(id string, signKey, encKey []byte, o Ownership, context, audience string) error {
+	switch {
+	case len(signKey) != ed25519.PublicKeySize || len(encKey) != 32:
+		return errors.New("sign_key and enc_key must be 32-byte public keys")
+	case id != ID(signKey):
+		return errors.New("the pseudonym is not the one of sign_key")
+	case o.Pseudonym != id || o.Context != context || o.Audience != audience:
+		return errors.New("the ownership proof is not for this pseudonym, context and audience")
+	case o.Patient == "" || o.Nonce == "":
+		return errors.New("the ownership proof names no patient or nonce")
+	}
+	return nil
+}
+
 // Link proves to Audience that pseudonyms A and B are one holder's,
 // without naming the patient: each key signs the statement over the
 // audience's Nonce.

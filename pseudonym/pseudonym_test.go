@@ -250,3 +250,38 @@ func FuzzVerify(f *testing.F) {
 		_ = IsID(psn)
 	})
 }
+
+// TestCheckRequest: an enrolment request is consistent only when its keys
+// have their sizes, its id is its signing key's and its proof is for that
+// pseudonym, context and audience, with a patient and a nonce.
+func TestCheckRequest(t *testing.T) {
+	master := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
+	k, err := Derive(master, "records/northside-hospital")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Own(master, "pat-x", k, "northside-hospital", "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := func(id string, sign, enc []byte, o Ownership, ctx, aud string) error {
+		return CheckRequest(id, sign, enc, o, ctx, aud)
+	}
+	if err := ok(k.ID(), k.SignPub(), k.EncPub(), o, "records/northside-hospital", "northside-hospital"); err != nil {
+		t.Fatalf("a consistent request: %v", err)
+	}
+	other, _ := Derive(master, "records/lakeside-clinic")
+	noNonce := o
+	noNonce.Nonce = ""
+	for name, err := range map[string]error{
+		"short key":        ok(k.ID(), k.SignPub()[:31], k.EncPub(), o, "records/northside-hospital", "northside-hospital"),
+		"another id":       ok(other.ID(), k.SignPub(), k.EncPub(), o, "records/northside-hospital", "northside-hospital"),
+		"another context":  ok(k.ID(), k.SignPub(), k.EncPub(), o, "records/lakeside-clinic", "northside-hospital"),
+		"another audience": ok(k.ID(), k.SignPub(), k.EncPub(), o, "records/northside-hospital", "lakeside-clinic"),
+		"no nonce":         ok(k.ID(), k.SignPub(), k.EncPub(), noNonce, "records/northside-hospital", "northside-hospital"),
+	} {
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

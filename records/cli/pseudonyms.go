@@ -89,19 +89,10 @@ func ParseEnrolment(b []byte) (Enrolment, error) {
 	if err := strictJSON(b, &e); err != nil {
 		return e, err
 	}
-	switch {
-	case e.Format != EnrolmentFormat:
+	if e.Format != EnrolmentFormat {
 		return e, fmt.Errorf("format %.60q is not %s", e.Format, EnrolmentFormat)
-	case len(e.SignKey) != ed25519.PublicKeySize || len(e.EncKey) != 32:
-		return e, errors.New("sign_key and enc_key must be 32-byte public keys")
-	case e.Pseudonym != pseudonym.ID(e.SignKey):
-		return e, errors.New("pseudonym is not the one of sign_key")
-	case e.Ownership.Pseudonym != e.Pseudonym || e.Ownership.Context != records.Context(e.Custodian) || e.Ownership.Audience != e.Custodian:
-		return e, errors.New("the ownership proof is not for this pseudonym and custodian")
-	case e.Ownership.Patient == "" || e.Ownership.Nonce == "":
-		return e, errors.New("the ownership proof names no patient or nonce")
 	}
-	return e, nil
+	return e, pseudonym.CheckRequest(e.Pseudonym, e.SignKey, e.EncKey, e.Ownership, records.Context(e.Custodian), e.Custodian)
 }
 
 // Verify checks the request's proof against the patient's signing key as

@@ -141,14 +141,9 @@ func ParseEnrolment(b []byte) (Enrolment, error) {
 		return e, fmt.Errorf("%w: format %.60q is not %s", ErrInput, e.Format, EnrolmentFormat)
 	case !trials.ValidTrialID(e.Trial):
 		return e, fmt.Errorf("%w: trial %.40q is not a trial id", ErrInput, e.Trial)
-	case len(e.SignKey) != ed25519.PublicKeySize || len(e.EncKey) != 32:
-		return e, fmt.Errorf("%w: sign_key and enc_key must be 32-byte public keys", ErrInput)
-	case e.Subject != pseudonym.ID(e.SignKey):
-		return e, fmt.Errorf("%w: subject is not the pseudonym of sign_key", ErrInput)
-	case e.Ownership.Pseudonym != e.Subject || e.Ownership.Context != trials.Context(e.Trial) || e.Ownership.Audience != e.Site:
-		return e, fmt.Errorf("%w: the ownership proof is not for this pseudonym, trial and site", ErrInput)
-	case e.Ownership.Patient == "" || e.Ownership.Nonce == "":
-		return e, fmt.Errorf("%w: the ownership proof names no patient or nonce", ErrInput)
+	}
+	if err := pseudonym.CheckRequest(e.Subject, e.SignKey, e.EncKey, e.Ownership, trials.Context(e.Trial), e.Site); err != nil {
+		return e, fmt.Errorf("%w: %v", ErrInput, err)
 	}
 	return e, nil
 }
