@@ -279,12 +279,12 @@ func (a *App) checkTx(raw, hash []byte) *abci.ResponseCheckTx {
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	overlay := state.NewCache(a.check)
+	// run writes to a.check only when the transaction succeeds, so it
+	// needs no overlay of its own here.
 	height := a.store.Version() + 1
-	if _, err := a.run(overlay, a.checkSeen, height, a.checkTime, t); err != nil {
+	if _, err := a.run(a.check, a.checkSeen, height, a.checkTime, t); err != nil {
 		return checkResult(err)
 	}
-	overlay.Write()
 	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}
 }
 
@@ -438,11 +438,12 @@ func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.
 	}
 	overlay.Write()
 	seen.add(t.Expires, re)
-	events := append([]abci.Event{{Type: "tx", Attributes: []abci.EventAttribute{
+	events := make([]abci.Event, 1, 1+len(ctx.events))
+	events[0] = abci.Event{Type: "tx", Attributes: []abci.EventAttribute{
 		{Key: "type", Value: t.Type, Index: true},
 		{Key: "signer", Value: t.Signer, Index: true},
-	}}}, ctx.events...)
-	return events, nil
+	}}
+	return append(events, ctx.events...), nil
 }
 
 func orgKindOrPatient(s Signer) string {

@@ -175,7 +175,7 @@ type Context struct {
 // Emit records an event with attributes given as name, value pairs. Event
 // types and attribute names are part of the API: keep them stable.
 func (c *Context) Emit(typ string, kv ...string) {
-	ev := abci.Event{Type: typ}
+	ev := abci.Event{Type: typ, Attributes: make([]abci.EventAttribute, 0, len(kv)/2)}
 	for i := 0; i+1 < len(kv); i += 2 {
 		ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: kv[i], Value: kv[i+1], Index: true})
 	}
