@@ -79,6 +79,11 @@ type App struct {
 	check     *state.Cache
 	checkSeen *nonces
 	checkTime time.Time
+	checkBase state.Reader // the committed state under check
+	view      []admitted   // what check holds, in order (recheck.go)
+	carried   map[string]struct{}
+	rebases   struct{ rebased, fallbacks, dropped int }
+	noRebase  bool // tests: every block falls back to the full recheck
 
 	verified *sigCache
 	keysMu   sync.RWMutex
@@ -89,6 +94,7 @@ type App struct {
 	blockTime   time.Time
 	pending     []Committed
 	pendingEnd  []abci.Event // the block's end-of-block events, for OnEndBlock
+	endWrote    bool         // an EndBlocker wrote state in this block
 
 	retention Retention
 	snapshots Snapshots
@@ -190,18 +196,6 @@ func (a *App) evicted(hash []byte, res *abci.ResponseCheckTx) {
 	}
 }
 
-func (a *App) resetCheck() {
-	// NOTE: Latest, not Snapshot(0): the same state, read without loading
-	// the newest tree nodes back from disk (state.MaxLayers).
-	snap := a.store.Latest()
-	t := BlockTime(snap)
-	a.checkMu.Lock()
-	a.check = state.NewCache(snap)
-	a.checkSeen = newNonces()
-	a.checkTime = t
-	a.checkMu.Unlock()
-}
-
 // BlockTime returns the time of the last block committed in r, the zero
 // time before the first block: the clock of reads that judge time-bound
 // rules (expiry, consent periods) the way the next block would.
@@ -259,33 +253,18 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 
 // CheckTx admits a transaction to the mempool if it would apply on top of
 // the last committed state and the transactions admitted since. After each
-// commit the view starts again from the new state, and CometBFT rechecks
-// the transactions still in the mempool, in their order (CheckTxType
-// Recheck): those a block made invalid are refused, dropped from the
-// mempool, and the OnEvict listeners told.
+// commit the view moves to the new state, and CometBFT rechecks the
+// transactions still in the mempool, in their order (CheckTxType Recheck):
+// those a block made invalid are refused, dropped from the mempool, and the
+// OnEvict listeners told. (After most blocks the view knows that none can
+// have been, and answers at once: recheck.go.)
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	hash := tx.Hash(req.Tx)
-	res := a.checkTx(req.Tx, hash)
+	res := a.checkTx(req.Tx, hash, req.Type == abci.CheckTxType_Recheck)
 	if req.Type == abci.CheckTxType_Recheck && res.Code != abci.CodeTypeOK {
 		a.evicted(hash, res)
 	}
 	return res, nil
-}
-
-func (a *App) checkTx(raw, hash []byte) *abci.ResponseCheckTx {
-	t, err := a.decode(raw, hash)
-	if err != nil {
-		return checkResult(err)
-	}
-	a.checkMu.Lock()
-	defer a.checkMu.Unlock()
-	// run writes to a.check only when the transaction succeeds, so it
-	// needs no overlay of its own here.
-	height := a.store.Version() + 1
-	if _, err := a.run(a.check, a.checkSeen, height, a.checkTime, t); err != nil {
-		return checkResult(err)
-	}
-	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}
 }
 
 // PreVerify checks a transaction's signature against the signer's key in the
@@ -398,8 +377,9 @@ func checkResult(err error) *abci.ResponseCheckTx {
 
 // run is the one validation and execution path of a transaction: it checks
 // the envelope against kv and applies the handler, writing to kv only if
-// everything succeeds.
-func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.Tx) ([]abci.Event, error) {
+// everything succeeds; with changes non-nil it also returns what it wrote
+// there (the mempool's view keeps it, recheck.go).
+func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.Tx, changes *[]state.Change) ([]abci.Event, error) {
 	if t.ChainID != a.chainID {
 		return nil, tx.ErrWrongChain.New("transaction is for chain %s, this is %q", medledger.Quote(t.ChainID), a.chainID)
 	}
@@ -436,7 +416,11 @@ func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.
 	if err := route.Handle(ctx, t.Body); err != nil {
 		return nil, err
 	}
-	overlay.Write()
+	if changes != nil {
+		*changes = overlay.WriteChanges()
+	} else {
+		overlay.Write()
+	}
 	seen.add(t.Expires, re)
 	events := make([]abci.Event, 1, 1+len(ctx.events))
 	events[0] = abci.Event{Type: "tx", Attributes: []abci.EventAttribute{
@@ -459,6 +443,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	kv := a.store.Working()
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	a.pending = a.pending[:0]
+	a.endWrote = false
 	seen := newNonces()
 	for i, raw := range req.Txs {
 		hash := tx.Hash(raw)
@@ -486,7 +471,7 @@ func (a *App) deliver(kv state.KV, seen *nonces, height int64, now time.Time, ra
 	if err == nil {
 		typ = t.Type
 		var events []abci.Event
-		events, err = a.run(kv, seen, height, now, t)
+		events, err = a.run(kv, seen, height, now, t, nil)
 		a.verified.remove(hash)
 		if err == nil {
 			setIndexed(events)
@@ -543,7 +528,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err != nil {
 		panic(fmt.Errorf("app: commit: %w", err))
 	}
-	a.resetCheck()
+	a.committedCheck()
 	if a.snapshots != nil {
 		a.snapshots.Committed(version)
 	}

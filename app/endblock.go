@@ -36,6 +36,9 @@ func (a *App) endBlock(kv state.KV, height int64) []abci.Event {
 		if err := eb.EndBlock(ctx); err != nil {
 			continue
 		}
+		if overlay.Len() > 0 {
+			a.endWrote = true // the mempool's view cannot be rebased (recheck.go)
+		}
 		overlay.Write()
 		events = append(events, ctx.events...)
 	}

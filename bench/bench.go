@@ -152,7 +152,13 @@ type Result struct {
 	// and drain), from the node's GET /metrics; absent when the node does
 	// not serve it. NOTE: the database compacts in bursts, so a short run
 	// measures its writes more than what it finally keeps.
-	StorageBytes      int64   `json:"storage_bytes,omitempty"`
+	StorageBytes int64 `json:"storage_bytes,omitempty"`
+	// ViewRebased and ViewRechecked count the blocks of the run after
+	// which the node (the first, of a testnet) rebased its view of the
+	// mempool or rechecked every waiting transaction in full
+	// (medledger_mempool_view_blocks_total).
+	ViewRebased       int64   `json:"view_rebased,omitempty"`
+	ViewRechecked     int64   `json:"view_rechecked,omitempty"`
 	StorageBytesPerTx float64 `json:"storage_bytes_per_tx,omitempty"`
 	// Errors counts rejections by problem title (e.g. "mempool-full").
 	Errors map[string]int64 `json:"errors,omitempty"`
@@ -291,10 +297,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		errMu                     sync.Mutex
 		errs                      = map[string]int64{}
 	)
-	disk0, hasDisk, err := StorageBytes(ctx, hc, cfg.Node)
+	m0, err := Metrics(ctx, hc, cfg.Node)
 	if err != nil {
 		return res, err
 	}
+	disk0, hasDisk := m0[storageMetric]
 	pids0 := make([]time.Duration, len(cfg.Processes))
 	for i, pid := range cfg.Processes {
 		pids0[i], _ = PIDCPU(pid)
@@ -516,12 +523,16 @@ loop:
 		res.MeanBlockTxs = float64(blockTxs) / float64(blocks)
 	}
 	res.P50ms, res.P95ms, res.P99ms, res.MaxMs = percentiles(latencies)
+	m1, err := Metrics(ctx, hc, cfg.Node)
+	if err != nil {
+		return res, err
+	}
+	if _, ok := m0[rebasedMetric]; ok {
+		res.ViewRebased = int64(m1[rebasedMetric] - m0[rebasedMetric])
+		res.ViewRechecked = int64(m1[recheckedMetric] - m0[recheckedMetric])
+	}
 	if hasDisk {
-		disk1, _, err := StorageBytes(ctx, hc, cfg.Node)
-		if err != nil {
-			return res, err
-		}
-		res.StorageBytes = disk1 - disk0
+		res.StorageBytes = int64(m1[storageMetric] - disk0)
 		if len(latencies) > 0 {
 			res.StorageBytesPerTx = float64(res.StorageBytes) / float64(len(latencies))
 		}
@@ -629,6 +640,9 @@ func (r Result) WriteText(w io.Writer) {
 	}
 	if r.StorageBytesPerTx != 0 {
 		fmt.Fprintf(w, "storage      data/ grew %.1f MB: %.0f bytes per committed transaction\n", float64(r.StorageBytes)/1e6, r.StorageBytesPerTx)
+	}
+	if r.ViewRebased+r.ViewRechecked > 0 {
+		fmt.Fprintf(w, "mempool      after %d blocks the waiting transactions stood as they were, after %d each ran again\n", r.ViewRebased, r.ViewRechecked)
 	}
 	for title, n := range r.Errors {
 		fmt.Fprintf(w, "rejections   %d %s\n", n, title)

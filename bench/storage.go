@@ -9,38 +9,64 @@ import (
 	"strings"
 )
 
-// storageMetric is the node's metric of its data folder's size on disk.
-const storageMetric = `medledger_storage_bytes{part="total"}`
+// Metrics the bench reads from the node's GET /metrics.
+const (
+	// storageMetric is the node's metric of its data folder's size on disk.
+	storageMetric = `medledger_storage_bytes{part="total"}`
+	// The blocks after which the node's view of its mempool was rebased or
+	// rechecked in full (app.RecheckStats).
+	rebasedMetric   = `medledger_mempool_view_blocks_total{how="rebased"}`
+	recheckedMetric = `medledger_mempool_view_blocks_total{how="rechecked"}`
+)
 
 // StorageBytes reads the bytes of the node's data folder on disk from its
 // GET /metrics (medledger_storage_bytes, part "total"). It returns false
 // when the node serves no such metric (an older node, or the kvstore
 // baseline).
 func StorageBytes(ctx context.Context, hc *http.Client, node string) (int64, bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(node, "/")+"/metrics", nil)
+	m, err := Metrics(ctx, hc, node)
 	if err != nil {
 		return 0, false, err
+	}
+	v, ok := m[storageMetric]
+	return int64(v), ok, nil
+}
+
+// Metrics reads the node's GET /metrics into a map from each sample's
+// name with its labels, as the page writes them, to its value. A node
+// that serves no metrics gives an empty map.
+func Metrics(ctx context.Context, hc *http.Client, node string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(node, "/")+"/metrics", nil)
+	if err != nil {
+		return nil, err
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
 	defer res.Body.Close()
+	out := map[string]float64{}
 	if res.StatusCode != http.StatusOK {
-		return 0, false, nil
+		return out, nil
 	}
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok || name != storageMetric {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "medledger_") {
 			continue
 		}
+		// The value is the last field: label values may hold spaces.
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		name, value := line[:i], line[i+1:]
 		f, err := strconv.ParseFloat(value, 64)
 		if err != nil {
-			return 0, false, fmt.Errorf("GET /metrics: %s %q: %w", storageMetric, value, err)
+			return nil, fmt.Errorf("GET /metrics: %s %q: %w", name, value, err)
 		}
-		return int64(f), true, nil
+		out[name] = f
 	}
-	return 0, false, sc.Err()
+	return out, sc.Err()
 }

@@ -176,6 +176,7 @@ func Start(cfg Config) (*Daemon, error) {
 	m := metrics.New()
 	a.OnCommit(m.Committed)
 	m.Storage(filepath.Join(string(h), "data"))
+	m.Mempool(a)
 	from := idx.Last() + 1
 	n, err := node.StartWith(h, metrics.App{Application: a, M: m}, node.StartOptions{Log: cfg.CometLog, Metrics: m.CometProvider()})
 	if err != nil {

@@ -116,6 +116,10 @@ func TestMetrics(t *testing.T) {
 		{"medledger_storage_bytes{", []string{`part="total"`}, 1},
 		{"medledger_storage_bytes_per_tx", nil, 0},
 		{"medledger_vault_bytes", nil, 0},
+		// Each anchor waited alone and its block was the mempool's front.
+		{"medledger_mempool_view_blocks_total{", []string{`how="rebased"`}, anchors},
+		{"medledger_mempool_view_blocks_total{", []string{`how="rechecked"`}, 0},
+		{"medledger_mempool_view_dropped_total", nil, 0},
 		{"go_goroutines", nil, 1},
 		{"process_resident_memory_bytes", nil, 1},
 	} {

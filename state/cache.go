@@ -78,25 +78,61 @@ func (c *Cache) sortedKeys() []string {
 // Len is the number of keys written or deleted.
 func (c *Cache) Len() int { return len(c.writes) + len(c.deleted) }
 
+// Change is one key an overlay wrote: Value nil deletes it.
+type Change struct {
+	Key   string
+	Value []byte
+}
+
+// Apply makes the changes in kv, in their order.
+func Apply(kv KV, changes []Change) {
+	for _, ch := range changes {
+		if ch.Value == nil {
+			kv.Delete([]byte(ch.Key))
+		} else {
+			kv.Set([]byte(ch.Key), ch.Value)
+		}
+	}
+}
+
 // Write applies the overlay to parent, which MUST be a KV, in key order, and
 // empties the overlay.
-func (c *Cache) Write() {
+func (c *Cache) Write() { c.write(false) }
+
+// WriteChanges is Write that also returns what it applied, in key order,
+// for Apply to make the same changes elsewhere. The values are shared, not
+// copied: like every value given to Set, they MUST NOT be modified.
+func (c *Cache) WriteChanges() []Change { return c.write(true) }
+
+func (c *Cache) write(record bool) []Change {
 	kv := c.parent.(KV)
+	var out []Change
+	if record {
+		out = make([]Change, 0, c.Len())
+	}
 	// Set and Delete keep writes and deleted disjoint, so merging their
 	// sorted keys visits every key once, in ascending order.
 	sets, dels := c.sortedKeys(), slices.Sorted(maps.Keys(c.deleted))
 	for len(sets) > 0 || len(dels) > 0 {
 		if len(dels) == 0 || (len(sets) > 0 && sets[0] < dels[0]) {
-			kv.Set([]byte(sets[0]), c.writes[sets[0]])
+			v := c.writes[sets[0]]
+			kv.Set([]byte(sets[0]), v)
+			if record {
+				out = append(out, Change{sets[0], v})
+			}
 			sets = sets[1:]
 		} else {
 			kv.Delete([]byte(dels[0]))
+			if record {
+				out = append(out, Change{dels[0], nil})
+			}
 			dels = dels[1:]
 		}
 	}
 	c.writes = map[string][]byte{}
 	c.sorted, c.sortedOK = nil, false
 	c.deleted = map[string]bool{}
+	return out
 }
 
 // Iterate merges the overlay with the parent in key order.
