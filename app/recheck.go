@@ -73,15 +73,17 @@ func (a *App) resetCheck() {
 func (a *App) committedCheck() {
 	n, ok := a.rebasable()
 	if !ok || a.noRebase {
-		a.rebases.fallbacks++
 		a.resetCheck()
+		a.checkMu.Lock()
+		a.rebases.fallbacks++
+		a.checkMu.Unlock()
 		return
 	}
-	a.rebases.rebased++
 	snap := a.store.Latest()
 	t := BlockTime(snap)
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
+	a.rebases.rebased++
 	check, seen := state.NewCache(snap), newNonces()
 	rest := append([]admitted(nil), a.view[n:]...)
 	var carried map[string]struct{}
