@@ -57,6 +57,8 @@ type admitted struct {
 
 // resetCheck starts the view from the latest committed state, empty.
 func (a *App) resetCheck() {
+	// NOTE: Latest, not Snapshot(0): the same state, read without loading
+	// the newest tree nodes back from disk (state.MaxLayers).
 	snap := a.store.Latest()
 	t := BlockTime(snap)
 	a.checkMu.Lock()
