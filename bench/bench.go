@@ -152,14 +152,14 @@ type Result struct {
 	// and drain), from the node's GET /metrics; absent when the node does
 	// not serve it. NOTE: the database compacts in bursts, so a short run
 	// measures its writes more than what it finally keeps.
-	StorageBytes int64 `json:"storage_bytes,omitempty"`
+	StorageBytes      int64   `json:"storage_bytes,omitempty"`
+	StorageBytesPerTx float64 `json:"storage_bytes_per_tx,omitempty"`
 	// ViewRebased and ViewRechecked count the blocks of the run after
 	// which the node (the first, of a testnet) rebased its view of the
 	// mempool or rechecked every waiting transaction in full
 	// (medledger_mempool_view_blocks_total).
-	ViewRebased       int64   `json:"view_rebased,omitempty"`
-	ViewRechecked     int64   `json:"view_rechecked,omitempty"`
-	StorageBytesPerTx float64 `json:"storage_bytes_per_tx,omitempty"`
+	ViewRebased   int64 `json:"view_rebased,omitempty"`
+	ViewRechecked int64 `json:"view_rechecked,omitempty"`
 	// Errors counts rejections by problem title (e.g. "mempool-full").
 	Errors map[string]int64 `json:"errors,omitempty"`
 }

@@ -19,19 +19,6 @@ const (
 	recheckedMetric = `medledger_mempool_view_blocks_total{how="rechecked"}`
 )
 
-// StorageBytes reads the bytes of the node's data folder on disk from its
-// GET /metrics (medledger_storage_bytes, part "total"). It returns false
-// when the node serves no such metric (an older node, or the kvstore
-// baseline).
-func StorageBytes(ctx context.Context, hc *http.Client, node string) (int64, bool, error) {
-	m, err := Metrics(ctx, hc, node)
-	if err != nil {
-		return 0, false, err
-	}
-	v, ok := m[storageMetric]
-	return int64(v), ok, nil
-}
-
 // Metrics reads the node's GET /metrics into a map from each sample's
 // name with its labels, as the page writes them, to its value. A node
 // that serves no metrics gives an empty map.
