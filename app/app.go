@@ -412,7 +412,8 @@ func (a *App) run(kv state.KV, seen *nonces, height int64, now time.Time, t *tx.
 		return nil, tx.ErrUnauthorized.New("%s (role %s of a %s) may not send %s", t.Signer, signer.Role, orgKindOrPatient(signer), t.Type)
 	}
 	overlay := state.NewCache(kv)
-	ctx := &Context{KV: overlay, ChainID: a.chainID, Height: height, Time: now, Signer: signer, TxHash: hash, IDs: a.ids, Licences: a.lic, Log: a.plog}
+	ctx := &Context{KV: overlay, ChainID: a.chainID, Height: height, Time: now, Signer: signer, TxHash: hash, IDs: a.ids, Licences: a.lic, Log: a.plog,
+		Check: changes != nil}
 	if err := route.Handle(ctx, t.Body); err != nil {
 		return nil, err
 	}

@@ -168,7 +168,16 @@ type Context struct {
 	Licences Licences
 	// Log is the patient's log (PatientLog); ask ctx.PatientLog(), which
 	// is never nil.
-	Log    PatientLog
+	Log PatientLog
+	// Check is set when the transaction is being admitted to the mempool
+	// (CheckTx, against the mempool's view of the state), never in a
+	// block. A handler MUST then still apply every rule that can refuse
+	// the transaction, with the errors the block would give; it MAY skip
+	// the work that only decides what an accepted transaction does, and
+	// the writes of that work (the transactions after it in the mempool
+	// are then checked without them). claims' submit does: a claim is
+	// judged once, in its block.
+	Check  bool
 	events []abci.Event
 }
 

@@ -188,7 +188,7 @@ func (j *judge) judgeClaim(c *Claim, m Member) (*outcome, error) {
 		w.facts = make([]Fact, 0, 16) // a paid line's facts, without growing
 		w.pol = j.policyFor(refs, l.Date)
 		if w.pol == nil {
-			return nil, ErrNoPolicy.New("%s has no policy in force for date of service %s (line %d): the payer publishes one first", j.payer, l.Date, l.Seq)
+			return nil, errNoPolicy(j.payer, l.Date, l.Seq)
 		}
 		w.facts = append(w.facts, fact("policy", int64(w.pol.Policy.Version)))
 		lf := lineFacts(c, l)
@@ -219,6 +219,10 @@ func (j *judge) judgeClaim(c *Claim, m Member) (*outcome, error) {
 	}
 	out.member.History = trimHistory(out.member.History)
 	return out, nil
+}
+
+func errNoPolicy(payer, date string, seq int) error {
+	return ErrNoPolicy.New("%s has no policy in force for date of service %s (line %d): the payer publishes one first", payer, date, seq)
 }
 
 func earlierStatus(w *lineWork) string {

@@ -192,12 +192,9 @@ func enroll(ctx *app.Context, raw json.RawMessage) error {
 // loadMember reads a member; what it returns is the caller's to change.
 func loadMember(r state.Reader, payer, id string) (Member, error) {
 	var m Member
-	if !pseudonym.IsID(id) {
-		return m, ErrInvalid.New("member %s is not a member id (psn-...)", medledger.Quote(id))
-	}
-	b := r.Get(MemberKey(payer, id))
-	if b == nil {
-		return m, ErrMemberNotFound.New("%s has no member %s", payer, id)
+	b, err := memberBytes(r, payer, id)
+	if err != nil {
+		return m, err
 	}
 	if m, ok := memberMemo.get(b); ok {
 		return m.clone(), nil
@@ -205,6 +202,19 @@ func loadMember(r state.Reader, payer, id string) (Member, error) {
 	decode(b, &m)
 	memberMemo.put(b, m.clone())
 	return m, nil
+}
+
+// memberBytes reads a member's stored bytes: the errors of a member that
+// is not one.
+func memberBytes(r state.Reader, payer, id string) ([]byte, error) {
+	if !pseudonym.IsID(id) {
+		return nil, ErrInvalid.New("member %s is not a member id (psn-...)", medledger.Quote(id))
+	}
+	b := r.Get(MemberKey(payer, id))
+	if b == nil {
+		return nil, ErrMemberNotFound.New("%s has no member %s", payer, id)
+	}
+	return b, nil
 }
 
 // checkPayer checks that payer is an active payer organization.
@@ -319,6 +329,9 @@ func submit(ctx *app.Context, raw json.RawMessage) error {
 	if org != provider || !ctx.IDs.Member(ctx.KV, b.Rendering) {
 		return ErrBadRendering.New("rendering %s must be a member of %s (the clinician who provided the services, org/name)", medledger.Quote(b.Rendering), provider)
 	}
+	if ctx.Check {
+		return admit(ctx, b)
+	}
 	m, err := loadMember(ctx.KV, b.Payer, b.Member)
 	if err != nil {
 		return err
@@ -352,6 +365,30 @@ func submit(ctx *app.Context, raw json.RawMessage) error {
 	put(ctx.KV, StatsKey(b.Payer), st)
 	ctx.Emit(EventSubmitted, "claim", c.ID, "payer", c.Payer, "provider", c.Provider, "status", c.Status,
 		"lines", strconv.Itoa(len(c.Lines)), "paid_cents", strconv.FormatInt(c.PaidCents, 10))
+	return nil
+}
+
+// admit is a claim's admission to the mempool (CheckTx), after the checks
+// of its body, payer, provider and rendering clinician that submit makes
+// first: the rest of what can refuse a claim in its block (its member, a
+// policy in force for each line's date of service, in that order and with
+// the same errors), without the judging, which never refuses a claim
+// that passes these (it decides its lines: paid, denied, pended) and is
+// most of a claim's cost. It writes nothing to the mempool's view: no
+// claim id, accumulators or history, which only the block decides, so a
+// claim's lines are judged once, in its block. TestAdmitRefusesAsTheBlock
+// holds the two to the same refusals.
+func admit(ctx *app.Context, b SubmitBody) error {
+	if _, err := memberBytes(ctx.KV, b.Payer, b.Member); err != nil {
+		return err
+	}
+	j := &judge{kv: ctx.KV, payer: b.Payer, height: ctx.Height}
+	refs := loadIndex(ctx.KV, b.Payer)
+	for i, l := range b.Lines {
+		if j.policyFor(refs, l.Date) == nil {
+			return errNoPolicy(b.Payer, l.Date, i+1)
+		}
+	}
 	return nil
 }
 
