@@ -35,8 +35,8 @@ func benchClaim(member string, round, slot int) claims.SubmitBody {
 }
 
 // BenchmarkAdjudicate measures what a validator spends on 5-line claims:
-// CheckTx of each (signature, envelope, the whole adjudication against the
-// mempool's view), then FinalizeBlock and Commit of blocks of 1,000, as
+// CheckTx of each (signature, envelope, the checks that can refuse a claim:
+// it is judged in its block), then FinalizeBlock and Commit of blocks of 1,000, as
 // CometBFT drives the app; claims of 2,000 members, each with a history.
 // One op is one block; claims/s is per second of the app's work (the
 // consensus engine's own time is not in it).
