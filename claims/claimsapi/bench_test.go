@@ -25,7 +25,8 @@ import (
 // so a flood costs it more than a steady load), timed from the first
 // submission until the commit stream has shown every one of them applied.
 // One op is 10,000 claims. The client shares the machine's two cores with
-// the node.
+// the node. It fails unless the payer's counts show every claim sent
+// adjudicated and none pended.
 func BenchmarkNodeClaims(b *testing.B) {
 	const members, perOp, workers, batch, inflight = 2000, 10_000, 2, 250, 2000
 	ctx := context.Background()
@@ -41,6 +42,7 @@ func BenchmarkNodeClaims(b *testing.B) {
 	if res, err := node.Client.SendAll(ctx, enrol, client.BulkOptions{}); err != nil || res.Failed >= 0 {
 		b.Fatalf("enrol: %v %v", err, res.Err())
 	}
+	before := payerCounts(b)
 	n := 0
 	var total time.Duration
 	for b.Loop() {
@@ -127,8 +129,29 @@ func BenchmarkNodeClaims(b *testing.B) {
 		cancel()
 		b.StartTimer()
 	}
+	// What is measured is adjudication: every claim sent was adjudicated,
+	// none held for review (a pended claim costs less: it writes no member).
+	after := payerCounts(b)
+	if got := after.Adjudicated - before.Adjudicated; got != int64(n) || after.Pended != before.Pended {
+		b.Fatalf("of %d claims sent, %d were adjudicated and %d pended", n, got, after.Pended-before.Pended)
+	}
 	b.ReportMetric(float64(n)/total.Seconds(), "claims/s")
 	b.ReportMetric(0, "ns/op")
+}
+
+// payerCounts are the payer's claim counts on the node.
+func payerCounts(b *testing.B) claims.Stats {
+	b.Helper()
+	all, err := node.Client.ClaimCounts(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, st := range all {
+		if st.Payer == claimstest.Payer {
+			return st
+		}
+	}
+	return claims.Stats{Payer: claimstest.Payer}
 }
 
 // benchClaim is the benchmark's 5-line claim for member, its date from
