@@ -167,10 +167,11 @@ type outcome struct {
 func (j *judge) judgeClaim(c *Claim, m Member) (*outcome, error) {
 	out := &outcome{member: m, dups: map[string][]dupEntry{}, days: map[string]dayRecord{}}
 	out.member.Coverage = slices.Clone(m.Coverage)
+	out.member.facts = nil // its history changes below
 	refs := loadIndex(j.kv, j.payer)
 	works := make([]lineWork, len(c.Lines))
 	history := m.History
-	hf := historyFactsSlice(history)
+	hf := m.historyFacts()
 	cf := claimFacts(c)
 	var enforced bool
 	if j.licences != nil {

@@ -46,9 +46,10 @@ func put(kv state.KV, key []byte, v any) {
 	if m, isMember := v.(Member); isMember {
 		// The next claim of this member reads these bytes (its CheckTx, or
 		// this one's block): remember what they decode to.
-		if _, had := memberMemo.get(b); !had {
+		if _, had := memberMemo.get(key, b); !had {
 			if d, ok := m.decoded(); ok {
-				memberMemo.put(b, d)
+				d.facts = historyFactsSlice(d.History)
+				memberMemo.put(key, b, d)
 			}
 		}
 	}
@@ -68,6 +69,7 @@ func (m Member) decoded() (Member, bool) {
 		}
 	}
 	m = m.clone()
+	m.facts = nil
 	for i := range m.History {
 		s := &m.History[i]
 		if !ascii(s.Claim) || !ascii(s.Code) || !ascii(s.Date) || !ascii(s.Provider) || !ascii(s.Rendering) || !ascii(s.Status) {

@@ -65,7 +65,9 @@ func fill(r *rand.Rand, v reflect.Value, asciiOnly bool) {
 			return
 		}
 		for i := range v.NumField() {
-			fill(r, v.Field(i), asciiOnly)
+			if v.Type().Field(i).IsExported() { // not what is kept beside the JSON (Member.facts)
+				fill(r, v.Field(i), asciiOnly)
+			}
 		}
 	default:
 		panic("fill: " + v.Kind().String())

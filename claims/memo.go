@@ -50,12 +50,54 @@ func (c *memo[T]) put(b []byte, v T) {
 
 var (
 	bodyMemo   memo[SubmitBody]
-	memberMemo memo[Member]
+	memberMemo keyedMemo[Member]
 	indexMemo  memo[[]policyRef]
 )
 
+// keyedMemo remembers, for each state key, the last bytes seen under it
+// and what they decode to: a hit needs the exact bytes (deterministic, as
+// memo), but the map hashes the short key, not a member's bytes, which
+// grow with its history and were hashed at every read and write.
+// Generations as memo, bounded by the bytes kept.
+type keyedMemo[T any] struct {
+	mu        sync.Mutex
+	cur, prev map[string]keyed[T]
+	bytes     int
+}
+
+type keyed[T any] struct {
+	b string
+	v T
+}
+
+func (c *keyedMemo[T]) get(key, b []byte) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.cur[string(key)]
+	if !ok {
+		e, ok = c.prev[string(key)]
+	}
+	if !ok || e.b != string(b) {
+		var zero T
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (c *keyedMemo[T]) put(key, b []byte, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(key) + len(b)
+	if c.cur == nil || c.bytes+n > maxMemoBytes {
+		c.prev, c.cur, c.bytes = c.cur, make(map[string]keyed[T]), 0
+	}
+	c.cur[string(key)] = keyed[T]{b: string(b), v: v}
+	c.bytes += n
+}
+
 // clone copies the slices of a member that judging changes, with room
-// in the history for a claim's lines (judging appends them).
+// in the history for a claim's lines (judging appends them). The history's
+// facts, if any, are shared: nothing changes them.
 func (m Member) clone() Member {
 	m.Coverage = slices.Clone(m.Coverage)
 	if m.History != nil {

@@ -196,11 +196,14 @@ func loadMember(r state.Reader, payer, id string) (Member, error) {
 	if err != nil {
 		return m, err
 	}
-	if m, ok := memberMemo.get(b); ok {
+	key := MemberKey(payer, id)
+	if m, ok := memberMemo.get(key, b); ok {
 		return m.clone(), nil
 	}
 	decode(b, &m)
-	memberMemo.put(b, m.clone())
+	kept := m.clone()
+	kept.facts = historyFactsSlice(kept.History)
+	memberMemo.put(key, b, kept)
 	return m, nil
 }
 
@@ -565,7 +568,7 @@ func review(ctx *app.Context, raw json.RawMessage) error {
 		}
 	case b.Action == ActionApprove:
 		base := m
-		base.History = withoutClaim(m.History, c.ID)
+		base.History, base.facts = withoutClaim(m.History, c.ID), nil
 		out, err := j.judgeClaim(c, base)
 		if err != nil {
 			return err
@@ -581,7 +584,7 @@ func review(ctx *app.Context, raw json.RawMessage) error {
 			l.Result = Result{Status: LineDenied, Adjustments: []Adjustment{{Group: b.Group, CARC: b.CARC, AmountCents: l.ChargeCents}},
 				Rule: RuleReview, Policy: l.Policy, Explanation: "denied on review by " + ctx.Signer.ID + ": " + b.Reason}
 		}
-		m.History = withoutClaim(m.History, c.ID)
+		m.History, m.facts = withoutClaim(m.History, c.ID), nil
 		for _, l := range c.Lines {
 			m.History = append(m.History, Service{Claim: c.ID, Seq: l.Seq, Code: l.Code, Modifiers: l.Modifiers, Date: l.Date, Units: l.Units,
 				Provider: c.Provider, Rendering: c.Rendering, Status: LineDenied})

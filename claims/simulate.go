@@ -83,7 +83,7 @@ func Simulate(r state.Reader, lic app.Licences, payer string, draft *Compiled) S
 func replay(r state.Reader, lic app.Licences, payer string, claims []Claim, draft *Compiled) []Claim {
 	kv := state.NewCache(r)
 	for _, m := range Members(r, payer) {
-		m.History = []Service{}
+		m.History, m.facts = []Service{}, nil
 		for k := range m.Coverage {
 			m.Coverage[k].DeductibleMetCents, m.Coverage[k].OutOfPocketCents = 0, 0
 		}

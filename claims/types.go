@@ -261,6 +261,21 @@ type Member struct {
 	History    []Service  `json:"history"`
 	EnrolledBy string     `json:"enrolled_by"`
 	Height     int64      `json:"height"`
+
+	// facts are History's facts as rules see them, kept with the member in
+	// the memo (loadMember), so that they are computed once for each
+	// version of a member, not at each of its reads. Nil otherwise;
+	// historyFacts checks that they still match History's length, and
+	// whoever replaces History sets them to nil.
+	facts []ServiceFacts
+}
+
+// historyFacts are the facts of m's history.
+func (m *Member) historyFacts() []ServiceFacts {
+	if m.facts != nil && len(m.facts) == len(m.History) {
+		return m.facts
+	}
+	return historyFactsSlice(m.History)
 }
 
 // LineIn is a claim line as the provider sends it.
